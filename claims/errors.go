@@ -1,0 +1,165 @@
+package claims
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/cognito-gate/cognito-gate/jwks"
+)
+
+// Errors returned by Verify, one per reason. They are wrapped with detail;
+// test them with errors.Is, and map any error to its Reason with ReasonOf.
+var (
+	// ErrMissingToken means no token was presented.
+	ErrMissingToken = errors.New("claims: no token")
+	// ErrMalformed means the token is not a well-formed compact JWS with
+	// exactly typed JSON header and claims (size, segments, base64url, JSON,
+	// duplicate or missing required claims, wrong claim types).
+	ErrMalformed = errors.New("claims: malformed token")
+	// ErrUnsupportedAlg means the header's alg is not allowed (none, HS*,
+	// ES*, PS*, ...) or not one the key may be used with.
+	ErrUnsupportedAlg = errors.New("claims: unsupported alg")
+	// ErrUnknownKID means the issuer's key set has no key with the token's
+	// kid, even after a refresh (or the refresh cooldown had not passed).
+	ErrUnknownKID = jwks.ErrKeyNotFound
+	// ErrBadSignature means the signature does not verify.
+	ErrBadSignature = jwks.ErrBadSignature
+	// ErrExpired means exp (plus leeway) has passed.
+	ErrExpired = errors.New("claims: token expired")
+	// ErrNotYetValid means nbf (minus leeway) is still in the future.
+	ErrNotYetValid = errors.New("claims: token not yet valid")
+	// ErrIssuedInFuture means iat is later than now plus leeway.
+	ErrIssuedInFuture = errors.New("claims: token issued in the future")
+	// ErrWrongIssuer means iss is not a configured user pool.
+	ErrWrongIssuer = errors.New("claims: issuer not accepted")
+	// ErrWrongClient means client_id (access token) or aud (ID token) is not
+	// an allowed app client.
+	ErrWrongClient = errors.New("claims: app client not accepted")
+	// ErrWrongTokenUse means token_use is not "access" or "id", or not the
+	// kind the pool accepts.
+	ErrWrongTokenUse = errors.New("claims: token_use not accepted")
+	// ErrInsufficientScope means a required scope is missing. The error
+	// is a *ScopeError naming the scopes that would do.
+	ErrInsufficientScope = errors.New("claims: insufficient scope")
+	// ErrGroupDenied means the user is in none of the required groups.
+	ErrGroupDenied = errors.New("claims: not in a required group")
+	// ErrClaimDenied means a claim condition or the custom check failed.
+	ErrClaimDenied = errors.New("claims: claim check failed")
+	// ErrJWKSUnavailable means the issuer's keys could not be had (never
+	// fetched, or stale past the limit): the token could not be checked.
+	ErrJWKSUnavailable = jwks.ErrUnavailable
+)
+
+// ScopeError is returned when a required scope is missing. It matches
+// ErrInsufficientScope.
+type ScopeError struct {
+	// AnyOf lists the scopes of which one was required.
+	AnyOf []string
+}
+
+func (e *ScopeError) Error() string {
+	return "claims: insufficient scope: requires one of " + strings.Join(e.AnyOf, " ")
+}
+
+// Unwrap returns ErrInsufficientScope.
+func (e *ScopeError) Unwrap() error { return ErrInsufficientScope }
+
+// Reason is the stable, fixed-vocabulary name of an authentication or
+// authorization outcome. It is what metrics use as a label, logs as the
+// "reason" field and responses as the error_description.
+type Reason string
+
+// The reasons. The list is closed: ReasonOf never returns anything else.
+const (
+	ReasonOK                Reason = "ok"
+	ReasonMissingToken      Reason = "missing_token"
+	ReasonMalformed         Reason = "malformed"
+	ReasonUnsupportedAlg    Reason = "unsupported_alg"
+	ReasonUnknownKID        Reason = "unknown_kid"
+	ReasonBadSignature      Reason = "bad_signature"
+	ReasonExpired           Reason = "expired"
+	ReasonNotYetValid       Reason = "not_yet_valid"
+	ReasonIssuedInFuture    Reason = "issued_in_future"
+	ReasonWrongIssuer       Reason = "wrong_issuer"
+	ReasonWrongClient       Reason = "wrong_client"
+	ReasonWrongTokenUse     Reason = "wrong_token_use"
+	ReasonInsufficientScope Reason = "insufficient_scope"
+	ReasonGroupDenied       Reason = "group_denied"
+	ReasonClaimDenied       Reason = "claim_denied"
+	ReasonJWKSUnavailable   Reason = "jwks_unavailable"
+	ReasonInternal          Reason = "internal_error"
+)
+
+// reasonTable maps sentinels to reasons, most specific first.
+var reasonTable = []struct {
+	err    error
+	reason Reason
+}{
+	{ErrMissingToken, ReasonMissingToken},
+	{ErrMalformed, ReasonMalformed},
+	{ErrUnsupportedAlg, ReasonUnsupportedAlg},
+	{jwks.ErrAlgMismatch, ReasonUnsupportedAlg},
+	{ErrUnknownKID, ReasonUnknownKID},
+	{ErrBadSignature, ReasonBadSignature},
+	{ErrExpired, ReasonExpired},
+	{ErrNotYetValid, ReasonNotYetValid},
+	{ErrIssuedInFuture, ReasonIssuedInFuture},
+	{ErrWrongIssuer, ReasonWrongIssuer},
+	{jwks.ErrUnknownIssuer, ReasonWrongIssuer},
+	{ErrWrongClient, ReasonWrongClient},
+	{ErrWrongTokenUse, ReasonWrongTokenUse},
+	{ErrInsufficientScope, ReasonInsufficientScope},
+	{ErrGroupDenied, ReasonGroupDenied},
+	{ErrClaimDenied, ReasonClaimDenied},
+	{ErrJWKSUnavailable, ReasonJWKSUnavailable},
+	{jwks.ErrClosed, ReasonJWKSUnavailable},
+	// The caller gave up while keys were being fetched: the token could not
+	// be checked.
+	{context.Canceled, ReasonJWKSUnavailable},
+	{context.DeadlineExceeded, ReasonJWKSUnavailable},
+}
+
+// ReasonOf maps an error from this package (or jwks) to its Reason: nil is
+// ReasonOK, an error outside the vocabulary is ReasonInternal.
+func ReasonOf(err error) Reason {
+	if err == nil {
+		return ReasonOK
+	}
+	for _, e := range reasonTable {
+		if errors.Is(err, e.err) {
+			return e.reason
+		}
+	}
+	return ReasonInternal
+}
+
+// Reasons returns every reason, ReasonOK first, e.g. to initialise metric
+// label values.
+func Reasons() []Reason {
+	return []Reason{
+		ReasonOK, ReasonMissingToken, ReasonMalformed, ReasonUnsupportedAlg, ReasonUnknownKID,
+		ReasonBadSignature, ReasonExpired, ReasonNotYetValid, ReasonIssuedInFuture,
+		ReasonWrongIssuer, ReasonWrongClient, ReasonWrongTokenUse, ReasonInsufficientScope,
+		ReasonGroupDenied, ReasonClaimDenied, ReasonJWKSUnavailable, ReasonInternal,
+	}
+}
+
+// Status returns the HTTP status for the reason: 200 for ReasonOK, 403 for
+// an authenticated caller who lacks a scope, group or claim, 503 when keys
+// were unavailable, 500 for ReasonInternal, and 401 for everything else.
+func (r Reason) Status() int {
+	switch r {
+	case ReasonOK:
+		return http.StatusOK
+	case ReasonInsufficientScope, ReasonGroupDenied, ReasonClaimDenied:
+		return http.StatusForbidden
+	case ReasonJWKSUnavailable:
+		return http.StatusServiceUnavailable
+	case ReasonInternal:
+		return http.StatusInternalServerError
+	default:
+		return http.StatusUnauthorized
+	}
+}

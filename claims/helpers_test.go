@@ -1,0 +1,83 @@
+package claims_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cognito-gate/cognito-gate/claims"
+	"github.com/cognito-gate/cognito-gate/cognitotest"
+)
+
+// t0 is the fixed "now" of the tests.
+var t0 = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+
+// clock is a settable clock for tests.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newClock(t time.Time) *clock { return &clock{now: t} }
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// fixture is a fake pool and a verifier configured for it.
+type fixture struct {
+	pool  *cognitotest.Pool
+	clock *clock
+	v     *claims.Verifier
+}
+
+// newFixture starts a pool whose tokens are minted at t0 and a verifier for
+// it (access tokens, the pool's client). mutate may change the config.
+func newFixture(t testing.TB, mutate func(*claims.Config)) *fixture {
+	t.Helper()
+	clk := newClock(t0)
+	return newFixtureWith(t, cognitotest.New(t, cognitotest.Config{Now: clk.Now}), clk, mutate)
+}
+
+// newFixtureWith is newFixture for an existing pool, whose clock is clk.
+// (Pools are cheap to share and costly to create once the embedded keys are
+// used up.)
+func newFixtureWith(t testing.TB, pool *cognitotest.Pool, clk *clock, mutate func(*claims.Config)) *fixture {
+	t.Helper()
+	cfg := claims.Config{
+		Pools: []claims.Pool{poolConfig(pool, claims.AccessToken)},
+		Now:   clk.Now,
+	}
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	v, err := claims.New(cfg)
+	if err != nil {
+		t.Fatalf("claims.New: %v", err)
+	}
+	t.Cleanup(func() { v.Close() })
+	if err := v.Hydrate(context.Background()); err != nil {
+		t.Fatalf("Hydrate: %v", err)
+	}
+	return &fixture{pool: pool, clock: clk, v: v}
+}
+
+// poolConfig describes a fake pool to the verifier.
+func poolConfig(p *cognitotest.Pool, use claims.TokenUse) claims.Pool {
+	return claims.Pool{
+		UserPoolID: p.PoolID(),
+		JWKSURL:    p.JWKSURL(),
+		AllowHTTP:  true,
+		ClientIDs:  []string{p.ClientID()},
+		TokenUse:   use,
+	}
+}

@@ -1,0 +1,303 @@
+package claims
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unsafe"
+
+	"github.com/cognito-gate/cognito-gate/internal/jsonstrict"
+)
+
+// b64 decodes JWS segments: base64url without padding, and Strict so that
+// non-zero trailing bits (a second spelling of the same bytes) are refused.
+var b64 = base64.RawURLEncoding.Strict()
+
+// maxKIDBytes bounds the kid header; Cognito's are 44 bytes.
+const maxKIDBytes = 256
+
+// maxNumericDate is 9999-12-31T23:59:59Z; later dates are refused as
+// malformed rather than risk overflow in time arithmetic.
+const maxNumericDate = 253402300799
+
+// errStop ends an ObjectEach walk early; it never leaves the package.
+var errStop = errors.New("stop")
+
+// segments is a compact JWS cut into its decoded parts.
+type segments struct {
+	header, payload, sig []byte
+	signingInput         []byte // the raw "header.payload" bytes; read-only
+}
+
+// b64url[c] reports whether byte c belongs to the base64url alphabet.
+var b64url = func() (t [256]bool) {
+	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") {
+		t[c] = true
+	}
+	return t
+}()
+
+// readOnlyBytes views s as a byte slice without copying. The result must
+// never be written; it is only hashed and decoded from.
+func readOnlyBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+
+// split checks the compact serialization (exactly three non-empty segments
+// of base64url characters and nothing else: no padding, no whitespace) and
+// decodes the segments into one buffer.
+func split(raw string) (segments, error) {
+	d1, d2 := -1, -1
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c == '.' {
+			switch {
+			case d1 < 0:
+				d1 = i
+			case d2 < 0:
+				d2 = i
+			default:
+				return segments{}, fmt.Errorf("claims: more than three segments: %w", ErrMalformed)
+			}
+			continue
+		}
+		if !b64url[c] {
+			return segments{}, fmt.Errorf("claims: byte %d is not base64url: %w", i, ErrMalformed)
+		}
+	}
+	if d2 < 0 {
+		return segments{}, fmt.Errorf("claims: fewer than three segments: %w", ErrMalformed)
+	}
+	h, p, s := raw[:d1], raw[d1+1:d2], raw[d2+1:]
+	if len(h) == 0 || len(p) == 0 || len(s) == 0 {
+		return segments{}, fmt.Errorf("claims: empty segment: %w", ErrMalformed)
+	}
+	buf := make([]byte, b64.DecodedLen(len(h))+b64.DecodedLen(len(p))+b64.DecodedLen(len(s)))
+	var seg segments
+	var err error
+	if seg.header, buf, err = decode(buf, h); err != nil {
+		return segments{}, fmt.Errorf("claims: header: %w", err)
+	}
+	if seg.payload, buf, err = decode(buf, p); err != nil {
+		return segments{}, fmt.Errorf("claims: payload: %w", err)
+	}
+	if seg.sig, _, err = decode(buf, s); err != nil {
+		return segments{}, fmt.Errorf("claims: signature: %w", err)
+	}
+	seg.signingInput = readOnlyBytes(raw[:d2])
+	return seg, nil
+}
+
+// decode decodes s into the front of buf and returns the decoded bytes and
+// the rest of buf.
+func decode(buf []byte, s string) (out, rest []byte, err error) {
+	n, err := b64.Decode(buf, readOnlyBytes(s))
+	if err != nil {
+		return nil, nil, fmt.Errorf("bad base64url: %w", ErrMalformed)
+	}
+	return buf[:n:n], buf[n:], nil
+}
+
+// parseHeader reads alg and kid. A crit header is refused: no extension is
+// understood, and RFC 7515 requires rejecting what is not. jku, x5u, jwk
+// and x5c are ignored — keys come only from the configured key set.
+func parseHeader(hdr []byte, t *Token) error {
+	var hasAlg bool
+	err := jsonstrict.ObjectEach(hdr, func(name, v []byte, _ jsonstrict.Kind) error {
+		var err error
+		switch string(name) {
+		case "alg":
+			hasAlg = true
+			t.Algorithm, err = jsonstrict.String(v)
+		case "kid":
+			t.KeyID, err = jsonstrict.String(v)
+		case "crit":
+			return errors.New("crit extensions are not supported")
+		default:
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		return nil
+	})
+	switch {
+	case err != nil:
+		return fmt.Errorf("claims: header: %v: %w", err, ErrMalformed)
+	case !hasAlg:
+		return fmt.Errorf("claims: header: no alg: %w", ErrMalformed)
+	case t.KeyID == "":
+		return fmt.Errorf("claims: header: no kid: %w", ErrMalformed)
+	case len(t.KeyID) > maxKIDBytes:
+		return fmt.Errorf("claims: header: kid of %d bytes: %w", len(t.KeyID), ErrMalformed)
+	}
+	return nil
+}
+
+// rawClaims holds what parseClaims read before the token kind is known.
+type rawClaims struct {
+	tokenUse, clientID, aud, username, cognitoUsername string
+	hasExp, hasIat                                     bool
+}
+
+// parseClaims decodes the claims JSON into t exactly: names are
+// case-sensitive, a duplicate name is an error (so no later value can
+// override a checked one), and every known claim must have its type.
+func parseClaims(payload []byte, t *Token, rc *rawClaims) error {
+	err := jsonstrict.ObjectEach(payload, func(name, v []byte, _ jsonstrict.Kind) error {
+		var err error
+		switch string(name) {
+		case "iss":
+			t.Issuer, err = jsonstrict.String(v)
+		case "sub":
+			t.Subject, err = jsonstrict.String(v)
+		case "token_use":
+			rc.tokenUse, err = jsonstrict.String(v)
+		case "client_id":
+			rc.clientID, err = jsonstrict.String(v)
+		case "aud":
+			rc.aud, err = jsonstrict.String(v)
+		case "username":
+			rc.username, err = jsonstrict.String(v)
+		case "cognito:username":
+			rc.cognitoUsername, err = jsonstrict.String(v)
+		case "cognito:groups":
+			t.Groups, err = jsonstrict.Strings(v)
+		case "cognito:roles":
+			t.Roles, err = jsonstrict.Strings(v)
+		case "cognito:preferred_role":
+			t.PreferredRole, err = jsonstrict.String(v)
+		case "scope":
+			var s string
+			if s, err = jsonstrict.String(v); err == nil {
+				t.Scopes = strings.Fields(s)
+			}
+		case "email":
+			t.Email, err = jsonstrict.String(v)
+		case "email_verified":
+			t.EmailVerified, err = boolish(v)
+		case "identities":
+			t.Identities, err = parseIdentities(v)
+		case "version":
+			t.Version, err = jsonstrict.Int64(v)
+		case "exp":
+			rc.hasExp = true
+			t.Expiry, err = numericDate(v)
+		case "iat":
+			rc.hasIat = true
+			t.IssuedAt, err = numericDate(v)
+		case "nbf":
+			t.NotBefore, err = numericDate(v)
+		case "auth_time":
+			t.AuthTime, err = numericDate(v)
+		case "jti":
+			t.JTI, err = jsonstrict.String(v)
+		case "origin_jti":
+			t.OriginJTI, err = jsonstrict.String(v)
+		case "event_id":
+			t.EventID, err = jsonstrict.String(v)
+		default:
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("claim %q: %w", name, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("claims: payload: %v: %w", err, ErrMalformed)
+	}
+	t.payload = payload
+	return nil
+}
+
+// numericDate decodes a JWT NumericDate. Only integers between 0 and year
+// 9999 are accepted; Cognito never writes fractions.
+func numericDate(v []byte) (time.Time, error) {
+	n, err := jsonstrict.Int64(v)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if n < 0 || n > maxNumericDate {
+		return time.Time{}, fmt.Errorf("date %d out of range", n)
+	}
+	return time.Unix(n, 0), nil
+}
+
+// boolish decodes a JSON boolean, or the strings "true"/"false" that
+// Cognito writes for some attributes.
+func boolish(v []byte) (bool, error) {
+	if b, err := jsonstrict.Bool(v); err == nil {
+		return b, nil
+	}
+	s, err := jsonstrict.String(v)
+	if err != nil {
+		return false, fmt.Errorf("want a boolean")
+	}
+	switch s {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	return false, fmt.Errorf("want a boolean")
+}
+
+// parseIdentities decodes the identities claim: an array of objects whose
+// known members are strings (dateCreated a string of milliseconds, primary
+// "true"/"false" or a boolean).
+func parseIdentities(v []byte) ([]Identity, error) {
+	var out []Identity
+	err := jsonstrict.ArrayEach(v, func(elem []byte, kind jsonstrict.Kind) error {
+		if kind != jsonstrict.Object {
+			return fmt.Errorf("identity is not an object")
+		}
+		var id Identity
+		err := jsonstrict.ObjectEach(elem, func(name, v []byte, _ jsonstrict.Kind) error {
+			var err error
+			switch string(name) {
+			case "userId":
+				id.UserID, err = jsonstrict.String(v)
+			case "providerName":
+				id.ProviderName, err = jsonstrict.String(v)
+			case "providerType":
+				id.ProviderType, err = jsonstrict.String(v)
+			case "issuer":
+				if jsonstrict.Valid(v) && string(v) == "null" {
+					return nil
+				}
+				id.Issuer, err = jsonstrict.String(v)
+			case "primary":
+				id.Primary, err = boolish(v)
+			case "dateCreated":
+				id.DateCreated, err = millis(v)
+			}
+			if err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			return nil
+		})
+		out = append(out, id)
+		return err
+	})
+	return out, err
+}
+
+// millis decodes milliseconds since the epoch, as a number or a string of
+// digits.
+func millis(v []byte) (time.Time, error) {
+	n, err := jsonstrict.Int64(v)
+	if err != nil {
+		s, serr := jsonstrict.String(v)
+		if serr != nil {
+			return time.Time{}, fmt.Errorf("want milliseconds")
+		}
+		if n, err = jsonstrict.Int64([]byte(s)); err != nil {
+			return time.Time{}, fmt.Errorf("want milliseconds")
+		}
+	}
+	if n < 0 || n > maxNumericDate*1000 {
+		return time.Time{}, fmt.Errorf("date out of range")
+	}
+	return time.UnixMilli(n), nil
+}

@@ -1,0 +1,199 @@
+package claims
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/cognito-gate/cognito-gate/jwks"
+)
+
+// Verifier checks Cognito tokens. Build it once with New; it is safe for
+// concurrent use. Close it to stop the key cache's background refreshes.
+type Verifier struct {
+	cc   *compiledConfig
+	keys *jwks.Cache
+}
+
+// New validates cfg and returns a Verifier whose key cache starts fetching
+// every pool's key set in the background. Misconfiguration (no pools, a bad
+// pool id, an http issuer without AllowHTTP, no client ids without
+// SkipClientIDCheck, a missing or unknown TokenUse, an unknown algorithm, a
+// leeway out of range) is an error here, never at the first request.
+func New(cfg Config) (*Verifier, error) {
+	cc, err := cfg.compile()
+	if err != nil {
+		return nil, err
+	}
+	keys, err := jwks.New(cc.jwks, cc.jwksSource...)
+	if err != nil {
+		return nil, fmt.Errorf("claims: config: %w", err)
+	}
+	for iss, p := range cc.pools {
+		p.keys = keys.Set(iss)
+	}
+	return &Verifier{cc: cc, keys: keys}, nil
+}
+
+// Keys returns the verifier's key cache, e.g. for its per-issuer Status.
+func (v *Verifier) Keys() *jwks.Cache { return v.keys }
+
+// Issuers returns the accepted issuers in configuration order.
+func (v *Verifier) Issuers() []string { return slices.Clone(v.cc.issuers) }
+
+// Hydrate fetches every pool's key set and waits for it; see
+// jwks.Cache.Hydrate.
+func (v *Verifier) Hydrate(ctx context.Context) error { return v.keys.Hydrate(ctx) }
+
+// Ready reports whether every pool's keys are loaded.
+func (v *Verifier) Ready() bool { return v.keys.Ready() }
+
+// Close stops the key cache's background work.
+func (v *Verifier) Close() error { return v.keys.Close() }
+
+// Verify checks raw, a compact-serialized JWT, and returns its claims. The
+// checks, in order:
+//
+//   - size at most MaxTokenBytes; exactly three base64url segments with no
+//     padding or whitespace;
+//   - header: JSON object with alg in Algorithms and a kid; crit refused;
+//     jku, x5u, jwk and x5c ignored (keys come only from configuration);
+//   - claims: exact JSON decoding (case-sensitive names, no duplicates,
+//     typed values);
+//   - iss is a configured pool — otherwise the token is rejected before any
+//     network request;
+//   - the signature, with the key of that pool's key set named by kid
+//     (fetching the set once if the kid is new, subject to the cooldown);
+//   - token_use is "access" or "id" and accepted by the pool;
+//   - client_id (access) or aud (ID) is an accepted app client;
+//   - exp is present and now < exp + leeway; nbf, when present, is at most
+//     now + leeway; iat is present and at most now + leeway; sub is present;
+//   - RequiredScopes, RequiredGroups, then Check.
+//
+// Every error matches one sentinel of this package; ReasonOf names it.
+func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
+	if raw == "" {
+		return nil, ErrMissingToken
+	}
+	if len(raw) > v.cc.maxBytes {
+		return nil, fmt.Errorf("claims: token of %d bytes, limit %d: %w", len(raw), v.cc.maxBytes, ErrMalformed)
+	}
+	seg, err := split(raw)
+	if err != nil {
+		return nil, err
+	}
+	t := &Token{}
+	if err := parseHeader(seg.header, t); err != nil {
+		return nil, err
+	}
+	if !slices.Contains(v.cc.algs, t.Algorithm) {
+		return nil, fmt.Errorf("claims: alg %q: %w", clip(t.Algorithm), ErrUnsupportedAlg)
+	}
+	var rc rawClaims
+	if err := parseClaims(seg.payload, t, &rc); err != nil {
+		return nil, err
+	}
+	p := v.cc.pools[t.Issuer]
+	if p == nil {
+		return nil, fmt.Errorf("claims: iss %q: %w", clip(t.Issuer), ErrWrongIssuer)
+	}
+	key, err := p.keys.Key(ctx, t.KeyID)
+	if err != nil {
+		return nil, fmt.Errorf("claims: %w", err)
+	}
+	if err := key.Verify(t.Algorithm, seg.signingInput, seg.sig); err != nil {
+		return nil, fmt.Errorf("claims: %w", err)
+	}
+	if err := v.checkClaims(p, t, &rc); err != nil {
+		return nil, err
+	}
+	if err := v.checkRequirements(ctx, t); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// checkClaims checks token_use, the app client and the time claims.
+func (v *Verifier) checkClaims(p *pool, t *Token, rc *rawClaims) error {
+	switch rc.tokenUse {
+	case "access":
+		t.Use, t.ClientID, t.Username = AccessToken, rc.clientID, rc.username
+		if !p.access {
+			return fmt.Errorf("claims: access token, pool accepts id tokens: %w", ErrWrongTokenUse)
+		}
+		if rc.clientID == "" {
+			return fmt.Errorf("claims: access token without client_id: %w", ErrWrongClient)
+		}
+	case "id":
+		t.Use, t.ClientID, t.Username = IDToken, rc.aud, rc.cognitoUsername
+		if !p.id {
+			return fmt.Errorf("claims: id token, pool accepts access tokens: %w", ErrWrongTokenUse)
+		}
+		if rc.aud == "" {
+			return fmt.Errorf("claims: id token without aud: %w", ErrWrongClient)
+		}
+	case "":
+		return fmt.Errorf("claims: no token_use: %w", ErrWrongTokenUse)
+	default:
+		return fmt.Errorf("claims: token_use %q: %w", clip(rc.tokenUse), ErrWrongTokenUse)
+	}
+	if p.clients != nil && !slices.Contains(p.clients, t.ClientID) {
+		return fmt.Errorf("claims: client %q: %w", clip(t.ClientID), ErrWrongClient)
+	}
+	if t.Subject == "" {
+		return fmt.Errorf("claims: no sub: %w", ErrMalformed)
+	}
+
+	now := v.cc.now()
+	lw := v.cc.leeway
+	switch {
+	case !rc.hasExp:
+		return fmt.Errorf("claims: no exp: %w", ErrMalformed)
+	case !now.Before(t.Expiry.Add(lw)):
+		return fmt.Errorf("claims: expired at %s: %w", t.Expiry.UTC().Format("2006-01-02T15:04:05Z"), ErrExpired)
+	case !t.NotBefore.IsZero() && t.NotBefore.After(now.Add(lw)):
+		return fmt.Errorf("claims: not valid before %s: %w", t.NotBefore.UTC().Format("2006-01-02T15:04:05Z"), ErrNotYetValid)
+	case !rc.hasIat:
+		return fmt.Errorf("claims: no iat: %w", ErrMalformed)
+	case t.IssuedAt.After(now.Add(lw)):
+		return fmt.Errorf("claims: issued at %s: %w", t.IssuedAt.UTC().Format("2006-01-02T15:04:05Z"), ErrIssuedInFuture)
+	}
+	return nil
+}
+
+// checkRequirements checks the configured scopes, groups and custom check.
+func (v *Verifier) checkRequirements(ctx context.Context, t *Token) error {
+	if len(v.cc.scopes) > 0 && !anyIn(v.cc.scopes, t.Scopes) {
+		return &ScopeError{AnyOf: v.cc.scopes}
+	}
+	if len(v.cc.groups) > 0 && !anyIn(v.cc.groups, t.Groups) {
+		return fmt.Errorf("claims: requires one of groups %v: %w", v.cc.groups, ErrGroupDenied)
+	}
+	if v.cc.check != nil {
+		if err := v.cc.check(ctx, t); err != nil {
+			if ReasonOf(err) == ReasonInternal {
+				return fmt.Errorf("claims: check: %w: %w", ErrClaimDenied, err)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// anyIn reports whether any of want is in have.
+func anyIn(want, have []string) bool {
+	for _, w := range want {
+		if slices.Contains(have, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// clip shortens an attacker-supplied string for an error message.
+func clip(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
+}

@@ -1,0 +1,52 @@
+package jwks
+
+import (
+	"crypto/rsa"
+	"fmt"
+
+	"github.com/cognito-gate/cognito-gate/internal/jose"
+)
+
+// Key is one usable public key of a key set. Keys are immutable.
+type Key struct {
+	// ID is the key's "kid".
+	ID string
+	// Alg is the key's "alg", or empty when the key set did not name one.
+	Alg string
+	// Bits is the RSA modulus size.
+	Bits int
+
+	pub     *rsa.PublicKey
+	sigSize int
+}
+
+func newKey(id, alg string, pub *rsa.PublicKey) *Key {
+	bits := pub.N.BitLen()
+	return &Key{ID: id, Alg: alg, Bits: bits, pub: pub, sigSize: (bits + 7) / 8}
+}
+
+// Public returns the key's RSA public key. It must not be modified.
+func (k *Key) Public() *rsa.PublicKey { return k.pub }
+
+// Allows reports whether the key may verify signatures made with alg: alg
+// must be a supported RSA PKCS #1 v1.5 algorithm and, when the key names an
+// algorithm, the same one.
+func (k *Key) Allows(alg string) bool {
+	return jose.Supported(alg) && (k.Alg == "" || k.Alg == alg)
+}
+
+// Verify checks sig, an alg signature over signingInput. It returns
+// ErrAlgMismatch when the key may not be used with alg and ErrBadSignature
+// when the signature does not verify.
+func (k *Key) Verify(alg string, signingInput, sig []byte) error {
+	if !k.Allows(alg) {
+		return fmt.Errorf("jwks: key %q is %q, token says %q: %w", k.ID, k.Alg, alg, ErrAlgMismatch)
+	}
+	if len(sig) != k.sigSize {
+		return fmt.Errorf("jwks: signature is %d bytes, key needs %d: %w", len(sig), k.sigSize, ErrBadSignature)
+	}
+	if err := jose.Verify(alg, k.pub, signingInput, sig); err != nil {
+		return ErrBadSignature
+	}
+	return nil
+}

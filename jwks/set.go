@@ -1,0 +1,295 @@
+package jwks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Set is the key set of one issuer. Get it from Cache.Set.
+type Set struct {
+	c      *Cache
+	issuer string
+	url    string
+
+	// snap is the current key set; readers load it without locks.
+	snap atomic.Pointer[snapshot]
+
+	mu          sync.Mutex // guards the fields below
+	flight      *flight    // the fetch in progress, if any
+	lastAttempt time.Time  // start of the latest fetch attempt
+	failures    int        // consecutive failed fetches
+	lastErr     error      // error of the latest fetch, nil after a success
+}
+
+// snapshot is an immutable key set.
+type snapshot struct {
+	keys      map[string]*Key
+	fetchedAt time.Time
+}
+
+// flight is one fetch that any number of callers may wait for.
+type flight struct {
+	done chan struct{}
+	err  error
+}
+
+// errCooldown is returned by refresh when the previous attempt was too
+// recent; it never leaves the package.
+var errCooldown = errors.New("jwks: refresh not allowed yet")
+
+// Issuer returns the issuer the set belongs to.
+func (s *Set) Issuer() string { return s.issuer }
+
+// URL returns the address the set is fetched from.
+func (s *Set) URL() string { return s.url }
+
+// Key returns the key with the given kid. On the common path — the kid is in
+// a set that is not stale — it takes no lock and makes no call. Otherwise it
+// triggers a refresh (or joins the one in flight) and waits for it, unless
+// the cooldown forbids a new attempt, in which case it fails at once with
+// ErrKeyNotFound (or ErrUnavailable when no usable set is held).
+func (s *Set) Key(ctx context.Context, kid string) (*Key, error) {
+	if sn := s.snap.Load(); sn != nil {
+		if k := sn.keys[kid]; k != nil && s.c.cfg.Now().Sub(sn.fetchedAt) <= s.c.cfg.MaxStaleness {
+			return k, nil
+		}
+	}
+	return s.slowKey(ctx, kid)
+}
+
+func (s *Set) slowKey(ctx context.Context, kid string) (*Key, error) {
+	trigger := TriggerUnknownKID
+	if sn := s.snap.Load(); sn == nil {
+		trigger = TriggerInitial
+	} else if s.c.cfg.Now().Sub(sn.fetchedAt) > s.c.cfg.MaxStaleness {
+		trigger = TriggerStale
+	}
+	err := s.refresh(ctx, trigger)
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return nil, fmt.Errorf("jwks: %s: waiting for key set: %w", s.issuer, ctxErr)
+	}
+	sn := s.snap.Load()
+	if sn == nil || s.c.cfg.Now().Sub(sn.fetchedAt) > s.c.cfg.MaxStaleness {
+		return nil, s.unavailable(err)
+	}
+	if k := sn.keys[kid]; k != nil {
+		return k, nil
+	}
+	return nil, fmt.Errorf("jwks: %s: kid %q: %w", s.issuer, truncate(kid, 64), ErrKeyNotFound)
+}
+
+// unavailable builds the error for "no usable key set", carrying the cause.
+func (s *Set) unavailable(err error) error {
+	if err == nil || errors.Is(err, errCooldown) {
+		s.mu.Lock()
+		err = s.lastErr
+		s.mu.Unlock()
+	}
+	if errors.Is(err, ErrClosed) {
+		return err
+	}
+	sn := s.snap.Load()
+	switch {
+	case sn != nil && err != nil:
+		return fmt.Errorf("jwks: %s: keys older than %s: %w: %w", s.issuer, s.c.cfg.MaxStaleness, ErrUnavailable, err)
+	case sn != nil:
+		return fmt.Errorf("jwks: %s: keys older than %s: %w", s.issuer, s.c.cfg.MaxStaleness, ErrUnavailable)
+	case err != nil:
+		return fmt.Errorf("jwks: %s: %w: %w", s.issuer, ErrUnavailable, err)
+	default:
+		return fmt.Errorf("jwks: %s: not fetched yet: %w", s.issuer, ErrUnavailable)
+	}
+}
+
+// gap is the shortest time allowed between the previous attempt and the
+// next one: Cooldown after a success, doubling per consecutive failure up to
+// MaxBackoff. s.mu must be held.
+func (s *Set) gap() time.Duration {
+	g := s.c.cfg.Cooldown
+	for i := 1; i < s.failures && g < s.c.cfg.MaxBackoff; i++ {
+		g *= 2
+	}
+	return min(g, s.c.cfg.MaxBackoff)
+}
+
+// refresh fetches the set, joining a fetch already in flight, and waits for
+// it (or for ctx). It returns errCooldown without fetching when the previous
+// attempt is more recent than gap(). The fetch itself runs on the cache's
+// context, so a caller that gives up does not cancel it for the others.
+func (s *Set) refresh(ctx context.Context, trigger Trigger) error {
+	s.mu.Lock()
+	f := s.flight
+	if f == nil {
+		now := s.c.cfg.Now()
+		if !s.lastAttempt.IsZero() && now.Sub(s.lastAttempt) < s.gap() {
+			s.mu.Unlock()
+			return errCooldown
+		}
+		if !s.c.track() {
+			s.mu.Unlock()
+			return ErrClosed
+		}
+		f = &flight{done: make(chan struct{})}
+		s.flight = f
+		s.lastAttempt = now
+		go s.run(f, trigger, now)
+	}
+	s.mu.Unlock()
+	select {
+	case <-f.done:
+		return f.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// run performs one fetch and publishes its outcome.
+func (s *Set) run(f *flight, trigger Trigger, start time.Time) {
+	defer s.c.wg.Done()
+	keys, skipped, err := s.c.fetch(s.c.ctx, s.url)
+	end := s.c.cfg.Now()
+
+	ev := FetchEvent{
+		Issuer: s.issuer, URL: s.url, Trigger: trigger,
+		Start: start, Duration: end.Sub(start), Err: err, Skipped: skipped,
+	}
+	s.mu.Lock()
+	prev := s.snap.Load()
+	if err == nil {
+		next := &snapshot{keys: keys, fetchedAt: end}
+		s.snap.Store(next)
+		s.failures, s.lastErr = 0, nil
+		ev.Added, ev.Removed = diffKIDs(prev, next)
+		prev = next
+	} else {
+		s.failures++
+		s.lastErr = err
+	}
+	if prev != nil {
+		ev.Keys, ev.LastSuccess = len(prev.keys), prev.fetchedAt
+	}
+	s.flight = nil
+	f.err = err
+	close(f.done)
+	s.mu.Unlock()
+
+	if s.c.cfg.Observer != nil {
+		s.c.cfg.Observer.ObserveFetch(ev)
+	}
+}
+
+// diffKIDs returns the kids in next but not prev, and in prev but not next,
+// sorted.
+func diffKIDs(prev, next *snapshot) (added, removed []string) {
+	for kid := range next.keys {
+		if prev == nil || prev.keys[kid] == nil {
+			added = append(added, kid)
+		}
+	}
+	if prev != nil {
+		for kid := range prev.keys {
+			if next.keys[kid] == nil {
+				removed = append(removed, kid)
+			}
+		}
+	}
+	slices.Sort(added)
+	slices.Sort(removed)
+	return added, removed
+}
+
+// nextRefresh returns when the background loop should next fetch the set,
+// and why.
+func (s *Set) nextRefresh() (time.Time, Trigger) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sn := s.snap.Load()
+	switch {
+	case s.lastAttempt.IsZero():
+		return time.Time{}, TriggerInitial
+	case s.failures > 0:
+		if sn == nil {
+			return s.lastAttempt.Add(s.gap()), TriggerInitial
+		}
+		return s.lastAttempt.Add(s.gap()), TriggerRetry
+	case sn == nil:
+		return s.lastAttempt.Add(s.gap()), TriggerInitial
+	default:
+		return sn.fetchedAt.Add(s.c.cfg.RefreshInterval), TriggerInterval
+	}
+}
+
+// loop refreshes the set in the background until the cache closes.
+func (s *Set) loop() {
+	defer s.c.wg.Done()
+	for {
+		at, trigger := s.nextRefresh()
+		wait := at.Sub(s.c.cfg.Now())
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-s.c.ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+		} else if s.c.ctx.Err() != nil {
+			return
+		}
+		if err := s.refresh(s.c.ctx, trigger); errors.Is(err, ErrClosed) || s.c.ctx.Err() != nil {
+			return
+		} else if errors.Is(err, errCooldown) {
+			// The clock says it is too early (an injected clock that does not
+			// follow real time): wait one cooldown of real time.
+			t := time.NewTimer(s.c.cfg.Cooldown)
+			select {
+			case <-s.c.ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+		}
+	}
+}
+
+// Status is a point-in-time view of a set, for health checks and metrics.
+type Status struct {
+	Issuer string
+	URL    string
+	// Keys is the number of usable keys held (0 before the first success).
+	Keys int
+	// KeyIDs lists them, sorted.
+	KeyIDs []string
+	// LastSuccess is when the held set was fetched (zero if never).
+	LastSuccess time.Time
+	// LastAttempt is when the latest fetch started (zero if never).
+	LastAttempt time.Time
+	// LastError is the latest fetch's error, nil after a success.
+	LastError error
+	// Failures counts consecutive failed fetches.
+	Failures int
+	// Usable reports that a set is held and not older than MaxStaleness.
+	Usable bool
+}
+
+// Status reports the set's state.
+func (s *Set) Status() Status {
+	s.mu.Lock()
+	st := Status{Issuer: s.issuer, URL: s.url, LastAttempt: s.lastAttempt, LastError: s.lastErr, Failures: s.failures}
+	s.mu.Unlock()
+	if sn := s.snap.Load(); sn != nil {
+		st.Keys = len(sn.keys)
+		for kid := range sn.keys {
+			st.KeyIDs = append(st.KeyIDs, kid)
+		}
+		slices.Sort(st.KeyIDs)
+		st.LastSuccess = sn.fetchedAt
+		st.Usable = s.c.cfg.Now().Sub(sn.fetchedAt) <= s.c.cfg.MaxStaleness
+	}
+	return st
+}
