@@ -19,12 +19,15 @@ type Cache struct {
 
 	mu     sync.Mutex // guards closed and wg.Add
 	closed bool
+
+	ownClient bool // the HTTP client is the default one, made for this cache
 }
 
 // New validates cfg and the sources and returns a cache that starts
 // fetching every source's key set in the background at once. Call Close to
 // stop it. Use Hydrate to wait for the first fetches.
 func New(cfg Config, sources ...Source) (*Cache, error) {
+	ownClient := cfg.HTTPClient == nil
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
@@ -32,7 +35,7 @@ func New(cfg Config, sources ...Source) (*Cache, error) {
 	if len(sources) == 0 {
 		return nil, errors.New("jwks: no sources")
 	}
-	c := &Cache{cfg: cfg, sets: make(map[string]*Set, len(sources))}
+	c := &Cache{cfg: cfg, sets: make(map[string]*Set, len(sources)), ownClient: ownClient}
 	for _, src := range sources {
 		u, err := src.sourceURL()
 		if err != nil {
@@ -120,13 +123,16 @@ func (c *Cache) Ready() bool {
 }
 
 // Close stops background refreshes and waits for fetches in flight to end
-// (they are cancelled). Keys already held stay readable. Close is
-// idempotent.
+// (they are cancelled), and closes the idle connections of the default HTTP
+// client. Keys already held stay readable. Close is idempotent.
 func (c *Cache) Close() error {
 	c.mu.Lock()
 	c.closed = true
 	c.mu.Unlock()
 	c.cancel()
 	c.wg.Wait()
+	if c.ownClient {
+		c.cfg.HTTPClient.CloseIdleConnections()
+	}
 	return nil
 }

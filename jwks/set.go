@@ -210,6 +210,9 @@ func (s *Set) nextRefresh() (time.Time, Trigger) {
 	defer s.mu.Unlock()
 	sn := s.snap.Load()
 	switch {
+	case s.flight != nil:
+		// Join the fetch in flight and decide again when it is over.
+		return time.Time{}, TriggerInitial
 	case s.lastAttempt.IsZero():
 		return time.Time{}, TriggerInitial
 	case s.failures > 0:
