@@ -2,12 +2,15 @@ package claims_test
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/cognito-gate/cognito-gate/claims"
 	"github.com/cognito-gate/cognito-gate/cognitotest"
+	"github.com/cognito-gate/cognito-gate/jwks"
 )
 
 // t0 is the fixed "now" of the tests.
@@ -81,3 +84,19 @@ func poolConfig(p *cognitotest.Pool, use claims.TokenUse) claims.Pool {
 		TokenUse:   use,
 	}
 }
+
+// jwksConfig returns a key cache config whose HTTP client never reaches
+// the network (every request fails at once), with the given refresh
+// interval (zero for the default).
+func jwksConfig(interval time.Duration) jwks.Config {
+	return jwks.Config{
+		RefreshInterval: interval,
+		HTTPClient: &http.Client{Transport: roundTripFunc(func(*http.Request) (*http.Response, error) {
+			return nil, errors.New("no network in this test")
+		})},
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
