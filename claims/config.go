@@ -117,6 +117,10 @@ type Config struct {
 
 	// JWKS tunes the key cache (HTTP client, refresh timings, observer).
 	JWKS jwks.Config
+
+	// Cache configures the verified-token cache; the zero value enables it
+	// with default limits.
+	Cache CacheConfig
 }
 
 // poolIDPattern matches Cognito user pool ids: region, underscore, suffix.
@@ -180,6 +184,7 @@ type compiledConfig struct {
 	now        func() time.Time
 	jwks       jwks.Config
 	jwksSource []jwks.Source
+	cache      CacheConfig
 }
 
 // pool is a validated Pool.
@@ -201,6 +206,7 @@ func (cfg Config) compile() (*compiledConfig, error) {
 		maxBytes: cfg.MaxTokenBytes,
 		now:      cfg.Now,
 		jwks:     cfg.JWKS,
+		cache:    cfg.Cache,
 	}
 	if len(cfg.Pools) == 0 {
 		return nil, fmt.Errorf("claims: config: no user pools")
@@ -282,6 +288,9 @@ func (cfg Config) compile() (*compiledConfig, error) {
 		cc.maxBytes = DefaultMaxTokenBytes
 	case cc.maxBytes < 256:
 		return nil, fmt.Errorf("claims: config: MaxTokenBytes %d is too small for any token", cc.maxBytes)
+	}
+	if cc.cache.MaxEntries < 0 || cc.cache.MaxBytes < 0 {
+		return nil, fmt.Errorf("claims: config: Cache limits are negative; use Cache.Disabled to turn the cache off")
 	}
 	if cc.now == nil {
 		cc.now = time.Now

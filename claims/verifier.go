@@ -2,6 +2,7 @@ package claims
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -11,8 +12,9 @@ import (
 // Verifier checks Cognito tokens. Build it once with New; it is safe for
 // concurrent use. Close it to stop the key cache's background refreshes.
 type Verifier struct {
-	cc   *compiledConfig
-	keys *jwks.Cache
+	cc    *compiledConfig
+	keys  *jwks.Cache
+	cache *tokenCache // nil when disabled
 }
 
 // New validates cfg and returns a Verifier whose key cache starts fetching
@@ -32,7 +34,7 @@ func New(cfg Config) (*Verifier, error) {
 	for iss, p := range cc.pools {
 		p.keys = keys.Set(iss)
 	}
-	return &Verifier{cc: cc, keys: keys}, nil
+	return &Verifier{cc: cc, keys: keys, cache: newTokenCache(cc.cache)}, nil
 }
 
 // Keys returns the verifier's key cache, e.g. for its per-issuer Status.
@@ -70,6 +72,10 @@ func (v *Verifier) Close() error { return v.keys.Close() }
 //     now + leeway; iat is present and at most now + leeway; sub is present;
 //   - RequiredScopes, RequiredGroups, then Check.
 //
+// A token that passed every check is remembered in the verified-token cache
+// (see CacheConfig); when it comes again, only the time claims, the key's
+// currency and the requirements are checked.
+//
 // Every error matches one sentinel of this package; ReasonOf names it.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 	if raw == "" {
@@ -77,6 +83,13 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 	}
 	if len(raw) > v.cc.maxBytes {
 		return nil, fmt.Errorf("claims: token of %d bytes, limit %d: %w", len(raw), v.cc.maxBytes, ErrMalformed)
+	}
+	if v.cache != nil {
+		if e, ok := v.cache.get(raw); ok {
+			if tok, err, ok := v.fromCache(ctx, raw, e); ok {
+				return tok, err
+			}
+		}
 	}
 	seg, err := split(raw)
 	if err != nil {
@@ -110,7 +123,39 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 	if err := v.checkRequirements(ctx, t); err != nil {
 		return nil, err
 	}
+	if v.cache != nil {
+		v.cache.put(raw, cacheEntry{tok: t, key: key, p: p}, v.cc.now())
+	}
 	return t, nil
+}
+
+// fromCache answers for a cached token. ok is false when the entry cannot
+// be used (its key is no longer the issuer's current one) and the token must
+// be verified in full.
+func (v *Verifier) fromCache(ctx context.Context, raw string, e cacheEntry) (_ *Token, _ error, ok bool) {
+	if key, err := e.p.keys.Key(ctx, e.tok.KeyID); err != nil || key != e.key {
+		v.cache.remove(raw)
+		return nil, nil, false
+	}
+	if err := v.checkTime(e.tok); err != nil {
+		if errors.Is(err, ErrExpired) {
+			v.cache.remove(raw)
+		}
+		return nil, err, true
+	}
+	if err := v.checkRequirements(ctx, e.tok); err != nil {
+		return nil, err, true
+	}
+	return e.tok, nil, true
+}
+
+// CacheStats reports the verified-token cache's counters (zero when the
+// cache is disabled).
+func (v *Verifier) CacheStats() CacheStats {
+	if v.cache == nil {
+		return CacheStats{}
+	}
+	return v.cache.stats()
 }
 
 // checkClaims checks token_use, the app client and the time claims.
@@ -144,17 +189,24 @@ func (v *Verifier) checkClaims(p *pool, t *Token, rc *rawClaims) error {
 		return fmt.Errorf("claims: no sub: %w", ErrMalformed)
 	}
 
-	now := v.cc.now()
-	lw := v.cc.leeway
 	switch {
 	case !rc.hasExp:
 		return fmt.Errorf("claims: no exp: %w", ErrMalformed)
+	case !rc.hasIat:
+		return fmt.Errorf("claims: no iat: %w", ErrMalformed)
+	}
+	return v.checkTime(t)
+}
+
+// checkTime checks exp, nbf and iat against the clock, with the leeway.
+func (v *Verifier) checkTime(t *Token) error {
+	now := v.cc.now()
+	lw := v.cc.leeway
+	switch {
 	case !now.Before(t.Expiry.Add(lw)):
 		return fmt.Errorf("claims: expired at %s: %w", t.Expiry.UTC().Format("2006-01-02T15:04:05Z"), ErrExpired)
 	case !t.NotBefore.IsZero() && t.NotBefore.After(now.Add(lw)):
 		return fmt.Errorf("claims: not valid before %s: %w", t.NotBefore.UTC().Format("2006-01-02T15:04:05Z"), ErrNotYetValid)
-	case !rc.hasIat:
-		return fmt.Errorf("claims: no iat: %w", ErrMalformed)
 	case t.IssuedAt.After(now.Add(lw)):
 		return fmt.Errorf("claims: issued at %s: %w", t.IssuedAt.UTC().Format("2006-01-02T15:04:05Z"), ErrIssuedInFuture)
 	}
