@@ -289,7 +289,8 @@ func TestStaleKeysServedDuringOutage(t *testing.T) {
 		if _, err := c.Key(bg, issuer, k.kidA); err != nil {
 			t.Fatalf("Key(a) after recovery: %v", err)
 		}
-		if st := c.Set(issuer).Status(); st.Failures != 0 || st.LastError != nil {
+		st = c.Set(issuer).Status()
+		if st.Failures != 0 || st.LastError != nil || st.Fetches["ok"] != 2 || st.Fetches["status"] < 6 || len(st.Fetches) != 2 {
 			t.Errorf("status after recovery = %+v", st)
 		}
 	})

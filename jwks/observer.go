@@ -47,9 +47,11 @@ type FetchEvent struct {
 	LastSuccess time.Time
 }
 
+// FetchResults lists every value FetchEvent.Result can take.
+var FetchResults = []string{"ok", "network", "timeout", "status", "too_large", "malformed", "no_usable_keys", "error"}
+
 // Result classifies the fetch into a small fixed set of words, suitable as
-// a metric label: "ok", "network", "timeout", "status", "too_large",
-// "malformed", "no_usable_keys" or "error".
+// a metric label: one of FetchResults.
 func (e FetchEvent) Result() string {
 	return fetchResult(e.Err)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -19,11 +20,12 @@ type Set struct {
 	// snap is the current key set; readers load it without locks.
 	snap atomic.Pointer[snapshot]
 
-	mu          sync.Mutex // guards the fields below
-	flight      *flight    // the fetch in progress, if any
-	lastAttempt time.Time  // start of the latest fetch attempt
-	failures    int        // consecutive failed fetches
-	lastErr     error      // error of the latest fetch, nil after a success
+	mu          sync.Mutex        // guards the fields below
+	flight      *flight           // the fetch in progress, if any
+	lastAttempt time.Time         // start of the latest fetch attempt
+	failures    int               // consecutive failed fetches
+	lastErr     error             // error of the latest fetch, nil after a success
+	fetches     map[string]uint64 // fetches by FetchEvent.Result, since New
 }
 
 // snapshot is an immutable key set.
@@ -173,6 +175,10 @@ func (s *Set) run(f *flight, trigger Trigger, start time.Time) {
 	if prev != nil {
 		ev.Keys, ev.LastSuccess = len(prev.keys), prev.fetchedAt
 	}
+	if s.fetches == nil {
+		s.fetches = make(map[string]uint64)
+	}
+	s.fetches[fetchResult(err)]++
 	s.flight = nil
 	f.err = err
 	close(f.done)
@@ -278,12 +284,15 @@ type Status struct {
 	Failures int
 	// Usable reports that a set is held and not older than MaxStaleness.
 	Usable bool
+	// Fetches counts finished fetches by result (see FetchEvent.Result).
+	Fetches map[string]uint64
 }
 
 // Status reports the set's state.
 func (s *Set) Status() Status {
 	s.mu.Lock()
-	st := Status{Issuer: s.issuer, URL: s.url, LastAttempt: s.lastAttempt, LastError: s.lastErr, Failures: s.failures}
+	st := Status{Issuer: s.issuer, URL: s.url, LastAttempt: s.lastAttempt, LastError: s.lastErr, Failures: s.failures,
+		Fetches: maps.Clone(s.fetches)}
 	s.mu.Unlock()
 	if sn := s.snap.Load(); sn != nil {
 		st.Keys = len(sn.keys)
