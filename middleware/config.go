@@ -1,0 +1,120 @@
+package middleware
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"go.uber.org/zap"
+
+	"github.com/cognito-gate/cognito-gate/claims"
+	"github.com/cognito-gate/cognito-gate/policy"
+)
+
+// Verifier checks a raw token. *claims.Verifier implements it.
+type Verifier interface {
+	Verify(ctx context.Context, raw string) (*claims.Token, error)
+}
+
+var _ Verifier = (*claims.Verifier)(nil)
+
+// DefaultRealm is the realm of WWW-Authenticate challenges when
+// Config.Realm is empty.
+const DefaultRealm = "cognito-gate"
+
+// Config configures a Middleware. Verifier is required; every other field
+// has a safe zero value.
+type Config struct {
+	// Verifier checks tokens. Required.
+	Verifier Verifier
+
+	// Policy decides which requests may pass, by route. Nil means Require
+	// applies to every request.
+	Policy *policy.Policy
+
+	// Require, used when Policy is nil, is what every request's token must
+	// satisfy. Nil means any valid token: no request passes without one.
+	Require *policy.Requirement
+
+	// TokenSources are tried in order; the first that holds a token is
+	// used. Nil means AuthorizationHeader() only. Query sources are never
+	// added unless listed here.
+	TokenSources []TokenSource
+
+	// Realm is the realm of WWW-Authenticate challenges. Empty means
+	// DefaultRealm.
+	Realm string
+
+	// Skipper, when it returns true, lets the request through unchecked
+	// (counted as "skipped"). Use it for health checks outside the policy.
+	Skipper func(r *http.Request) bool
+
+	// AllowCORSPreflight lets CORS preflight requests (OPTIONS with Origin
+	// and Access-Control-Request-Method) through unchecked, counted as
+	// "preflight". Browsers send preflights without credentials, so a
+	// cross-origin API needs this (or an anonymous OPTIONS rule).
+	AllowCORSPreflight bool
+
+	// ErrorHandler writes the response for a denied request; err is an
+	// *Error (use errors.As). Nil means WriteError.
+	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
+
+	// OnSuccess, when set, runs for every allowed request before the next
+	// handler, with the verified token (nil on anonymous access).
+	OnSuccess func(w http.ResponseWriter, r *http.Request, tok *claims.Token)
+
+	// Metrics records outcomes; nil records nothing. Create it with
+	// NewMetrics.
+	Metrics *Metrics
+
+	// Logger logs outcomes; nil logs nothing.
+	Logger *zap.Logger
+}
+
+// compile validates cfg and fills defaults.
+func (cfg Config) compile() (Config, *policy.Policy, error) {
+	if cfg.Verifier == nil {
+		return cfg, nil, errors.New("middleware: config: Verifier is required")
+	}
+	if v, ok := cfg.Verifier.(*claims.Verifier); ok && v == nil {
+		return cfg, nil, errors.New("middleware: config: Verifier is a nil *claims.Verifier")
+	}
+	p := cfg.Policy
+	switch {
+	case p != nil && cfg.Require != nil:
+		return cfg, nil, errors.New("middleware: config: set Policy or Require, not both")
+	case p == nil:
+		var req policy.Requirement
+		if cfg.Require != nil {
+			req = *cfg.Require
+		}
+		var err error
+		p, err = policy.New(policy.Config{Rules: []policy.Rule{{Name: "require", Routes: []string{"/"}, Requirement: req}}})
+		if err != nil {
+			return cfg, nil, fmt.Errorf("middleware: config: Require: %w", err)
+		}
+	}
+	if cfg.TokenSources == nil {
+		cfg.TokenSources = []TokenSource{AuthorizationHeader()}
+	}
+	if len(cfg.TokenSources) == 0 {
+		return cfg, nil, errors.New("middleware: config: TokenSources is empty; leave it nil for the Authorization header")
+	}
+	for i, s := range cfg.TokenSources {
+		if s == nil {
+			return cfg, nil, fmt.Errorf("middleware: config: TokenSources[%d] is nil", i)
+		}
+	}
+	if cfg.Realm == "" {
+		cfg.Realm = DefaultRealm
+	}
+	if strings.ContainsAny(cfg.Realm, "\"\\\r\n") {
+		return cfg, nil, fmt.Errorf("middleware: config: Realm %q contains quotes, backslashes or line breaks", cfg.Realm)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	return cfg, p, nil
+}

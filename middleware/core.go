@@ -1,0 +1,173 @@
+package middleware
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"sync/atomic"
+	"time"
+
+	"github.com/cognito-gate/cognito-gate/claims"
+	"github.com/cognito-gate/cognito-gate/policy"
+)
+
+// Middleware authenticates and authorizes requests: it extracts the bearer
+// token, verifies it, asks the policy, records the outcome (metrics and a
+// log line), and either answers the denial or hands the request on with the
+// token in its context. The net/http and Echo adapters share it. It is safe
+// for concurrent use.
+type Middleware struct {
+	cfg    Config
+	policy atomic.Pointer[policy.Policy]
+}
+
+// New validates cfg and returns a Middleware.
+func New(cfg Config) (*Middleware, error) {
+	cfg, p, err := cfg.compile()
+	if err != nil {
+		return nil, err
+	}
+	m := &Middleware{cfg: cfg}
+	m.policy.Store(p)
+	cfg.Metrics.initRules(p.Rules())
+	return m, nil
+}
+
+// SetPolicy replaces the policy atomically, e.g. on a configuration reload.
+// Requests in flight finish with the policy they started with.
+func (m *Middleware) SetPolicy(p *policy.Policy) {
+	if p == nil {
+		return
+	}
+	m.cfg.Metrics.initRules(p.Rules())
+	m.policy.Store(p)
+}
+
+// Policy returns the policy in force.
+func (m *Middleware) Policy() *policy.Policy { return m.policy.Load() }
+
+// outcome is what happened to one request. Exactly one outcome is recorded
+// per request.
+type outcome struct {
+	result     string // one of the Result constants
+	reason     claims.Reason
+	status     int
+	rule       string
+	scopes     []string
+	path       string // the path the policy judged
+	token      *claims.Token
+	tokenSent  bool
+	verified   bool // Verify ran
+	verifyTime time.Duration
+	err        error
+}
+
+func (o *outcome) allowed() bool {
+	return o.result == ResultAllowed || o.result == ResultSkipped || o.result == ResultPreflight
+}
+
+// asError converts a denial into the *Error given to error handlers.
+func (o *outcome) asError() *Error {
+	return &Error{Status: o.status, Reason: o.reason, Rule: o.rule, Scopes: o.scopes, TokenSent: o.tokenSent, Err: o.err}
+}
+
+// authorize decides one request and records the outcome.
+func (m *Middleware) authorize(r *http.Request) outcome {
+	o := m.decide(r)
+	m.cfg.Metrics.record(&o)
+	logOutcome(m.cfg.Logger, r, &o)
+	return o
+}
+
+func (m *Middleware) decide(r *http.Request) (o outcome) {
+	if m.cfg.Skipper != nil && m.cfg.Skipper(r) {
+		return outcome{result: ResultSkipped, reason: claims.ReasonOK, status: http.StatusOK}
+	}
+	if m.cfg.AllowCORSPreflight && isPreflight(r) {
+		return outcome{result: ResultPreflight, reason: claims.ReasonOK, status: http.StatusOK}
+	}
+	raw, err := extract(r, m.cfg.TokenSources)
+	if err != nil {
+		return outcome{result: ResultDenied, reason: claims.ReasonMalformed, status: http.StatusBadRequest, tokenSent: true, err: err}
+	}
+	var tok *claims.Token
+	if raw != "" {
+		o.tokenSent, o.verified = true, true
+		start := time.Now()
+		tok, err = m.cfg.Verifier.Verify(r.Context(), raw)
+		o.verifyTime = time.Since(start)
+		if err != nil {
+			o.err = err
+			o.reason = claims.ReasonOf(err)
+			o.status = o.reason.Status()
+			o.result = ResultDenied
+			if o.status >= 500 {
+				o.result = ResultUnavailable
+			}
+			if o.status == http.StatusForbidden {
+				// The verifier's own requirements (RequiredScopes, ...).
+				if se, ok := err.(*claims.ScopeError); ok {
+					o.scopes = se.AnyOf
+				}
+			}
+			return o
+		}
+		o.token = tok
+	}
+	d := m.policy.Load().Decide(r, tok)
+	o.rule, o.path, o.reason, o.status = d.Rule, d.Path, d.Reason, d.Status
+	if !d.Allow {
+		o.result, o.scopes = ResultDenied, d.Scopes
+		return o
+	}
+	o.result = ResultAllowed
+	return o
+}
+
+// isPreflight reports whether r is a CORS preflight request.
+func isPreflight(r *http.Request) bool {
+	return r.Method == http.MethodOptions && r.Header.Get("Origin") != "" && r.Header.Get("Access-Control-Request-Method") != ""
+}
+
+// ruleKey is the context key of the deciding rule's name.
+type ruleKey struct{}
+
+// RuleFromContext returns the name of the policy rule that allowed the
+// request, and whether there was one (skipped and preflight requests have
+// none).
+func RuleFromContext(ctx context.Context) (string, bool) {
+	r, ok := ctx.Value(ruleKey{}).(string)
+	return r, ok
+}
+
+// admit returns r prepared for the next handler: the token and rule in its
+// context.
+func admit(r *http.Request, o *outcome) *http.Request {
+	if o.token == nil && o.rule == "" {
+		return r
+	}
+	ctx := r.Context()
+	if o.token != nil {
+		ctx = claims.NewContext(ctx, o.token)
+	}
+	if o.rule != "" {
+		ctx = context.WithValue(ctx, ruleKey{}, o.rule)
+	}
+	return r.WithContext(ctx)
+}
+
+// redirectTarget returns where to send an allowed request whose path the
+// policy judged in cleaned form ("/a/../b" as "/b"), or "" when the path
+// was already clean. Routers may match the uncleaned path differently from
+// the policy, so such a request is never served as it is: like ServeMux, the
+// middleware redirects it to the path that was judged.
+func redirectTarget(r *http.Request, o *outcome) string {
+	if o.path == "" || o.path == r.URL.EscapedPath() {
+		return ""
+	}
+	u := url.URL{Path: o.path, RawQuery: r.URL.RawQuery}
+	if up, err := url.PathUnescape(o.path); err == nil {
+		u.Path, u.RawPath = up, o.path
+	}
+	return u.RequestURI()
+}

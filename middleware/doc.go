@@ -1,0 +1,35 @@
+// Package middleware protects net/http and Echo handlers with Cognito
+// tokens: it extracts the bearer token, verifies it with a claims.Verifier,
+// asks a policy.Policy whether the request may pass, records the outcome,
+// and either answers the denial or hands the request on with the verified
+// token in its context.
+//
+// Two lines for net/http (any router that takes an http.Handler):
+//
+//	m, err := middleware.New(middleware.Config{Verifier: v, Policy: p})
+//	http.ListenAndServe(addr, m.Handler(mux))
+//
+// and for Echo:
+//
+//	e.Use(middleware.EchoWithConfig(middleware.EchoConfig{Config: middleware.Config{Verifier: v, Policy: p}}))
+//
+// Handlers read the token with claims.FromContext(r.Context()) (Echo: also
+// EchoToken(c)) and the rule that allowed the request with RuleFromContext.
+//
+// Denials follow RFC 6750: 401 with a bare `Bearer realm="..."` challenge
+// when no token was sent; 401 with error="invalid_token" and the reason as
+// error_description when the token failed verification; 403 with
+// error="insufficient_scope" (and scope="..." when scopes would help) when
+// the policy refused an authenticated caller; 400 with
+// error="invalid_request" when the token could not be read (repeated
+// headers, an empty bearer); 503 when the keys to check the token were
+// unavailable. The JSON body is {"error": "...", "reason": "..."}, the
+// reason from claims' fixed vocabulary. Nothing about the token or the keys
+// reaches the client.
+//
+// Every request is recorded once: a Prometheus counter by result and
+// reason (see Metrics), a verification-time histogram, a policy decision
+// counter by rule, and one zap log line (denials at info, 503s at warn,
+// allowed requests at debug). The token, its signature and key material are
+// never logged. LogJWKS turns key set fetches into log lines.
+package middleware

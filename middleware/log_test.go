@@ -1,0 +1,139 @@
+package middleware_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/cognito-gate/cognito-gate/claims"
+	"github.com/cognito-gate/cognito-gate/cognitotest"
+	"github.com/cognito-gate/cognito-gate/jwks"
+	"github.com/cognito-gate/cognito-gate/middleware"
+)
+
+func TestLogsNeverHoldTheToken(t *testing.T) {
+	e := newEnv(t)
+	core, logs := observer.New(zapcore.DebugLevel)
+	m, err := middleware.New(middleware.Config{Verifier: e.v, Policy: testPolicy(t), Logger: zap.New(core)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := m.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	admin := e.pool.AccessToken(cognitotest.WithSubject("sub-admin"), cognitotest.WithGroups("admin"))
+	reader := e.pool.AccessToken(cognitotest.WithSubject("sub-reader"), cognitotest.WithGroups("readers"))
+	expired := e.pool.AccessToken(cognitotest.WithIssuedAt(t0.Add(-3 * time.Hour)))
+	forged := reader[:strings.LastIndexByte(reader, '.')] + admin[strings.LastIndexByte(admin, '.'):]
+	tokens := []string{admin, reader, expired, forged}
+
+	for _, tc := range []struct{ path, tok, id string }{
+		{"/admin/x", admin, "req-1"}, {"/admin/x", reader, "req-2"}, {"/me", expired, ""}, {"/me", forged, ""}, {"/me", "", ""},
+	} {
+		r := bearerReq("GET", tc.path, tc.tok)
+		if tc.id != "" {
+			r.Header.Set("X-Request-Id", tc.id)
+		}
+		h.ServeHTTP(httptest.NewRecorder(), r)
+	}
+
+	entries := logs.All()
+	if len(entries) != 5 {
+		t.Fatalf("%d log entries, want 5", len(entries))
+	}
+	want := []struct {
+		level  zapcore.Level
+		fields map[string]string
+	}{
+		{zapcore.DebugLevel, map[string]string{"result": "allowed", "reason": "ok", "rule": "admin", "sub": "sub-admin", "request_id": "req-1", "issuer": e.pool.Issuer(), "client_id": e.pool.ClientID()}},
+		{zapcore.InfoLevel, map[string]string{"result": "denied", "reason": "group_denied", "rule": "admin", "sub": "sub-reader", "request_id": "req-2"}},
+		{zapcore.InfoLevel, map[string]string{"result": "denied", "reason": "expired", "path": "/me"}},
+		{zapcore.InfoLevel, map[string]string{"result": "denied", "reason": "bad_signature"}},
+		{zapcore.InfoLevel, map[string]string{"result": "denied", "reason": "missing_token"}},
+	}
+	for i, w := range want {
+		got := entries[i]
+		if got.Level != w.level {
+			t.Errorf("entry %d level %s, want %s", i, got.Level, w.level)
+		}
+		ctx := got.ContextMap()
+		for k, v := range w.fields {
+			if ctx[k] != v {
+				t.Errorf("entry %d field %s = %v, want %q", i, k, ctx[k], v)
+			}
+		}
+		if got, ok := ctx["status"].(int64); !ok || got == 0 {
+			t.Errorf("entry %d has no status", i)
+		}
+	}
+	assertNoSecrets(t, entries, tokens)
+}
+
+func TestLogJWKS(t *testing.T) {
+	core, logs := observer.New(zapcore.DebugLevel)
+	var now atomic.Int64
+	now.Store(t0.Unix())
+	clock := func() time.Time { return time.Unix(now.Load(), 0) }
+	pool := cognitotest.New(t, cognitotest.Config{PoolID: "eu-west-1_LogJWKS", Now: clock})
+	v, err := claims.New(claims.Config{
+		Pools: []claims.Pool{{UserPoolID: pool.PoolID(), JWKSURL: pool.JWKSURL(), AllowHTTP: true, ClientIDs: []string{pool.ClientID()}, TokenUse: claims.AccessToken}},
+		Now:   clock,
+		JWKS:  jwks.Config{Observer: middleware.LogJWKS(zap.New(core))},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	if err := v.Hydrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	// A rotation, then a failure while keys are held.
+	old := pool.KeyIDs()[0]
+	pool.Rotate()
+	pool.Retire(old)
+	now.Add(int64(jwks.DefaultCooldown / time.Second))
+	if _, err := v.Verify(t.Context(), pool.AccessToken()); err != nil {
+		t.Fatal(err)
+	}
+	pool.SetFault(cognitotest.Fault{Status: http.StatusInternalServerError})
+	now.Add(int64(jwks.DefaultCooldown / time.Second))
+	v.Verify(t.Context(), pool.AccessToken(cognitotest.WithUnpublishedKey()))
+
+	var msgs []string
+	for _, en := range logs.All() {
+		msgs = append(msgs, en.Level.String()+" "+en.Message)
+	}
+	joined := strings.Join(msgs, "\n")
+	for _, want := range []string{"info jwks keys changed", "warn jwks fetch failed, serving last good keys"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("logs lack %q:\n%s", want, joined)
+		}
+	}
+	changed := logs.FilterMessage("jwks keys changed").All()
+	if len(changed) < 2 || len(changed[len(changed)-1].ContextMap()["removed"].([]any)) != 1 {
+		t.Errorf("rotation entries = %+v", changed)
+	}
+}
+
+// assertNoSecrets fails if any log field holds a token or its signature.
+func assertNoSecrets(t *testing.T, entries []observer.LoggedEntry, tokens []string) {
+	t.Helper()
+	for _, en := range entries {
+		text := en.Message
+		for k, v := range en.ContextMap() {
+			text += " " + k + "=" + strings.TrimSpace(strings.ReplaceAll(fmtAny(v), "\n", " "))
+		}
+		for _, tok := range tokens {
+			sig := tok[strings.LastIndexByte(tok, '.')+1:]
+			payload := strings.Split(tok, ".")[1]
+			if strings.Contains(text, tok) || strings.Contains(text, sig[:20]) || strings.Contains(text, payload[:20]) {
+				t.Errorf("log entry %q holds token material", en.Message)
+			}
+		}
+	}
+}

@@ -1,0 +1,168 @@
+package middleware
+
+import (
+	"errors"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/cognito-gate/cognito-gate/claims"
+	"github.com/cognito-gate/cognito-gate/jwks"
+)
+
+// Namespace prefixes every metric name.
+const Namespace = "cognito_gate"
+
+// Results of a request, the "result" label of cognito_gate_requests_total.
+const (
+	ResultAllowed     = "allowed"     // passed (reason "ok")
+	ResultDenied      = "denied"      // 400, 401 or 403
+	ResultUnavailable = "unavailable" // 500 or 503: the token could not be checked
+	ResultSkipped     = "skipped"     // the Skipper let it through unchecked
+	ResultPreflight   = "preflight"   // a CORS preflight let through unchecked
+)
+
+// Metrics holds the Prometheus metrics of one or more middlewares that share
+// a verifier. Create it once with NewMetrics and pass it in every Config.
+//
+// Label values are bounded: results and reasons come from fixed lists,
+// issuers from the verifier's configuration and rules from the policy.
+// Nothing derived from a token (user, kid, client) or a path is a label.
+type Metrics struct {
+	requests  *prometheus.CounterVec
+	verify    prometheus.Histogram
+	decisions *prometheus.CounterVec
+}
+
+// NewMetrics creates the metrics and registers them with reg (nil: not
+// registered, e.g. in tests that only need the middleware). When v is not
+// nil it also registers a collector that reports, at scrape time, v's key
+// sets (fetches, keys, last success, usability) and its verified-token
+// cache.
+func NewMetrics(reg prometheus.Registerer, v *claims.Verifier) (*Metrics, error) {
+	m := &Metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "requests_total",
+			Help: "Requests seen by the auth middleware, by result (allowed, denied, unavailable, skipped, preflight) and reason.",
+		}, []string{"result", "reason"}),
+		verify: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: Namespace, Name: "verify_duration_seconds",
+			Help:    "Time to verify a presented token, including cache hits and key fetches.",
+			Buckets: prometheus.ExponentialBuckets(10e-6, 2, 11), // 10 µs .. 10.24 ms
+		}),
+		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: Namespace, Name: "policy_decisions_total",
+			Help: "Policy decisions by rule and result (allow, deny).",
+		}, []string{"rule", "result"}),
+	}
+	// Start every request series at zero so that rates and ratios exist
+	// before the first failure of each kind.
+	m.requests.WithLabelValues(ResultAllowed, string(claims.ReasonOK))
+	for _, r := range claims.Reasons() {
+		switch r {
+		case claims.ReasonOK:
+		case claims.ReasonJWKSUnavailable, claims.ReasonInternal:
+			m.requests.WithLabelValues(ResultUnavailable, string(r))
+		default:
+			m.requests.WithLabelValues(ResultDenied, string(r))
+		}
+	}
+	if reg == nil {
+		return m, nil
+	}
+	cs := []prometheus.Collector{m.requests, m.verify, m.decisions}
+	if v != nil {
+		cs = append(cs, &verifierCollector{v: v})
+	}
+	for _, c := range cs {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// initRules starts each rule's decision series at zero.
+func (m *Metrics) initRules(rules []string) {
+	if m == nil {
+		return
+	}
+	for _, r := range rules {
+		m.decisions.WithLabelValues(r, "allow")
+		m.decisions.WithLabelValues(r, "deny")
+	}
+}
+
+// record counts one outcome.
+func (m *Metrics) record(o *outcome) {
+	if m == nil {
+		return
+	}
+	m.requests.WithLabelValues(o.result, string(o.reason)).Inc()
+	if o.verified {
+		m.verify.Observe(o.verifyTime.Seconds())
+	}
+	if o.rule != "" {
+		res := "deny"
+		if o.result == ResultAllowed {
+			res = "allow"
+		}
+		m.decisions.WithLabelValues(o.rule, res).Inc()
+	}
+}
+
+// verifierCollector reports a verifier's key sets and token cache.
+type verifierCollector struct{ v *claims.Verifier }
+
+var (
+	descFetches = prometheus.NewDesc(Namespace+"_jwks_fetches_total",
+		"Key set fetches by issuer and result (ok, network, timeout, status, too_large, malformed, no_usable_keys, error).",
+		[]string{"issuer", "result"}, nil)
+	descKeys = prometheus.NewDesc(Namespace+"_jwks_keys",
+		"Usable keys held for the issuer.", []string{"issuer"}, nil)
+	descLastSuccess = prometheus.NewDesc(Namespace+"_jwks_last_success_timestamp_seconds",
+		"Unix time of the last successful key set fetch (0 if none yet).", []string{"issuer"}, nil)
+	descUsable = prometheus.NewDesc(Namespace+"_jwks_usable",
+		"1 when usable keys are held for the issuer (fetched and not older than the maximum staleness), else 0.", []string{"issuer"}, nil)
+	descFailures = prometheus.NewDesc(Namespace+"_jwks_consecutive_failures",
+		"Key set fetches that failed in a row for the issuer.", []string{"issuer"}, nil)
+	descCache = prometheus.NewDesc(Namespace+"_token_cache_requests_total",
+		"Verified-token cache lookups by result (hit, miss).", []string{"result"}, nil)
+	descCacheEntries = prometheus.NewDesc(Namespace+"_token_cache_entries",
+		"Tokens held in the verified-token cache.", nil, nil)
+)
+
+func (c *verifierCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descFetches, descKeys, descLastSuccess, descUsable, descFailures, descCache, descCacheEntries} {
+		ch <- d
+	}
+}
+
+func (c *verifierCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, s := range c.v.Keys().Sets() {
+		st := s.Status()
+		iss := st.Issuer
+		for _, res := range jwks.FetchResults {
+			ch <- prometheus.MustNewConstMetric(descFetches, prometheus.CounterValue, float64(st.Fetches[res]), iss, res)
+		}
+		ch <- prometheus.MustNewConstMetric(descKeys, prometheus.GaugeValue, float64(st.Keys), iss)
+		last := 0.0
+		if !st.LastSuccess.IsZero() {
+			last = float64(st.LastSuccess.UnixNano()) / float64(time.Second)
+		}
+		ch <- prometheus.MustNewConstMetric(descLastSuccess, prometheus.GaugeValue, last, iss)
+		usable := 0.0
+		if st.Usable {
+			usable = 1
+		}
+		ch <- prometheus.MustNewConstMetric(descUsable, prometheus.GaugeValue, usable, iss)
+		ch <- prometheus.MustNewConstMetric(descFailures, prometheus.GaugeValue, float64(st.Failures), iss)
+	}
+	cs := c.v.CacheStats()
+	ch <- prometheus.MustNewConstMetric(descCache, prometheus.CounterValue, float64(cs.Hits), "hit")
+	ch <- prometheus.MustNewConstMetric(descCache, prometheus.CounterValue, float64(cs.Misses), "miss")
+	ch <- prometheus.MustNewConstMetric(descCacheEntries, prometheus.GaugeValue, float64(cs.Entries))
+}
+
+// isInvalidRequest reports whether err means the token could not be read.
+func isInvalidRequest(err error) bool { return errors.Is(err, errInvalidRequest) }

@@ -1,0 +1,110 @@
+package middleware
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/cognito-gate/cognito-gate/claims"
+)
+
+// oauthError returns the RFC 6750 error code for e, or "" when the
+// response carries none (no token was sent).
+func oauthError(e *Error) string {
+	switch {
+	case e.Status == http.StatusBadRequest:
+		return "invalid_request"
+	case e.Status == http.StatusForbidden:
+		return "insufficient_scope"
+	case e.Status == http.StatusUnauthorized && e.TokenSent:
+		return "invalid_token"
+	}
+	return ""
+}
+
+// Challenge returns the WWW-Authenticate value for e per RFC 6750 section 3:
+// a bare `Bearer realm="..."` when no token was sent, otherwise with error,
+// error_description (the reason) and, for insufficient_scope, scope. It
+// returns "" for statuses that carry no challenge (500, 503).
+func Challenge(realm string, e *Error) string {
+	if e.Status != http.StatusUnauthorized && e.Status != http.StatusForbidden && e.Status != http.StatusBadRequest {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(`Bearer realm=`)
+	b.WriteString(quote(realm))
+	if code := oauthError(e); code != "" {
+		b.WriteString(`, error="`)
+		b.WriteString(code)
+		b.WriteString(`", error_description="`)
+		b.WriteString(string(e.Reason))
+		b.WriteString(`"`)
+		if len(e.Scopes) > 0 {
+			b.WriteString(`, scope=`)
+			b.WriteString(quote(strings.Join(e.Scopes, " ")))
+		}
+	}
+	return b.String()
+}
+
+// quote makes an RFC 7230 quoted-string.
+func quote(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '"' || c == '\\' {
+			b.WriteByte('\\')
+		}
+		if c < 0x20 || c == 0x7f {
+			continue
+		}
+		b.WriteByte(c)
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// bodyError is the "error" member of the JSON body.
+func bodyError(e *Error) string {
+	if code := oauthError(e); code != "" {
+		return code
+	}
+	switch e.Status {
+	case http.StatusUnauthorized:
+		return "unauthorized"
+	case http.StatusServiceUnavailable:
+		return "temporarily_unavailable"
+	default:
+		return "server_error"
+	}
+}
+
+// WriteError writes the default denial response for e: the status, the
+// RFC 6750 WWW-Authenticate challenge, Cache-Control: no-store, and a small
+// JSON body {"error": "...", "reason": "..."}. Nothing from the token or the
+// verification error's text is written. A 503 carries Retry-After.
+func WriteError(w http.ResponseWriter, realm string, e *Error) {
+	h := w.Header()
+	if c := Challenge(realm, e); c != "" {
+		h.Set("WWW-Authenticate", c)
+	}
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	if e.Status == http.StatusServiceUnavailable {
+		h.Set("Retry-After", "5")
+	}
+	body := `{"error":"` + bodyError(e) + `","reason":"` + string(e.Reason) + `"}` + "\n"
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(e.Status)
+	_, _ = w.Write([]byte(body))
+}
+
+// statusOf returns the HTTP status for a verification error.
+func statusOf(err error, r claims.Reason) int {
+	if isInvalidRequest(err) {
+		return http.StatusBadRequest
+	}
+	return r.Status()
+}

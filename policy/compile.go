@@ -1,0 +1,429 @@
+package policy
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/cognito-gate/cognito-gate/claims"
+)
+
+// maxVars bounds the distinct path variables one rule's conditions may
+// use, so that Decide keeps their values on the stack.
+const maxVars = 8
+
+// Policy is a compiled, immutable policy. It is safe for concurrent use.
+type Policy struct {
+	mux      *http.ServeMux    // patterns → *route; never changed after New
+	routes   map[string]*route // pattern string → route, for ServeMux's redirect matches
+	names    []string          // rule names in configuration order
+	def      Default
+	hasHosts bool // some pattern has a host: hosts must be canonical
+	warnings []string
+	scratch  sync.Pool // *scratch, for looking up a path other than the request's
+}
+
+// rule is a compiled Rule.
+type rule struct {
+	name      string
+	anonymous bool
+	base      requirement
+	anyOf     []requirement
+	vars      []string // path variables the conditions use; a variable's slot is its index
+}
+
+// route is one pattern of a rule, registered with the ServeMux as the
+// handler of its pattern. The catch-all route that stands for the default
+// has a nil rule.
+type route struct {
+	rule *rule
+	pat  pattern
+	idx  []int // idx[slot] is the segment index of the rule's variable slot
+}
+
+// ServeHTTP is never called: the policy only asks ServeMux which handler a
+// request would go to.
+func (*route) ServeHTTP(http.ResponseWriter, *http.Request) {}
+
+// requirement is a compiled Requirement.
+type requirement struct {
+	field                string // "rules[2]" or "rules[2].any_of[0]", for Explain
+	tokenUse             claims.TokenUse
+	scopesAny, scopesAll []string
+	groupsAny, groupsAll []string
+	conds                []condition
+}
+
+// condition is a compiled Condition.
+type condition struct {
+	claim claimRef
+	op    Op
+	value template
+	text  string // `sub equals "{sub}"`, for Explain
+}
+
+// scratch is a request used to look up a path that differs from the
+// request's own (cleaned, or without its trailing slash).
+type scratch struct {
+	r http.Request
+	u url.URL
+}
+
+// New validates cfg and compiles it. Every problem is reported, each as a
+// *LoadError naming its field, joined into one error that matches
+// ErrConfig; nothing is left to be discovered at request time.
+func New(cfg Config) (*Policy, error) {
+	p, errs := compile(cfg)
+	if len(errs) > 0 {
+		return nil, errs.err()
+	}
+	return p, nil
+}
+
+var ruleName = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,63}$`)
+
+// compile is New returning the problems as a list, for Parse to add file
+// and line.
+func compile(cfg Config) (*Policy, errorList) {
+	var errs errorList
+	p := &Policy{
+		mux:    http.NewServeMux(),
+		routes: make(map[string]*route),
+		def:    cfg.Default,
+	}
+	p.scratch.New = func() any {
+		s := new(scratch)
+		s.r.URL = &s.u
+		return s
+	}
+	switch cfg.Default {
+	case DefaultDeny:
+	case DefaultAuthenticated:
+		p.warnings = append(p.warnings, "default: authenticated lets any valid token through on every route that no rule matches")
+	case DefaultAllow:
+		p.warnings = append(p.warnings, "default: allow lets every request that no rule matches through, without a token")
+	default:
+		errs.add("default", fmt.Sprintf("unknown default %v; want deny, authenticated or allow", cfg.Default))
+	}
+	if !muxHasPatterns() {
+		errs.add("", "net/http.ServeMux does not understand methods and wildcards in patterns (is GODEBUG httpmuxgo121=1 set?); the policy needs them")
+		return nil, errs
+	}
+
+	seen := make(map[string]int)     // rule name → index
+	owner := make(map[string]string) // pattern → field that registered it
+	var registered []string          // patterns in registration order
+	catchAll := false                // a rule has a catch-all pattern
+	for i := range cfg.Rules {
+		r := &cfg.Rules[i]
+		field := fmt.Sprintf("rules[%d]", i)
+		cr := &rule{name: r.Name, anonymous: r.Anonymous}
+		p.names = append(p.names, r.Name)
+
+		switch j, dup := seen[r.Name]; {
+		case r.Name == "":
+			errs.add(field+".name", "missing; every rule needs a name for decisions, logs and metrics")
+		case r.Name == RuleDefault || r.Name == RuleNonCanonical:
+			errs.add(field+".name", fmt.Sprintf("%q is reserved for decisions that no rule made", r.Name))
+		case !ruleName.MatchString(r.Name):
+			errs.add(field+".name", fmt.Sprintf("%q: want 1 to 64 lower-case letters, digits, '_', '.' or '-', starting with a letter or digit", r.Name))
+		case dup:
+			errs.add(field+".name", fmt.Sprintf("%q is already the name of rules[%d]", r.Name, j))
+		default:
+			seen[r.Name] = i
+		}
+
+		// Requirements first: they name the variables the routes must define.
+		varFields := make(map[string]string) // variable → first field using it
+		cr.base = compileRequirement(&r.Requirement, field, &cr.vars, varFields, &errs)
+		switch {
+		case r.AnyOf == nil:
+		case len(r.AnyOf) == 0:
+			errs.add(field+".any_of", "empty list; want at least one alternative")
+		default:
+			for k := range r.AnyOf {
+				f := fmt.Sprintf("%s.any_of[%d]", field, k)
+				if r.AnyOf[k].isZero() {
+					errs.add(f, "empty alternative; it would let any valid token through")
+				}
+				cr.anyOf = append(cr.anyOf, compileRequirement(&r.AnyOf[k], f, &cr.vars, varFields, &errs))
+			}
+		}
+		if r.Anonymous && (!r.Requirement.isZero() || r.AnyOf != nil) {
+			errs.add(field+".anonymous", "an anonymous rule takes no requirements; remove anonymous or the requirements")
+		}
+		if len(cr.vars) > maxVars {
+			errs.add(field, fmt.Sprintf("conditions use %d path variables; at most %d", len(cr.vars), maxVars))
+			cr.vars = cr.vars[:maxVars]
+		}
+
+		// Routes.
+		type src struct{ field, pattern string }
+		var pats []src
+		switch {
+		case r.Route != "" && r.Routes != nil:
+			errs.add(field+".routes", "both route and routes are set; want one of them")
+		case r.Routes != nil && len(r.Routes) == 0:
+			errs.add(field+".routes", "empty list; want at least one pattern")
+		case r.Routes != nil:
+			for k, s := range r.Routes {
+				pats = append(pats, src{fmt.Sprintf("%s.routes[%d]", field, k), s})
+			}
+		case r.Route != "":
+			pats = append(pats, src{field + ".route", r.Route})
+		default:
+			errs.add(field, "no route; want route (one pattern) or routes (a list)")
+		}
+		for _, s := range pats {
+			pat, msg := checkPattern(s.pattern)
+			if msg != "" {
+				errs.add(s.field, msg)
+				continue
+			}
+			rt := &route{rule: cr, pat: pat, idx: make([]int, len(cr.vars))}
+			for k, v := range cr.vars {
+				rt.idx[k] = pat.index(v)
+				if rt.idx[k] < 0 {
+					errs.add(varFields[v], fmt.Sprintf("{%s}: pattern %q defines no wildcard %s%s", v, s.pattern, v, defines(&pat)))
+				}
+			}
+			if err := register(p.mux, s.pattern, rt); err != nil {
+				errs.add(s.field, conflict(s.pattern, registered, owner, err))
+				continue
+			}
+			registered = append(registered, s.pattern)
+			owner[s.pattern] = s.field + fmt.Sprintf(" (rule %q)", r.Name)
+			p.routes[s.pattern] = rt
+			p.hasHosts = p.hasHosts || pat.host != ""
+			if pat.isCatchAll() {
+				catchAll = true
+				if r.Anonymous {
+					p.warnings = append(p.warnings, fmt.Sprintf("rule %q: route %q is anonymous: every request that no other rule matches needs no token", r.Name, s.pattern))
+				}
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	if !catchAll {
+		// Every request then matches a route, so ServeMux never computes a
+		// 405 answer, and a request that matches no rule finds the default.
+		rt := &route{pat: parsePattern("/")}
+		if err := register(p.mux, "/", rt); err != nil {
+			errs.add("", "internal error: registering the catch-all route: "+err.Error())
+			return nil, errs
+		}
+		p.routes["/"] = rt
+	}
+	return p, nil
+}
+
+// compileRequirement validates and compiles q, the requirement at field.
+func compileRequirement(q *Requirement, field string, vars *[]string, varFields map[string]string, errs *errorList) requirement {
+	c := requirement{field: field, tokenUse: q.TokenUse}
+	switch q.TokenUse {
+	case "", claims.AccessToken, claims.IDToken:
+	case claims.AnyToken:
+		c.tokenUse = ""
+	default:
+		errs.add(field+".token_use", fmt.Sprintf("unknown token_use %q; want access, id or any", q.TokenUse))
+	}
+	c.groupsAny = checkList(q.GroupsAny, field+".groups_any", "group name", checkGroup, errs)
+	c.groupsAll = checkList(q.GroupsAll, field+".groups_all", "group name", checkGroup, errs)
+	c.scopesAny = checkList(q.ScopesAny, field+".scopes_any", "scope", checkScope, errs)
+	c.scopesAll = checkList(q.ScopesAll, field+".scopes_all", "scope", checkScope, errs)
+	if q.TokenUse == claims.IDToken {
+		for _, l := range []struct {
+			f string
+			v []string
+		}{{".scopes_any", q.ScopesAny}, {".scopes_all", q.ScopesAll}} {
+			if l.v != nil {
+				errs.add(field+l.f, "ID tokens have no scopes, so with token_use id this can never hold")
+			}
+		}
+	}
+	if q.Claims != nil && len(q.Claims) == 0 {
+		errs.add(field+".claims", "empty list; want at least one condition")
+	}
+	for j, cond := range q.Claims {
+		f := fmt.Sprintf("%s.claims[%d]", field, j)
+		cc := condition{claim: newClaimRef(cond.Claim), op: cond.Op}
+		if msg := checkClaimName(cond.Claim); msg != "" {
+			errs.add(f+".claim", msg)
+		}
+		if !slices.Contains(ops, cond.Op) {
+			if cond.Op == "" {
+				errs.add(f, "no operator; want one of equals, not_equals, contains, starts_with")
+			} else {
+				errs.add(f, fmt.Sprintf("unknown operator %q; want one of equals, not_equals, contains, starts_with", cond.Op))
+			}
+			continue
+		}
+		f += "." + string(cond.Op)
+		if cc.claim.isList() && cond.Op != OpContains {
+			errs.add(f, fmt.Sprintf("%s is a list; want contains", cond.Claim))
+		}
+		n := len(*vars)
+		var msg string
+		cc.value, msg = parseTemplate(cond.Value, vars)
+		if msg != "" {
+			errs.add(f, msg)
+		}
+		for _, v := range (*vars)[n:] {
+			varFields[v] = f
+		}
+		cc.text = fmt.Sprintf("%s %s %q", cond.Claim, cond.Op, cond.Value)
+		c.conds = append(c.conds, cc)
+	}
+	return c
+}
+
+// checkList validates a list of group names or scopes. A nil list requires
+// nothing; an empty one is an error. It returns a copy.
+func checkList(l []string, field, what string, check func(string) string, errs *errorList) []string {
+	if l == nil {
+		return nil
+	}
+	if len(l) == 0 {
+		errs.add(field, "empty list; want at least one "+what)
+		return nil
+	}
+	for i, s := range l {
+		if msg := check(s); msg != "" {
+			errs.add(fmt.Sprintf("%s[%d]", field, i), msg)
+		} else if j := slices.Index(l[:i], s); j >= 0 {
+			errs.add(fmt.Sprintf("%s[%d]", field, i), fmt.Sprintf("%q is listed twice", s))
+		}
+	}
+	return slices.Clone(l)
+}
+
+// checkGroup validates a Cognito group name: 1 to 128 characters, no
+// whitespace or control characters.
+func checkGroup(g string) string {
+	if g == "" || len(g) > 128 {
+		return fmt.Sprintf("group name %q: want 1 to 128 characters", g)
+	}
+	for _, r := range g {
+		if r <= ' ' || r == 0x7f {
+			return fmt.Sprintf("group name %q has whitespace or a control character", g)
+		}
+	}
+	return ""
+}
+
+// checkScope validates an OAuth scope token (RFC 6749 section 3.3), which
+// also makes it safe to quote in a WWW-Authenticate header.
+func checkScope(s string) string {
+	if s == "" || len(s) > 256 {
+		return fmt.Sprintf("scope %q: want 1 to 256 characters", s)
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c == '"' || c == '\\' || c >= 0x7f {
+			return fmt.Sprintf("scope %q: want printable ASCII without spaces, quotes or backslashes", s)
+		}
+	}
+	return ""
+}
+
+// checkPattern validates a route pattern: ServeMux must accept it, and it
+// must be able to match a request that the policy judges (see the package
+// documentation on canonical requests).
+func checkPattern(s string) (pattern, string) {
+	if err := register(http.NewServeMux(), s, http.NotFoundHandler()); err != nil {
+		msg := strings.TrimPrefix(err.Error(), fmt.Sprintf("parsing %q: ", s))
+		return pattern{}, fmt.Sprintf("bad pattern %q: %s; want [METHOD ][HOST]/[PATH] as net/http.ServeMux accepts", s, msg)
+	}
+	p := parsePattern(s)
+	never := "; such requests are refused, so the route could never match"
+	switch {
+	case p.method == "CONNECT":
+		return p, fmt.Sprintf("pattern %q: CONNECT requests are refused, so the route could never match", s)
+	case checkMethod(p.method) != "" && p.method != "":
+		return p, fmt.Sprintf("pattern %q: method %q is not upper-case%s", s, p.method, never)
+	case strings.Contains(p.host, ":"):
+		return p, fmt.Sprintf("pattern %q: host %q has a port; hosts are matched without the port, as ServeMux does", s, p.host)
+	case checkHost(p.host) != "":
+		return p, fmt.Sprintf("pattern %q: %s%s", s, checkHost(p.host), never)
+	case cleanPath(p.path) != p.path:
+		return p, fmt.Sprintf("pattern %q: path is not clean (request paths are cleaned), so the route could never match", s)
+	case checkPath(p.path) != "":
+		return p, fmt.Sprintf("pattern %q: %s%s", s, checkPath(p.path), never)
+	}
+	return p, ""
+}
+
+// defines describes the wildcards p defines, for an error message.
+func defines(p *pattern) string {
+	w := p.wildcards()
+	if len(w) == 0 {
+		return " (it has none)"
+	}
+	return "; it defines " + strings.Join(w, ", ")
+}
+
+// register adds pattern to mux, turning ServeMux's panic into an error.
+func register(mux *http.ServeMux, pattern string, h http.Handler) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			if e, ok := r.(error); ok {
+				err = e
+			} else {
+				err = fmt.Errorf("%v", r)
+			}
+		}
+	}()
+	mux.Handle(pattern, h)
+	return nil
+}
+
+// conflict describes why pattern could not be registered after the
+// registered ones: it names the pattern it conflicts with (found by trying
+// each pair in a fresh ServeMux) and keeps ServeMux's explanation.
+func conflict(pattern string, registered []string, owner map[string]string, err error) string {
+	for _, q := range registered {
+		m := http.NewServeMux()
+		m.Handle(q, http.NotFoundHandler())
+		if e := register(m, pattern, http.NotFoundHandler()); e != nil {
+			return fmt.Sprintf("pattern %q conflicts with %q of %s: %s; make one more specific than the other", pattern, q, owner[q], explanation(e))
+		}
+	}
+	return fmt.Sprintf("pattern %q: %s", pattern, explanation(err))
+}
+
+// explanation returns ServeMux's explanation of a conflict: the lines after
+// the first, which names the patterns and where they were registered.
+func explanation(err error) string {
+	why := err.Error()
+	if _, after, ok := strings.Cut(why, "\n"); ok {
+		why = after
+	}
+	return strings.Join(strings.Fields(why), " ")
+}
+
+// muxHasPatterns reports whether ServeMux understands Go 1.22 patterns;
+// with GODEBUG httpmuxgo121=1 it does not, and a policy would silently
+// match nothing.
+func muxHasPatterns() bool {
+	m := http.NewServeMux()
+	if register(m, "GET /probe/{x}", http.NotFoundHandler()) != nil {
+		return false
+	}
+	_, pat := m.Handler(&http.Request{Method: "GET", URL: &url.URL{Path: "/probe/a"}})
+	return pat == "GET /probe/{x}"
+}
+
+// Rules returns the rule names in configuration order.
+func (p *Policy) Rules() []string { return slices.Clone(p.names) }
+
+// Default returns what the policy does with requests no rule matches.
+func (p *Policy) Default() Default { return p.def }
+
+// Warnings returns what the program should log loudly at start-up: a
+// default other than deny, an anonymous catch-all route.
+func (p *Policy) Warnings() []string { return slices.Clone(p.warnings) }

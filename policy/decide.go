@@ -1,0 +1,385 @@
+package policy
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/cognito-gate/cognito-gate/claims"
+	"github.com/cognito-gate/cognito-gate/internal/jsonstrict"
+)
+
+// Decision is the policy's answer for one request.
+type Decision struct {
+	// Allow reports whether the request may go on.
+	Allow bool
+	// Status is the HTTP status to answer with: 200 when allowed; 401 when
+	// a token is needed and there is none, or the token is of the wrong
+	// kind (token_use); 403 when the token lacks a scope, group or claim.
+	// It always equals Reason.Status().
+	Status int
+	// Reason is claims.ReasonOK, ReasonMissingToken, ReasonWrongTokenUse,
+	// ReasonInsufficientScope, ReasonGroupDenied or ReasonClaimDenied (also
+	// used when a token is present but the default, or a refusal of a
+	// non-canonical request, denies).
+	Reason claims.Reason
+	// Rule names the rule that decided: a Rule.Name, RuleDefault, or
+	// RuleNonCanonical. It is a bounded set, fit for a metric label.
+	Rule string
+	// Scopes, for ReasonInsufficientScope, lists the scopes that would
+	// satisfy the rule, for the scope attribute of WWW-Authenticate: any
+	// one of them for scopes_any, the missing ones for scopes_all. The
+	// slice belongs to the caller.
+	Scopes []string
+	// Path is the escaped path that was judged: r.URL.EscapedPath()
+	// cleaned as ServeMux cleans it ("//a/./b/../c" becomes "/a/c"). When it
+	// differs from r.URL.EscapedPath(), whoever acts on an allowing
+	// decision must forward (or redirect to) Path, never the original. For
+	// a refused request it is the original escaped path.
+	Path string
+}
+
+// String describes d for logs, e.g. "deny 403 group_denied rule=admin
+// path=/admin/x".
+func (d Decision) String() string {
+	verdict := "deny"
+	if d.Allow {
+		verdict = "allow"
+	}
+	s := verdict + " " + strconv.Itoa(d.Status) + " " + string(d.Reason) + " rule=" + d.Rule + " path=" + d.Path
+	if len(d.Scopes) > 0 {
+		s += " scopes=" + strings.Join(d.Scopes, ",")
+	}
+	return s
+}
+
+func allowed(rule string) Decision {
+	return Decision{Allow: true, Status: http.StatusOK, Reason: claims.ReasonOK, Rule: rule}
+}
+
+func denied(reason claims.Reason, rule string, scopes []string) Decision {
+	return Decision{Status: reason.Status(), Reason: reason, Rule: rule, Scopes: scopes}
+}
+
+// Decide judges request r with tok, the token the middleware verified, or
+// nil when the request carried none. It never fails: anything unexpected
+// denies. It is safe for concurrent use and allocates little: nothing for a
+// canonical request to a route without wildcards; ServeMux's wildcard
+// values otherwise; a copy of the path when it needed cleaning; a little
+// more for conditions on claims that claims.Token has no field for.
+//
+// The steps:
+//
+//  1. Refuse a non-canonical request (see the package documentation):
+//     Rule RuleNonCanonical, 401 without a token, 403 with one, whatever
+//     the default.
+//  2. Clean the path as ServeMux does; Decision.Path is the result.
+//  3. Ask ServeMux which rule's pattern matches (most specific wins), and
+//     judge: anonymous rules allow; others need a token that satisfies
+//     the rule's requirements; no match means the default.
+//  4. If the path ends in a slash and the same path without it matches a
+//     different rule, that rule must allow too, so that an upstream that
+//     ignores trailing slashes cannot be reached through a weaker rule.
+func (p *Policy) Decide(r *http.Request, tok *claims.Token) Decision {
+	return p.decide(r, tok, nil)
+}
+
+// decide is Decide, recording its steps in ex when ex is not nil.
+func (p *Policy) decide(r *http.Request, tok *claims.Token, ex *Explanation) Decision {
+	var escaped string
+	if r.URL != nil {
+		escaped = r.URL.EscapedPath()
+	}
+	why := checkMethod(r.Method)
+	if why == "" {
+		why = checkPath(escaped)
+	}
+	if why == "" && p.hasHosts {
+		why = checkHost(stripHostPort(r.Host))
+	}
+	if ex != nil {
+		ex.Method, ex.Host, ex.Path, ex.Refused = r.Method, stripHostPort(r.Host), escaped, why
+		ex.Token = describeToken(tok)
+	}
+	if why != "" {
+		d := denied(claims.ReasonClaimDenied, RuleNonCanonical, nil)
+		if tok == nil {
+			d = denied(claims.ReasonMissingToken, RuleNonCanonical, nil)
+		}
+		d.Path = escaped
+		if ex != nil {
+			ex.Decision = d
+		}
+		return d
+	}
+
+	path := cleanPath(escaped)
+	rt := p.lookup(r, path, path == escaped)
+	var vals [maxVars]string
+	d := p.judge(rt, path, tok, &vals, ex)
+	if d.Allow && len(path) > 1 && path[len(path)-1] == '/' {
+		twin := path[:len(path)-1]
+		t := p.lookup(r, twin, false)
+		if t != nil && t.rule != nil && (rt == nil || t.rule != rt.rule) {
+			if d2 := p.judge(t, twin, tok, &vals, ex); !d2.Allow {
+				d = d2
+			}
+		}
+	}
+	d.Path = path
+	if ex != nil {
+		ex.Decision = d
+	}
+	return d
+}
+
+// judge decides the request for path by route rt (nil or the catch-all:
+// the default).
+func (p *Policy) judge(rt *route, path string, tok *claims.Token, vals *[maxVars]string, ex *Explanation) Decision {
+	var m *Match
+	if rt == nil || rt.rule == nil {
+		if ex != nil {
+			m = ex.add(RuleDefault, "", path)
+		}
+		d := p.byDefault(tok, m)
+		if m != nil {
+			m.Allow = d.Allow
+		}
+		return d
+	}
+	ru := rt.rule
+	if ex != nil {
+		m = ex.add(ru.name, rt.pat.str, path)
+		m.Vars = rt.allVars(path)
+	}
+	d := ru.judge(rt, path, tok, vals, m)
+	if m != nil {
+		m.Allow = d.Allow
+	}
+	return d
+}
+
+// byDefault applies the default.
+func (p *Policy) byDefault(tok *claims.Token, m *Match) Decision {
+	if m != nil {
+		m.add("", "default", p.def.String(), tokenState(tok), p.def == DefaultAllow || p.def == DefaultAuthenticated && tok != nil)
+	}
+	switch {
+	case p.def == DefaultAllow:
+		return allowed(RuleDefault)
+	case tok == nil:
+		return denied(claims.ReasonMissingToken, RuleDefault, nil)
+	case p.def == DefaultAuthenticated:
+		return allowed(RuleDefault)
+	default:
+		return denied(claims.ReasonClaimDenied, RuleDefault, nil)
+	}
+}
+
+// judge applies the rule to tok.
+func (ru *rule) judge(rt *route, path string, tok *claims.Token, vals *[maxVars]string, m *Match) Decision {
+	if ru.anonymous {
+		m.add("", "anonymous", "no token needed", tokenState(tok), true)
+		return allowed(ru.name)
+	}
+	m.add("", "token", "a valid token", tokenState(tok), tok != nil)
+	if tok == nil {
+		return denied(claims.ReasonMissingToken, ru.name, nil)
+	}
+	vars := rt.vars(path, vals)
+	o := ru.base.eval(tok, vars, m, "")
+	if len(ru.anyOf) > 0 && (o.ok || m != nil) {
+		var first outcome
+		found := false
+		for k := range ru.anyOf {
+			var prefix string
+			if m != nil {
+				prefix = "any_of[" + strconv.Itoa(k) + "]."
+			}
+			a := ru.anyOf[k].eval(tok, vars, m, prefix)
+			if a.ok {
+				found = true
+				if m == nil {
+					break
+				}
+			} else if k == 0 {
+				first = a
+			}
+		}
+		if o.ok && !found {
+			o = first
+		}
+	}
+	if !o.ok {
+		return denied(o.reason, ru.name, o.scopes)
+	}
+	return allowed(ru.name)
+}
+
+// outcome is the result of checking one requirement.
+type outcome struct {
+	ok     bool
+	reason claims.Reason
+	scopes []string
+}
+
+// eval checks tok against q in a fixed order (token_use, scopes, groups,
+// claims) and reports the first failure. With m set it records every check,
+// prefixing their names with prefix, and does not stop at the first
+// failure; the outcome is the same.
+func (q *requirement) eval(tok *claims.Token, vars []string, m *Match, prefix string) outcome {
+	o := outcome{ok: true, reason: claims.ReasonOK}
+	if q.tokenUse != "" {
+		ok := tok.Use == q.tokenUse
+		m.add(prefix, "token_use", string(q.tokenUse), string(tok.Use), ok)
+		if !ok {
+			o = outcome{reason: claims.ReasonWrongTokenUse}
+			if m == nil {
+				return o
+			}
+		}
+	}
+	if q.scopesAny != nil && (o.ok || m != nil) {
+		ok := hasAny(tok.Scopes, q.scopesAny)
+		if m != nil {
+			m.add(prefix, "scopes_any", list(q.scopesAny), list(tok.Scopes), ok)
+		}
+		if !ok && o.ok {
+			o = outcome{reason: claims.ReasonInsufficientScope, scopes: slices.Clone(q.scopesAny)}
+		}
+	}
+	if q.scopesAll != nil && (o.ok || m != nil) {
+		ok := hasAll(tok.Scopes, q.scopesAll)
+		if m != nil {
+			m.add(prefix, "scopes_all", list(q.scopesAll), list(tok.Scopes), ok)
+		}
+		if !ok && o.ok {
+			o = outcome{reason: claims.ReasonInsufficientScope, scopes: missing(tok.Scopes, q.scopesAll)}
+		}
+	}
+	if q.groupsAny != nil && (o.ok || m != nil) {
+		ok := hasAny(tok.Groups, q.groupsAny)
+		if m != nil {
+			m.add(prefix, "groups_any", list(q.groupsAny), list(tok.Groups), ok)
+		}
+		if !ok && o.ok {
+			o = outcome{reason: claims.ReasonGroupDenied}
+		}
+	}
+	if q.groupsAll != nil && (o.ok || m != nil) {
+		ok := hasAll(tok.Groups, q.groupsAll)
+		if m != nil {
+			m.add(prefix, "groups_all", list(q.groupsAll), list(tok.Groups), ok)
+		}
+		if !ok && o.ok {
+			o = outcome{reason: claims.ReasonGroupDenied}
+		}
+	}
+	for i := range q.conds {
+		if !o.ok && m == nil {
+			break
+		}
+		c := &q.conds[i]
+		ok := c.eval(tok, vars)
+		if m != nil {
+			want := c.text
+			if v, resolved := c.value.resolve(tok, vars); !resolved {
+				want += " (no value)"
+			} else if len(c.value.parts) > 1 || c.value.parts[0].slot >= 0 || c.value.parts[0].claim != nil {
+				want += " → " + strconv.Quote(v)
+			}
+			m.add(prefix, "claims["+strconv.Itoa(i)+"]", want, c.claim.describe(tok), ok)
+		}
+		if !ok && o.ok {
+			o = outcome{reason: claims.ReasonClaimDenied}
+		}
+	}
+	return o
+}
+
+// eval reports whether the condition holds for tok. Anything missing or
+// of the wrong type makes it false.
+func (c *condition) eval(tok *claims.Token, vars []string) bool {
+	v, ok := c.value.resolve(tok, vars)
+	if !ok {
+		return false
+	}
+	if l, isList := c.claim.list(tok); isList {
+		return c.op == OpContains && slices.Contains(l, v)
+	}
+	if c.claim.kind != claimRaw {
+		s, ok := c.claim.str(tok)
+		return ok && compare(c.op, s, v)
+	}
+	raw, found := tok.Claim(c.claim.name)
+	if !found || len(raw) == 0 {
+		return false
+	}
+	if raw[0] == '[' {
+		if c.op != OpContains {
+			return false
+		}
+		hit := false
+		_ = jsonstrict.ArrayEach(raw, func(e []byte, _ jsonstrict.Kind) error {
+			if s, ok := scalar(e); ok && s == v {
+				hit = true
+				return errFound
+			}
+			return nil
+		})
+		return hit
+	}
+	s, ok := scalar(raw)
+	return ok && s != "" && compare(c.op, s, v)
+}
+
+// errFound stops an ArrayEach walk; it never leaves the package.
+var errFound = errors.New("found")
+
+// compare applies op to the claim value s and the condition value v.
+func compare(op Op, s, v string) bool {
+	switch op {
+	case OpEquals:
+		return s == v
+	case OpNotEquals:
+		return s != v
+	case OpContains:
+		return strings.Contains(s, v)
+	case OpStartsWith:
+		return strings.HasPrefix(s, v)
+	}
+	return false
+}
+
+// hasAny reports whether have contains one of want.
+func hasAny(have, want []string) bool {
+	for _, w := range want {
+		if slices.Contains(have, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasAll reports whether have contains all of want.
+func hasAll(have, want []string) bool {
+	for _, w := range want {
+		if !slices.Contains(have, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// missing returns the elements of want that have lacks.
+func missing(have, want []string) []string {
+	var out []string
+	for _, w := range want {
+		if !slices.Contains(have, w) {
+			out = append(out, w)
+		}
+	}
+	return out
+}

@@ -1,0 +1,100 @@
+// Package policy decides, for one request and one verified Cognito token
+// (or none), whether the request may go on: it turns Cognito groups,
+// scopes and claims into access control by route.
+//
+// # Rules
+//
+// A policy is a list of rules and a default, built from a Config with New
+// or read from YAML with Parse and Load. Each rule has a name and one or
+// more routes: patterns in the syntax of net/http.ServeMux, such as
+// "GET /admin/", "POST /orders", "/users/{sub}/files/{path...}" or
+// "api.example.com/v1/". The policy registers them in a ServeMux of its own
+// and asks it which pattern a request matches, so matching and precedence
+// are exactly ServeMux's: the most specific pattern wins whatever the
+// order of the rules, a GET pattern also matches HEAD, a host pattern wins
+// over patterns without a host, and "/admin" is judged by "/admin/" when
+// that is the only match (ServeMux would redirect it there). Patterns that
+// ServeMux would reject as conflicting are a load error.
+//
+// A rule then says who may pass: anyone (Anonymous), any valid token (no
+// requirements), or a token that satisfies its requirements: groups
+// (cognito:groups), scopes (of access tokens), token_use, and conditions on
+// single claims (equals, not_equals, contains, starts_with) whose values
+// may name path wildcards or other claims, so that "/users/{sub}/…" can
+// require sub == {sub}. Requirements are ANDed; AnyOf lists alternatives.
+// A request that no rule matches gets the default: deny (the zero value),
+// authenticated, or allow; Warnings reports the last two for the program to
+// log at start-up.
+//
+// # Decisions
+//
+// Decide returns a Decision: allow (200), or deny with 401 when a token is
+// needed but absent or of the wrong kind, or 403 when the token lacks a
+// scope (insufficient_scope, with the scopes that would do), a group or a
+// claim. Its Reason is one of claims' reasons and its Rule names the rule
+// that decided, for logs and metrics. Explain returns the same decision
+// with every step that led to it.
+//
+// The policy never sees a raw token. The middleware extracts the bearer
+// token; when there is none it calls Decide(r, nil); otherwise it verifies
+// the token with claims.Verifier, answers a failure itself (401 or 503),
+// and calls Decide(r, tok) with the verified token. An anonymous rule
+// allows a request with or without a token; the token's claims are still
+// passed on.
+//
+// # Paths
+//
+// A policy protects an upstream, which routes the request again, often
+// with a different router. Any disagreement about which route a request
+// is for lets a request be judged by one rule and served by another. The
+// policy therefore judges only requests whose meaning is unambiguous,
+// and tells the caller exactly which path it judged:
+//
+//   - The path judged is r.URL.EscapedPath(), the path as it will be
+//     forwarded, after the cleaning ServeMux applies: "//", "." and ".."
+//     segments are resolved, a trailing slash is kept. "/docs/../admin/x"
+//     is judged, and must be forwarded, as "/admin/x". Decision.Path is
+//     that path; the proxy must forward it (or redirect to it), never the
+//     original.
+//   - Wildcards and literals match the unescaped segments, as in ServeMux:
+//     "/%61dmin/x" is judged by "/admin/", and {sub} is compared unescaped.
+//   - Requests that routers disagree about are refused as non-canonical
+//     (Rule RuleNonCanonical; 401 without a token, 403 with one; whatever
+//     the default), following Spring Security's StrictHttpFirewall: paths
+//     that do not start with "/", encoded slashes (%2F: ServeMux keeps
+//     "/admin%2Fx" as one segment, other routers decode it to
+//     "/admin/x"), backslashes raw or encoded (%5C: some servers read them
+//     as "/"), encoded dots (%2E: "/docs/%2e%2e/admin" is "/admin" to a
+//     router that decodes before cleaning), encoded percent signs (%25:
+//     double decoding), semicolons raw or encoded (%3B: "/docs/..;/admin"
+//     is "/admin" to Tomcat and Jetty), control characters, malformed
+//     escapes and escapes that decode to invalid UTF-8 (overlong "/" and
+//     "."); methods that are empty, CONNECT or not upper-case ("post" is
+//     POST to some frameworks but matches no "POST" pattern); and, when
+//     some pattern names a host, hosts that are not lower-case or end in a
+//     dot ("ADMIN.example.com." is admin.example.com to virtual hosting but
+//     not to ServeMux). Hosts are matched without the port, as ServeMux
+//     does.
+//   - A path that ends in a slash is also judged without it, when that path
+//     matches a different rule: both rules must allow. Routers that ignore
+//     trailing slashes (Express, Rails, ASP.NET, older Spring) serve
+//     "POST /orders/" as "POST /orders", so the rule for "POST /orders"
+//     applies to it too.
+//   - Methods and paths are case-sensitive, as in ServeMux and HTTP: "/Admin"
+//     is not matched by "/admin/". An upstream that routes paths
+//     case-insensitively needs its rules written for every spelling, or a
+//     default that denies.
+//
+// Patterns that could only match refused requests ("get /x",
+// "Example.com/", "/a;b", "/a/../b", "CONNECT /x") are load errors.
+//
+// # Concurrency and cost
+//
+// A Policy is immutable once built and safe for concurrent use. Decide
+// does the work of ServeMux.Handler and a few comparisons; everything else
+// is computed by New. It allocates nothing for a canonical request to a
+// route without wildcards, only ServeMux's wildcard values for one with
+// them, and a little more for a path that needed cleaning or a condition
+// on a claim that claims.Token has no field for (which is read from the
+// token's JSON).
+package policy

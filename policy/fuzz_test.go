@@ -1,0 +1,73 @@
+package policy_test
+
+import (
+	"errors"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/cognito-gate/cognito-gate/policy"
+)
+
+// FuzzParse checks that the YAML loader never panics, that it returns
+// either a policy or *LoadErrors matching ErrSyntax or ErrConfig with
+// lines inside the file, and that a policy it returns decides requests
+// consistently. Seeds: testdata/fuzz/FuzzParse, the example policy and
+// every load-error case.
+func FuzzParse(f *testing.F) {
+	example, err := os.ReadFile(examplePolicy)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(example)
+	for _, tc := range loadErrorCases {
+		f.Add([]byte(tc.yaml))
+	}
+	requests := []*http.Request{
+		request(f, "GET", "/"),
+		request(f, "GET", "/admin/x"),
+		request(f, "POST", "/users/u1/files/a"),
+		request(f, "GET", "http://internal.example.com/x"),
+		request(f, "GET", "/docs/../admin"),
+		request(f, "GET", "/a/"),
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := policy.Parse(data, "fuzz.yaml")
+		if err != nil {
+			if p != nil {
+				t.Fatalf("Parse returned a policy and %v", err)
+			}
+			if !errors.Is(err, policy.ErrSyntax) && !errors.Is(err, policy.ErrConfig) {
+				t.Fatalf("error %v matches neither ErrSyntax nor ErrConfig", err)
+			}
+			var le *policy.LoadError
+			if !errors.As(err, &le) {
+				t.Fatalf("error %v is not a *LoadError", err)
+			}
+			if lines := lineCount(data); le.File != "fuzz.yaml" || le.Line < 0 || le.Line > lines {
+				t.Fatalf("error %v: file %q line %d of %d", err, le.File, le.Line, lines)
+			}
+			return
+		}
+		for _, r := range requests {
+			d := p.Decide(r, nil)
+			if d.Status != d.Reason.Status() || d.Allow != (d.Status == http.StatusOK) || d.Rule == "" {
+				t.Fatalf("inconsistent decision %v", d)
+			}
+			if ex := p.Explain(r, nil); !equalDecision(ex.Decision, d) {
+				t.Fatalf("Explain decided %v, Decide %v", ex.Decision, d)
+			}
+		}
+	})
+}
+
+// lineCount bounds the number of lines of data as YAML counts them: line
+// breaks are LF, CR, NEL, LS and PS.
+func lineCount(data []byte) int {
+	n := 1
+	for _, sep := range []string{"\n", "\r", "\u0085", "\u2028", "\u2029"} {
+		n += strings.Count(string(data), sep)
+	}
+	return n
+}

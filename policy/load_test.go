@@ -1,0 +1,265 @@
+package policy_test
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cognito-gate/cognito-gate/claims"
+	"github.com/cognito-gate/cognito-gate/policy"
+)
+
+func TestLoadExample(t *testing.T) {
+	p := loadExample(t)
+	want := []string{"health", "docs", "docs-internal", "profile", "admin", "orders-read", "orders-write",
+		"user-files-read", "user-files-write", "tenant-reports", "internal"}
+	if got := p.Rules(); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("Rules() = %v; want %v", got, want)
+	}
+	if p.Default() != policy.DefaultDeny {
+		t.Errorf("Default() = %v; want deny", p.Default())
+	}
+	if w := p.Warnings(); len(w) != 0 {
+		t.Errorf("Warnings() = %q; want none", w)
+	}
+}
+
+// TestParseMatchesNew checks that a YAML policy and the same policy in Go
+// decide alike.
+func TestParseMatchesNew(t *testing.T) {
+	f := newFixture(t)
+	users := f.users(t)
+	fromYAML := loadExample(t)
+	fromGo, err := policy.New(exampleConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range exampleCases {
+		r := request(t, tc.method, tc.target)
+		tok := users[tc.user]
+		if a, b := fromYAML.Decide(r, tok), fromGo.Decide(r, tok); !equalDecision(a, b) {
+			t.Errorf("%s: YAML policy %v, Go policy %v", tc.name, a, b)
+		}
+	}
+}
+
+// exampleConfig is examples/policy/policy.yaml written in Go.
+func exampleConfig() policy.Config {
+	own := policy.Condition{Claim: "sub", Op: policy.OpEquals, Value: "{sub}"}
+	return policy.Config{
+		Default: policy.DefaultDeny,
+		Rules: []policy.Rule{
+			{Name: "health", Route: "GET /healthz", Anonymous: true},
+			{Name: "docs", Routes: []string{"GET /docs/", "GET /openapi.json"}, Anonymous: true},
+			{Name: "docs-internal", Route: "GET /docs/internal/", Requirement: policy.Requirement{GroupsAny: []string{"staff"}}},
+			{Name: "profile", Route: "GET /me"},
+			{Name: "admin", Route: "/admin/", Requirement: policy.Requirement{GroupsAny: []string{"admin"}}},
+			{
+				Name:        "orders-read",
+				Routes:      []string{"GET /orders", "GET /orders/{id}"},
+				Requirement: policy.Requirement{TokenUse: claims.AccessToken, ScopesAny: []string{"orders/read", "orders/write"}},
+			},
+			{
+				Name:        "orders-write",
+				Routes:      []string{"POST /orders", "PUT /orders/{id}", "DELETE /orders/{id}"},
+				Requirement: policy.Requirement{TokenUse: claims.AccessToken},
+				AnyOf:       []policy.Requirement{{ScopesAll: []string{"orders/write"}}, {GroupsAny: []string{"admin"}}},
+			},
+			{
+				Name:  "user-files-read",
+				Route: "GET /users/{sub}/files/{path...}",
+				AnyOf: []policy.Requirement{{Claims: []policy.Condition{own}}, {GroupsAny: []string{"support"}}},
+			},
+			{Name: "user-files-write", Route: "/users/{sub}/files/{path...}", Requirement: policy.Requirement{Claims: []policy.Condition{own}}},
+			{
+				Name:  "tenant-reports",
+				Route: "GET /tenants/{tenant}/reports/",
+				Requirement: policy.Requirement{TokenUse: claims.IDToken, Claims: []policy.Condition{
+					{Claim: "custom:tenant", Op: policy.OpEquals, Value: "{tenant}"},
+					{Claim: "email_verified", Op: policy.OpEquals, Value: "true"},
+				}},
+			},
+			{Name: "internal", Route: "internal.example.com/", Requirement: policy.Requirement{GroupsAll: []string{"staff"}}},
+		},
+	}
+}
+
+// loadErrorCases have one row per kind of error: the policy (YAML, with
+// tabs turned into two spaces), and where the first error must be.
+var loadErrorCases = []struct {
+	name  string
+	yaml  string
+	line  int
+	field string
+	err   error
+	msg   string // a part of the message
+}{
+	// yaml.v3 reports the line where the broken construct starts.
+	{"yaml syntax", "default: deny\nrules:\n  - name: a\n\troute: /x\n", 3, "", policy.ErrSyntax, "tab character"},
+	{"empty file", "# nothing\n", 0, "", policy.ErrSyntax, "empty document"},
+	{"two documents", "rules: []\n---\nrules: []\n", 2, "", policy.ErrSyntax, "second YAML document"},
+	{"top level is a list", "- name: a\n", 1, "", policy.ErrSyntax, "want a mapping"},
+	{"unknown top-level key", "default: deny\nrule:\n  - name: a\n", 2, "rule", policy.ErrSyntax, `unknown key "rule"`},
+	{"unknown rule key", "rules:\n  - name: a\n    route: /a\n    group_any: [x]\n", 4, "rules[0].group_any", policy.ErrSyntax, `unknown key "group_any"; want one of name, route`},
+	{"repeated key", "rules:\n  - name: a\n    route: /a\n    route: /b\n", 4, "rules[0].route", policy.ErrSyntax, "repeated (first on line 3)"},
+	{"alias", "rules:\n  - &r\n    name: a\n    route: /a\n  - *r\n", 2, "rules[0]", policy.ErrSyntax, "anchors and aliases"},
+	{"rules not a list", "rules:\n  name: a\n", 2, "rules", policy.ErrSyntax, "want a list, got a mapping"},
+	{"anonymous not a bool", "rules:\n  - name: a\n    route: /a\n    anonymous: yes\n", 4, "rules[0].anonymous", policy.ErrSyntax, `want true or false, got the string "yes"`},
+	{"groups not a list", "rules:\n  - name: a\n    route: /a\n    groups_any: admin\n", 4, "rules[0].groups_any", policy.ErrSyntax, "want a list"},
+	{"null group", "rules:\n  - name: a\n    route: /a\n    groups_any:\n      - admin\n      - ~\n", 6, "rules[0].groups_any[1]", policy.ErrSyntax, "want a string, got null"},
+	{"unknown default", "default: open\n", 1, "default", policy.ErrConfig, `unknown default "open"; want deny, authenticated or allow`},
+	{"bad pattern", "rules:\n  - name: a\n    route: GET /{x\n", 3, "rules[0].route", policy.ErrConfig, `bad pattern "GET /{x"`},
+	{"bad pattern in list", "rules:\n  - name: a\n    routes:\n      - /ok\n      - /a/{$}/b\n", 5, "rules[0].routes[1]", policy.ErrConfig, "{$} not at end"},
+	{"conflicting patterns", "rules:\n  - name: a\n    route: /a/{x}\n  - name: b\n    route: /{y}/b\n", 5, "rules[1].route", policy.ErrConfig, `conflicts with "/a/{x}" of rules[0].route (rule "a")`},
+	{"same pattern twice", "rules:\n  - name: a\n    route: GET /a\n  - name: b\n    route: GET /a\n", 5, "rules[1].route", policy.ErrConfig, "matches the same requests"},
+	{"lower-case method", "rules:\n  - name: a\n    route: get /a\n", 3, "rules[0].route", policy.ErrConfig, "not upper-case"},
+	{"CONNECT", "rules:\n  - name: a\n    route: CONNECT /a\n", 3, "rules[0].route", policy.ErrConfig, "CONNECT"},
+	{"upper-case host", "rules:\n  - name: a\n    route: API.example.com/\n", 3, "rules[0].route", policy.ErrConfig, "host is not lower-case"},
+	{"host with port", "rules:\n  - name: a\n    route: api.example.com:8443/\n", 3, "rules[0].route", policy.ErrConfig, "has a port"},
+	{"unclean pattern", "rules:\n  - name: a\n    route: /a/../b\n", 3, "rules[0].route", policy.ErrConfig, "not clean"},
+	{"pattern with encoded slash", "rules:\n  - name: a\n    route: /a%2Fb\n", 3, "rules[0].route", policy.ErrConfig, "encoded slash"},
+	{"no route", "rules:\n  - name: a\n    anonymous: true\n", 2, "rules[0]", policy.ErrConfig, "no route"},
+	{"empty route", "rules:\n  - name: a\n    route: ''\n", 3, "rules[0].route", policy.ErrConfig, "empty pattern"},
+	{"route and routes", "rules:\n  - name: a\n    route: /a\n    routes: [/b]\n", 4, "rules[0].routes", policy.ErrConfig, "both route and routes"},
+	{"empty routes", "rules:\n  - name: a\n    routes: []\n", 3, "rules[0].routes", policy.ErrConfig, "empty list"},
+	{"no name", "rules:\n  - route: /a\n", 2, "rules[0].name", policy.ErrConfig, "every rule needs a name"},
+	{"bad name", "rules:\n  - name: Admin Area\n    route: /a\n", 2, "rules[0].name", policy.ErrConfig, "want 1 to 64 lower-case letters"},
+	{"reserved name", "rules:\n  - name: default\n    route: /a\n", 2, "rules[0].name", policy.ErrConfig, "reserved"},
+	{"duplicate name", "rules:\n  - name: a\n    route: /a\n  - name: a\n    route: /b\n", 4, "rules[1].name", policy.ErrConfig, "already the name of rules[0]"},
+	{"empty group list", "rules:\n  - name: a\n    route: /a\n    groups_any: []\n", 4, "rules[0].groups_any", policy.ErrConfig, "empty list; want at least one group name"},
+	{"empty scope list", "rules:\n  - name: a\n    route: /a\n    scopes_all: []\n", 4, "rules[0].scopes_all", policy.ErrConfig, "empty list; want at least one scope"},
+	{"group with a space", "rules:\n  - name: a\n    route: /a\n    groups_all:\n      - 'my group'\n", 5, "rules[0].groups_all[0]", policy.ErrConfig, "whitespace"},
+	{"scope with a quote", "rules:\n  - name: a\n    route: /a\n    scopes_any: ['a\"b']\n", 4, "rules[0].scopes_any[0]", policy.ErrConfig, "without spaces, quotes"},
+	{"group twice", "rules:\n  - name: a\n    route: /a\n    groups_any: [x, x]\n", 4, "rules[0].groups_any[1]", policy.ErrConfig, "listed twice"},
+	{"unknown token_use", "rules:\n  - name: a\n    route: /a\n    token_use: refresh\n", 4, "rules[0].token_use", policy.ErrConfig, `unknown token_use "refresh"; want access, id or any`},
+	{"scopes of ID tokens", "rules:\n  - name: a\n    route: /a\n    token_use: id\n    scopes_any: [x]\n", 5, "rules[0].scopes_any", policy.ErrConfig, "ID tokens have no scopes"},
+	{"anonymous with requirements", "rules:\n  - name: a\n    route: /a\n    anonymous: true\n    groups_any: [x]\n", 4, "rules[0].anonymous", policy.ErrConfig, "takes no requirements"},
+	{"empty any_of", "rules:\n  - name: a\n    route: /a\n    any_of: []\n", 4, "rules[0].any_of", policy.ErrConfig, "want at least one alternative"},
+	{"empty alternative", "rules:\n  - name: a\n    route: /a\n    any_of:\n      - {}\n      - groups_any: [x]\n", 5, "rules[0].any_of[0]", policy.ErrConfig, "empty alternative"},
+	{"unknown alternative key", "rules:\n  - name: a\n    route: /a\n    any_of:\n      - anonymous: true\n", 5, "rules[0].any_of[0].anonymous", policy.ErrSyntax, "unknown key"},
+	{"empty claims", "rules:\n  - name: a\n    route: /a\n    claims: []\n", 4, "rules[0].claims", policy.ErrConfig, "want at least one condition"},
+	{"condition without claim", "rules:\n  - name: a\n    route: /a\n    claims:\n      - equals: x\n", 5, "rules[0].claims[0]", policy.ErrConfig, "no claim"},
+	{"condition without operator", "rules:\n  - name: a\n    route: /a\n    claims:\n      - claim: sub\n", 5, "rules[0].claims[0]", policy.ErrConfig, "no operator"},
+	{"condition with two operators", "rules:\n  - name: a\n    route: /a\n    claims:\n      - claim: sub\n        equals: x\n        contains: y\n", 7, "rules[0].claims[0].contains", policy.ErrConfig, "a second operator"},
+	{"unknown operator", "rules:\n  - name: a\n    route: /a\n    claims:\n      - claim: sub\n        matches: x\n", 6, "rules[0].claims[0].matches", policy.ErrSyntax, `unknown key "matches"`},
+	{"empty value", "rules:\n  - name: a\n    route: /a\n    claims:\n      - claim: sub\n        equals: ''\n", 6, "rules[0].claims[0].equals", policy.ErrConfig, "empty value"},
+	{"equals on a list claim", "rules:\n  - name: a\n    route: /a\n    claims:\n      - claim: cognito:groups\n        equals: admin\n", 6, "rules[0].claims[0].equals", policy.ErrConfig, "is a list; want contains"},
+	{"undefined variable", "rules:\n  - name: a\n    route: /users/{sub}/\n    claims:\n      - claim: username\n        equals: '{user}'\n", 6, "rules[0].claims[0].equals", policy.ErrConfig, `{user}: pattern "/users/{sub}/" defines no wildcard user; it defines sub`},
+	{"variable missing from one route", "rules:\n  - name: a\n    routes: ['/a/{id}', /b]\n    claims:\n      - claim: custom:id\n        equals: '{id}'\n", 6, "rules[0].claims[0].equals", policy.ErrConfig, `pattern "/b" defines no wildcard id (it has none)`},
+	{"unmatched brace", "rules:\n  - name: a\n    route: /a/{id}\n    claims:\n      - claim: sub\n        starts_with: '{id'\n", 6, "rules[0].claims[0].starts_with", policy.ErrConfig, "unmatched '{'"},
+	{"bad variable", "rules:\n  - name: a\n    route: /a/{id}\n    claims:\n      - claim: sub\n        equals: '{a b}'\n", 6, "rules[0].claims[0].equals", policy.ErrConfig, "want a path wildcard name"},
+	{"claim variable of a list", "rules:\n  - name: a\n    route: /a\n    claims:\n      - claim: sub\n        equals: '{claim:scope}'\n", 6, "rules[0].claims[0].equals", policy.ErrConfig, "is a list"},
+	{"bad claim name", "rules:\n  - name: a\n    route: /a\n    claims:\n      - claim: 'my claim'\n        equals: x\n", 5, "rules[0].claims[0].claim", policy.ErrConfig, "whitespace"},
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, tc := range loadErrorCases {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := policy.Parse([]byte(tc.yaml), "gate.yaml")
+			if err == nil {
+				t.Fatalf("Parse succeeded; want an error at line %d", tc.line)
+			}
+			if p != nil {
+				t.Errorf("Parse returned a policy with its error")
+			}
+			if !errors.Is(err, tc.err) {
+				t.Errorf("error %q does not match %v", err, tc.err)
+			}
+			var le *policy.LoadError
+			if !errors.As(err, &le) {
+				t.Fatalf("error %q is not a *LoadError", err)
+			}
+			if le.File != "gate.yaml" || le.Line != tc.line || le.Field != tc.field {
+				t.Errorf("error at %s:%d field %q; want gate.yaml:%d field %q (%v)", le.File, le.Line, le.Field, tc.line, tc.field, err)
+			}
+			if !strings.Contains(le.Msg, tc.msg) {
+				t.Errorf("message %q does not contain %q", le.Msg, tc.msg)
+			}
+			prefix := "gate.yaml:"
+			if tc.line == 0 {
+				prefix = "gate.yaml: "
+			}
+			if !strings.HasPrefix(err.Error(), prefix) {
+				t.Errorf("error %q does not start with %q", err, prefix)
+			}
+		})
+	}
+}
+
+func TestParseReportsEveryError(t *testing.T) {
+	_, err := policy.Parse([]byte("rules:\n  - name: a\n    route: /a\n    groups_any: []\n  - name: b\n    route: /b\n    token_use: refresh\n"), "gate.yaml")
+	if err == nil {
+		t.Fatal("Parse succeeded")
+	}
+	for _, want := range []string{"gate.yaml:4: rules[0].groups_any: empty list", "gate.yaml:7: rules[1].token_use: unknown token_use"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not contain %q", err, want)
+		}
+	}
+}
+
+func TestNewErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		cfg   policy.Config
+		field string
+		msg   string
+	}{
+		{"unknown default", policy.Config{Default: 7}, "default", "unknown default Default(7)"},
+		{"nil and empty lists differ", policy.Config{Rules: []policy.Rule{{Name: "a", Route: "/a", Requirement: policy.Requirement{GroupsAny: []string{}}}}}, "rules[0].groups_any", "empty list"},
+		{"unknown op", policy.Config{Rules: []policy.Rule{{Name: "a", Route: "/a", Requirement: policy.Requirement{Claims: []policy.Condition{{Claim: "sub", Op: "matches", Value: "x"}}}}}}, "rules[0].claims[0]", `unknown operator "matches"`},
+		{"empty alternative", policy.Config{Rules: []policy.Rule{{Name: "a", Route: "/a", AnyOf: []policy.Requirement{{TokenUse: claims.AnyToken}}}}}, "rules[0].any_of[0]", "empty alternative"},
+		{"undefined variable in an alternative", policy.Config{Rules: []policy.Rule{{Name: "a", Route: "/a/{x}", AnyOf: []policy.Requirement{{Claims: []policy.Condition{{Claim: "sub", Op: policy.OpEquals, Value: "u-{y}"}}}}}}}, "rules[0].any_of[0].claims[0].equals", "defines no wildcard y"},
+		{"too many variables", policy.Config{Rules: []policy.Rule{{Name: "a", Route: "/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}/{i}", Requirement: policy.Requirement{Claims: []policy.Condition{{Claim: "x", Op: policy.OpEquals, Value: "{a}{b}{c}{d}{e}{f}{g}{h}{i}"}}}}}}, "rules[0]", "at most 8"},
+		{"reserved name", policy.Config{Rules: []policy.Rule{{Name: policy.RuleNonCanonical, Route: "/a"}}}, "rules[0].name", "reserved"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := policy.New(tc.cfg)
+			if err == nil || p != nil {
+				t.Fatalf("New = %v, %v; want an error", p, err)
+			}
+			if !errors.Is(err, policy.ErrConfig) {
+				t.Errorf("error %q does not match ErrConfig", err)
+			}
+			var le *policy.LoadError
+			if !errors.As(err, &le) {
+				t.Fatalf("error %q is not a *LoadError", err)
+			}
+			if le.File != "" || le.Line != 0 || le.Field != tc.field || !strings.Contains(le.Msg, tc.msg) {
+				t.Errorf("error %+v; want field %q and a message with %q", le, tc.field, tc.msg)
+			}
+			if !strings.HasPrefix(err.Error(), "policy: "+tc.field) {
+				t.Errorf("error %q does not start with %q", err, "policy: "+tc.field)
+			}
+		})
+	}
+}
+
+func TestLoadFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := policy.Load(filepath.Join(dir, "missing.yaml")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Load(missing) = %v; want fs.ErrNotExist", err)
+	}
+	big := filepath.Join(dir, "big.yaml")
+	if err := os.WriteFile(big, []byte("# "+strings.Repeat("x", policy.MaxFileSize)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := policy.Load(big)
+	var le *policy.LoadError
+	if !errors.Is(err, policy.ErrSyntax) || !errors.As(err, &le) || le.File != big {
+		t.Errorf("Load(big) = %v; want a syntax error naming the file", err)
+	}
+}
+
+func TestParseAcceptsJSON(t *testing.T) {
+	p, err := policy.Parse([]byte(`{"default": "authenticated", "rules": [{"name": "health", "route": "GET /healthz", "anonymous": true}]}`), "gate.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Default() != policy.DefaultAuthenticated || len(p.Rules()) != 1 {
+		t.Errorf("got default %v, rules %v", p.Default(), p.Rules())
+	}
+}

@@ -1,0 +1,168 @@
+package policy
+
+import (
+	"net"
+	"net/url"
+	"path"
+	"strings"
+	"unicode/utf8"
+)
+
+// Why a request is refused as non-canonical. These are constants so that
+// Decide does not allocate to say it; Explain shows them.
+const (
+	whyMethod    = "method is empty, CONNECT or not upper-case"
+	whyPathStart = "path does not start with /"
+	whyBadEscape = "path has a malformed %-escape"
+	whyBackslash = `path has a backslash or an encoded backslash (%5C)`
+	whySemicolon = "path has a semicolon or an encoded semicolon (%3B)"
+	whySlash     = "path has an encoded slash (%2F)"
+	whyDot       = "path has an encoded dot (%2E)"
+	whyPercent   = "path has an encoded percent sign (%25)"
+	whyControl   = "path has a control character"
+	whyUTF8      = "path decodes to invalid UTF-8"
+	whyHostCase  = "host is not lower-case"
+	whyHostDot   = "host ends with a dot"
+)
+
+// checkMethod returns why method cannot be judged, or "".
+func checkMethod(method string) string {
+	if method == "" || method == "CONNECT" {
+		return whyMethod
+	}
+	for i := 0; i < len(method); i++ {
+		if c := method[i]; 'a' <= c && c <= 'z' {
+			return whyMethod
+		}
+	}
+	return ""
+}
+
+// checkPath returns why the escaped path p cannot be judged, or "". See
+// the package documentation for the reasons.
+func checkPath(p string) string {
+	if p == "" || p[0] != '/' {
+		return whyPathStart
+	}
+	nonASCII := false
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case c == '\\':
+			return whyBackslash
+		case c == ';':
+			return whySemicolon
+		case c < 0x20 || c == 0x7f:
+			return whyControl
+		case c >= 0x80:
+			nonASCII = true
+		case c == '%':
+			if i+2 >= len(p) || !ishex(p[i+1]) || !ishex(p[i+2]) {
+				return whyBadEscape
+			}
+			b := unhex(p[i+1])<<4 | unhex(p[i+2])
+			i += 2
+			switch {
+			case b == '/':
+				return whySlash
+			case b == '\\':
+				return whyBackslash
+			case b == '.':
+				return whyDot
+			case b == '%':
+				return whyPercent
+			case b == ';':
+				return whySemicolon
+			case b < 0x20 || b == 0x7f:
+				return whyControl
+			case b >= 0x80:
+				nonASCII = true
+			}
+		}
+	}
+	if nonASCII {
+		// Only now pay for decoding: the bytes must be UTF-8, so that no
+		// decoder reads an overlong or broken sequence as '/' or '.'.
+		u, err := url.PathUnescape(p)
+		if err != nil || !utf8.ValidString(u) {
+			return whyUTF8
+		}
+	}
+	return ""
+}
+
+// checkHost returns why host (without port) cannot be judged by a policy
+// with host patterns, or "". Host names are case-insensitive and may end
+// in a dot, but ServeMux compares them byte for byte: a request for
+// "ADMIN.example.com" or "admin.example.com." would miss the rule for
+// "admin.example.com" and be judged by a host-less rule, while the
+// upstream's virtual hosting may serve it as admin.example.com.
+func checkHost(host string) string {
+	for i := 0; i < len(host); i++ {
+		if c := host[i]; 'A' <= c && c <= 'Z' {
+			return whyHostCase
+		}
+	}
+	if strings.HasSuffix(host, ".") {
+		return whyHostDot
+	}
+	return ""
+}
+
+func ishex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0'
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10
+	default:
+		return c - 'A' + 10
+	}
+}
+
+// cleanPath is ServeMux's path cleaning (net/http.cleanPath): path.Clean,
+// keeping a trailing slash. It does not allocate when p is already clean.
+func cleanPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	if p[0] != '/' {
+		p = "/" + p
+	}
+	np := path.Clean(p)
+	if p[len(p)-1] == '/' && np != "/" {
+		if len(p) == len(np)+1 && strings.HasPrefix(p, np) {
+			np = p
+		} else {
+			np += "/"
+		}
+	}
+	return np
+}
+
+// stripHostPort is ServeMux's (net/http.stripHostPort): h without a
+// trailing ":port".
+func stripHostPort(h string) string {
+	if !strings.Contains(h, ":") {
+		return h
+	}
+	host, _, err := net.SplitHostPort(h)
+	if err != nil {
+		return h
+	}
+	return host
+}
+
+// pathUnescape is ServeMux's: the unescaped path, or path itself when it
+// is not validly escaped.
+func pathUnescape(path string) string {
+	u, err := url.PathUnescape(path)
+	if err != nil {
+		return path
+	}
+	return u
+}

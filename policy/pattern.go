@@ -1,0 +1,136 @@
+package policy
+
+import (
+	"strings"
+)
+
+// segKind is the kind of one path segment of a route pattern.
+type segKind uint8
+
+const (
+	segLiteral segKind = iota // a literal segment, unescaped
+	segSingle                 // {name}: one non-empty segment
+	segMulti                  // {name...} or a trailing slash: the rest of the path
+	segEnd                    // {$}: the trailing slash only
+)
+
+// segment is one path segment of a route pattern.
+type segment struct {
+	kind segKind
+	name string // literal text, or wildcard name ("" for a trailing slash)
+}
+
+// pattern is a route pattern taken apart. ServeMux does the matching; the
+// policy needs the parts to validate rules and to read wildcard values.
+type pattern struct {
+	str    string // as given, and as ServeMux.Handler returns it
+	method string // "" for any
+	host   string // "" for any
+	path   string // from the first '/'
+	segs   []segment
+}
+
+// parsePattern takes apart s, which ServeMux has accepted, the way
+// ServeMux's own parser does (net/http/pattern.go).
+func parsePattern(s string) pattern {
+	p := pattern{str: s}
+	rest := s
+	if i := strings.IndexAny(s, " \t"); i >= 0 {
+		p.method, rest = s[:i], strings.TrimLeft(s[i+1:], " \t")
+	}
+	i := strings.IndexByte(rest, '/')
+	if i < 0 { // unreachable for accepted patterns
+		return p
+	}
+	p.host, p.path = rest[:i], rest[i:]
+	rest = p.path
+	for len(rest) > 0 {
+		rest = rest[1:]
+		if rest == "" {
+			p.segs = append(p.segs, segment{kind: segMulti})
+			break
+		}
+		j := strings.IndexByte(rest, '/')
+		if j < 0 {
+			j = len(rest)
+		}
+		var seg string
+		seg, rest = rest[:j], rest[j:]
+		if !strings.HasPrefix(seg, "{") {
+			p.segs = append(p.segs, segment{kind: segLiteral, name: pathUnescape(seg)})
+			continue
+		}
+		name := strings.TrimSuffix(seg[1:], "}")
+		switch {
+		case name == "$":
+			p.segs = append(p.segs, segment{kind: segEnd})
+		case strings.HasSuffix(name, "..."):
+			p.segs = append(p.segs, segment{kind: segMulti, name: strings.TrimSuffix(name, "...")})
+		default:
+			p.segs = append(p.segs, segment{kind: segSingle, name: name})
+		}
+	}
+	return p
+}
+
+// wildcards returns the names of p's named wildcards, in order.
+func (p *pattern) wildcards() []string {
+	var names []string
+	for _, s := range p.segs {
+		if (s.kind == segSingle || s.kind == segMulti) && s.name != "" {
+			names = append(names, s.name)
+		}
+	}
+	return names
+}
+
+// index returns the position in p.segs of the wildcard name, or -1.
+func (p *pattern) index(name string) int {
+	for i, s := range p.segs {
+		if (s.kind == segSingle || s.kind == segMulti) && s.name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// isCatchAll reports whether p matches every request: "/" or "/{x...}"
+// without method or host.
+func (p *pattern) isCatchAll() bool {
+	return p.method == "" && p.host == "" && len(p.segs) == 1 && p.segs[0].kind == segMulti
+}
+
+// extract stores in vals[k] the raw (still escaped) text that the wildcard
+// at segment index idx[k] of p matched in path, for every k. path is the
+// escaped, clean path that ServeMux matched to p, or that path without the
+// trailing slash that ServeMux would redirect to; wildcards past its end
+// get "".
+func (p *pattern) extract(path string, idx []int, vals []string) {
+	if len(idx) == 0 {
+		return
+	}
+	si := 0 // segment index
+	for si < len(p.segs) && len(path) > 0 {
+		seg := p.segs[si]
+		var text string
+		switch seg.kind {
+		case segMulti:
+			text, path = path[1:], ""
+		case segEnd:
+			path = ""
+		default:
+			rest := path[1:]
+			j := strings.IndexByte(rest, '/')
+			if j < 0 {
+				j = len(rest)
+			}
+			text, path = rest[:j], rest[j:]
+		}
+		for k, want := range idx {
+			if want == si {
+				vals[k] = text
+			}
+		}
+		si++
+	}
+}
