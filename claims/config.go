@@ -300,3 +300,16 @@ func (cfg Config) compile() (*compiledConfig, error) {
 	}
 	return cc, nil
 }
+
+// CheckPool validates one pool as New would, without starting anything,
+// and returns its issuer.
+func CheckPool(p Pool) (string, error) {
+	if _, err := p.issuer(); err != nil {
+		return "", err
+	}
+	cc, err := Config{Pools: []Pool{p}}.compile()
+	if err != nil {
+		return "", err
+	}
+	return cc.issuers[0], nil
+}

@@ -149,7 +149,12 @@ func (d *decoder) decode(data []byte) Config {
 		d.fail(&doc, "", ErrSyntax, "empty document; want a mapping with default and rules")
 		return cfg
 	}
-	root := doc.Content[0]
+	return d.root(doc.Content[0])
+}
+
+// root decodes the policy mapping.
+func (d *decoder) root(root *yaml.Node) Config {
+	var cfg Config
 	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
 		d.fail(nil, "", ErrSyntax, "empty document; want a mapping with default and rules")
 		return cfg

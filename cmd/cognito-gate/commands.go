@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"time"
+
+	"github.com/cognito-gate/cognito-gate/claims"
+)
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", "serve [--config gate.yaml]\n\nRuns the reverse proxy on listen, forwarding allowed requests to upstream,\nand /metrics, /healthz and /readyz on admin_listen. SIGHUP reloads the\npolicy; SIGINT or SIGTERM shut down gracefully.", stderr)
+	load := configFlag(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := load()
+	if err != nil {
+		return err
+	}
+	if cfg.upstream == nil {
+		return fmt.Errorf("%s: upstream is required for serve", cfg.file)
+	}
+	return serveWith(ctx, cfg, "proxy", stdout, func(g *gate) http.Handler { return g.proxyHandler() }, true)
+}
+
+func cmdForwardAuth(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("forward-auth", "forward-auth [--config gate.yaml]\n\nRuns an auth endpoint on listen for nginx auth_request, Traefik ForwardAuth\nand Envoy ext_authz: 200 with identity headers, or 401/403/503.", stderr)
+	load := configFlag(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := load()
+	if err != nil {
+		return err
+	}
+	return serveWith(ctx, cfg, "forward-auth", stdout, func(g *gate) http.Handler { return g.forwardAuthHandler() }, false)
+}
+
+// serveWith starts the gate and serves handler on listen until a signal.
+func serveWith(ctx context.Context, cfg *gateConfig, name string, stdout io.Writer, handler func(*gate) http.Handler, needUpstream bool) error {
+	logger, err := newLogger(cfg.raw.Log)
+	if err != nil {
+		return err
+	}
+	defer logger.Sync()
+	g, err := newGate(cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer g.Close()
+	lns, err := g.listen(name, handler(g), needUpstream)
+	if err != nil {
+		return err
+	}
+	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	g.hydrate(hctx)
+	cancel()
+	return g.run(ctx, lns, stdout)
+}
+
+func cmdCheck(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("check", "check [--config gate.yaml]\n\nValidates a configuration file (and its policy) without contacting any\nuser pool; prints every problem with its file, line and field.", stderr)
+	load := configFlag(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := load()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: ok: %d user pool(s), %d policy rule(s), default %s\n", cfg.file, len(cfg.claims.Pools), len(cfg.policy.Rules()), cfg.policy.Default())
+	for _, w := range cfg.policy.Warnings() {
+		fmt.Fprintf(stdout, "warning: %s\n", w)
+	}
+	return nil
+}
+
+// readToken takes the token from the arguments or, for "-", stdin.
+func readToken(args []string, stdin io.Reader) (string, error) {
+	switch {
+	case len(args) == 0:
+		return "", nil
+	case len(args) > 1:
+		return "", fmt.Errorf("%w: one token at most", errUsage)
+	case args[0] == "-":
+		b, err := io.ReadAll(io.LimitReader(stdin, 1<<20))
+		if err != nil {
+			return "", err
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	return strings.TrimSpace(strings.TrimPrefix(args[0], "Bearer ")), nil
+}
+
+// verifyOnce starts a verifier for cfg, loads the keys and checks raw.
+func verifyOnce(ctx context.Context, cfg *gateConfig, raw string) (*claims.Token, error) {
+	v, err := claims.New(cfg.claims)
+	if err != nil {
+		return nil, err
+	}
+	defer v.Close()
+	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := v.Hydrate(hctx); err != nil {
+		return nil, err
+	}
+	return v.Verify(ctx, raw)
+}
+
+func cmdVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlags("verify", "verify [--config gate.yaml] TOKEN|-\n\nVerifies one token against the configured user pools (fetching their keys)\nand prints its claims as JSON, or the reason it is rejected (exit 1).", stderr)
+	load := configFlag(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	raw, err := readToken(fs.Args(), stdin)
+	if err != nil {
+		return err
+	}
+	if raw == "" {
+		fs.Usage()
+		return fmt.Errorf("%w: no token", errUsage)
+	}
+	cfg, err := load()
+	if err != nil {
+		return err
+	}
+	tok, err := verifyOnce(ctx, cfg, raw)
+	if err != nil {
+		r := claims.ReasonOf(err)
+		fmt.Fprintf(stdout, "invalid: %s (HTTP %d)\n%v\n", r, r.Status(), err)
+		return errSilent
+	}
+	m, err := tok.Claims()
+	if err != nil {
+		return err
+	}
+	out, _ := json.MarshalIndent(map[string]any{"valid": true, "token_use": tok.Use, "kid": tok.KeyID, "claims": m}, "", "  ")
+	fmt.Fprintln(stdout, string(out))
+	return nil
+}
+
+func cmdExplain(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlags("explain", "explain [--config gate.yaml] [--method GET] [--host HOST] --path PATH [TOKEN|-]\n\nShows how the policy decides a request, rule by rule. With a token, the\ntoken is verified first (fetching keys); without one, the request is\nanonymous.", stderr)
+	load := configFlag(fs)
+	method := fs.String("method", "GET", "request `method`")
+	path := fs.String("path", "", "request `path`, e.g. /admin/users (required)")
+	host := fs.String("host", "", "request `host`, for host rules")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *path == "" || !strings.HasPrefix(*path, "/") {
+		fs.Usage()
+		return fmt.Errorf("%w: --path must start with /", errUsage)
+	}
+	raw, err := readToken(fs.Args(), stdin)
+	if err != nil {
+		return err
+	}
+	cfg, err := load()
+	if err != nil {
+		return err
+	}
+	var tok *claims.Token
+	if raw != "" {
+		tok, err = verifyOnce(ctx, cfg, raw)
+		if err != nil {
+			r := claims.ReasonOf(err)
+			fmt.Fprintf(stdout, "token rejected before the policy: %s (HTTP %d)\n%v\n", r, r.Status(), err)
+			return errSilent
+		}
+	}
+	req := httptest.NewRequest(*method, *path, nil)
+	if *host != "" {
+		req.Host = *host
+	}
+	ex := cfg.policy.Explain(req, tok)
+	fmt.Fprint(stdout, ex.String())
+	if !strings.HasSuffix(ex.String(), "\n") {
+		fmt.Fprintln(stdout)
+	}
+	if !ex.Decision.Allow {
+		return errSilent
+	}
+	return nil
+}
+
+func b64url(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }

@@ -1,0 +1,40 @@
+package middleware
+
+import (
+	"net/http"
+
+	"github.com/cognito-gate/cognito-gate/claims"
+)
+
+// Result is the outcome of Authorize.
+type Result struct {
+	// Allowed reports whether the request may go on.
+	Allowed bool
+	// Token is the verified token, nil when none was presented (or it
+	// failed).
+	Token *claims.Token
+	// Rule is the policy rule that decided, if the policy decided.
+	Rule string
+	// Path is the escaped path the policy judged. When it differs from
+	// r.URL.EscapedPath() the request was judged in cleaned form, and must
+	// be forwarded with Path or not at all.
+	Path string
+	// Err describes a denial; nil when Allowed.
+	Err *Error
+}
+
+// Authorize runs the whole check for r — extraction, verification, policy
+// — and records its outcome (metrics, log) exactly as Handler does, but
+// leaves the response to the caller. It is for integrations that answer on
+// another's behalf, such as a forward-auth endpoint.
+func (m *Middleware) Authorize(r *http.Request) Result {
+	o := m.authorize(r)
+	res := Result{Allowed: o.allowed(), Token: o.token, Rule: o.rule, Path: o.path}
+	if !res.Allowed {
+		res.Err = o.asError()
+	}
+	return res
+}
+
+// Realm returns the realm of the middleware's challenges.
+func (m *Middleware) Realm() string { return m.cfg.Realm }
