@@ -23,8 +23,8 @@ type Run func(ctx context.Context, addr string, out io.Writer, ready chan<- stri
 // curlLine matches `curl -i [-H 'Authorization: Bearer TOKEN'] [-X METHOD] URL   # STATUS ...`.
 var curlLine = regexp.MustCompile(`^curl -i (?:-H 'Authorization: Bearer (\S+)' )?(?:-X (\S+) )?(\S+)\s+# (\d{3})`)
 
-// ReplayCurl starts run on 127.0.0.1, replays every curl line it prints and
-// returns how many it replayed. It stops run before returning.
+// ReplayCurl starts run on 127.0.0.1, replays every curl line it prints (see
+// Replay) and returns how many it replayed. It stops run before returning.
 func ReplayCurl(t *testing.T, run Run) int {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -38,8 +38,19 @@ func ReplayCurl(t *testing.T, run Run) int {
 		cancel()
 		t.Fatalf("run: %v", err)
 	}
+	n := Replay(t, out.String())
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	return n
+}
+
+// Replay replays every curl line in text and returns how many it replayed.
+func Replay(t *testing.T, text string) int {
+	t.Helper()
 	n := 0
-	sc := bufio.NewScanner(strings.NewReader(out.String()))
+	sc := bufio.NewScanner(strings.NewReader(text))
 	sc.Buffer(make([]byte, 64<<10), 64<<10)
 	for sc.Scan() {
 		m := curlLine.FindStringSubmatch(sc.Text())
@@ -67,10 +78,6 @@ func ReplayCurl(t *testing.T, run Run) int {
 		if got := resp.Status[:3]; got != m[4] {
 			t.Errorf("%s %s: status %s, the example says %s", method, m[3], got, m[4])
 		}
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("run: %v", err)
 	}
 	return n
 }
