@@ -313,3 +313,16 @@ func CheckPool(p Pool) (string, error) {
 	}
 	return cc.issuers[0], nil
 }
+
+// Validate reports whether cfg is usable, as New would, without starting
+// anything.
+func (cfg Config) Validate() error {
+	cc, err := cfg.compile()
+	if err != nil {
+		return err
+	}
+	if err := cc.jwks.Validate(); err != nil {
+		return fmt.Errorf("claims: config: %w", err)
+	}
+	return nil
+}

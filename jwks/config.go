@@ -173,3 +173,9 @@ func (src Source) sourceURL() (string, error) {
 	}
 	return u.String(), nil
 }
+
+// Validate reports whether cfg is usable, as New would.
+func (cfg Config) Validate() error {
+	_, err := cfg.withDefaults()
+	return err
+}

@@ -270,6 +270,20 @@ func (gc *gateConfig) validate(d *decoder) []error {
 	}
 	cc.Cache = claims.CacheConfig{Disabled: fc.TokenCache.Disabled, MaxEntries: fc.TokenCache.MaxEntries, MaxBytes: fc.TokenCache.MaxBytes}
 	gc.claims = cc
+	if fc.Leeway > claims.MaxLeeway {
+		bad("leeway", "at most %s, got %s", claims.MaxLeeway, fc.Leeway)
+	}
+	if len(errs) == 0 {
+		// Whatever the pools and leeway checks above did not catch: the
+		// algorithms, the key-set timings.
+		if err := cc.Validate(); err != nil {
+			field := "jwks"
+			if strings.Contains(err.Error(), "algorithm") || strings.Contains(err.Error(), "Algorithms") {
+				field = "algorithms"
+			}
+			bad(field, "%s", strings.TrimPrefix(strings.TrimPrefix(err.Error(), "claims: config: "), "jwks: config: "))
+		}
+	}
 
 	// Token sources.
 	if fc.Tokens.Authorization == nil || *fc.Tokens.Authorization {

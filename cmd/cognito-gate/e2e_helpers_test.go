@@ -264,3 +264,13 @@ func get(t *testing.T, method, url, token string, hdr map[string]string) *http.R
 	resp.Body.Close()
 	return resp
 }
+
+// runBinary runs the binary to completion.
+func runBinary(t *testing.T, args ...string) error {
+	t.Helper()
+	out, err := exec.Command(binary, args...).CombinedOutput()
+	if err != nil {
+		t.Logf("cognito-gate %s:\n%s", strings.Join(args, " "), out)
+	}
+	return err
+}

@@ -77,12 +77,13 @@ func (d *decoder) at(field, format string, args ...any) error {
 func (d *decoder) decodeDocument(data []byte, v any) error {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		msg := err.Error()
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
 		line := 0
-		if m := regexp.MustCompile(`line (\d+)`).FindStringSubmatch(msg); m != nil {
+		if m := yamlLine.FindStringSubmatch(msg); m != nil {
 			line, _ = strconv.Atoi(m[1])
+			msg = m[2]
 		}
-		return &configError{File: d.file, Line: line, Msg: strings.TrimPrefix(msg, "yaml: ")}
+		return &configError{File: d.file, Line: line, Msg: msg}
 	}
 	if len(doc.Content) == 0 {
 		return &configError{File: d.file, Msg: "empty configuration"}
@@ -192,9 +193,12 @@ func (d *decoder) mapping(n *yaml.Node, v reflect.Value, field string) {
 		default:
 			seen[k.Value] = true
 			d.value(val, v.Field(idx), join(field, k.Value))
+			d.lines[join(field, k.Value)] = k.Line // point at the key, not its value
 		}
 	}
 }
+
+var yamlLine = regexp.MustCompile(`^line (\d+): (.*)$`)
 
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}`)
 
