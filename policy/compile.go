@@ -86,10 +86,19 @@ func New(cfg Config) (*Policy, error) {
 
 var ruleName = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,63}$`)
 
+// compiler holds the state of one compile.
+type compiler struct {
+	p          *Policy
+	errs       errorList
+	names      map[string]int    // rule name → index
+	owner      map[string]string // pattern → who registered it, for conflicts
+	registered []string          // patterns in registration order
+	catchAll   bool              // a rule has a catch-all pattern
+}
+
 // compile is New returning the problems as a list, for Parse to add file
 // and line.
 func compile(cfg Config) (*Policy, errorList) {
-	var errs errorList
 	p := &Policy{
 		mux:    http.NewServeMux(),
 		routes: make(map[string]*route),
@@ -100,6 +109,7 @@ func compile(cfg Config) (*Policy, errorList) {
 		s.r.URL = &s.u
 		return s
 	}
+	c := &compiler{p: p, names: make(map[string]int), owner: make(map[string]string)}
 	switch cfg.Default {
 	case DefaultDeny:
 	case DefaultAuthenticated:
@@ -107,120 +117,118 @@ func compile(cfg Config) (*Policy, errorList) {
 	case DefaultAllow:
 		p.warnings = append(p.warnings, "default: allow lets every request that no rule matches through, without a token")
 	default:
-		errs.add("default", fmt.Sprintf("unknown default %v; want deny, authenticated or allow", cfg.Default))
+		c.errs.add("default", fmt.Sprintf("unknown default %v; want deny, authenticated or allow", cfg.Default))
 	}
 	if !muxHasPatterns() {
-		errs.add("", "net/http.ServeMux does not understand methods and wildcards in patterns (is GODEBUG httpmuxgo121=1 set?); the policy needs them")
-		return nil, errs
+		c.errs.add("", "net/http.ServeMux does not understand methods and wildcards in patterns (is GODEBUG httpmuxgo121=1 set?); the policy needs them")
+		return nil, c.errs
 	}
-
-	seen := make(map[string]int)     // rule name → index
-	owner := make(map[string]string) // pattern → field that registered it
-	var registered []string          // patterns in registration order
-	catchAll := false                // a rule has a catch-all pattern
 	for i := range cfg.Rules {
-		r := &cfg.Rules[i]
-		field := fmt.Sprintf("rules[%d]", i)
-		cr := &rule{name: r.Name, anonymous: r.Anonymous}
-		p.names = append(p.names, r.Name)
-
-		switch j, dup := seen[r.Name]; {
-		case r.Name == "":
-			errs.add(field+".name", "missing; every rule needs a name for decisions, logs and metrics")
-		case r.Name == RuleDefault || r.Name == RuleNonCanonical:
-			errs.add(field+".name", fmt.Sprintf("%q is reserved for decisions that no rule made", r.Name))
-		case !ruleName.MatchString(r.Name):
-			errs.add(field+".name", fmt.Sprintf("%q: want 1 to 64 lower-case letters, digits, '_', '.' or '-', starting with a letter or digit", r.Name))
-		case dup:
-			errs.add(field+".name", fmt.Sprintf("%q is already the name of rules[%d]", r.Name, j))
-		default:
-			seen[r.Name] = i
-		}
-
-		// Requirements first: they name the variables the routes must define.
-		varFields := make(map[string]string) // variable → first field using it
-		cr.base = compileRequirement(&r.Requirement, field, &cr.vars, varFields, &errs)
-		switch {
-		case r.AnyOf == nil:
-		case len(r.AnyOf) == 0:
-			errs.add(field+".any_of", "empty list; want at least one alternative")
-		default:
-			for k := range r.AnyOf {
-				f := fmt.Sprintf("%s.any_of[%d]", field, k)
-				if r.AnyOf[k].isZero() {
-					errs.add(f, "empty alternative; it would let any valid token through")
-				}
-				cr.anyOf = append(cr.anyOf, compileRequirement(&r.AnyOf[k], f, &cr.vars, varFields, &errs))
-			}
-		}
-		if r.Anonymous && (!r.Requirement.isZero() || r.AnyOf != nil) {
-			errs.add(field+".anonymous", "an anonymous rule takes no requirements; remove anonymous or the requirements")
-		}
-		if len(cr.vars) > maxVars {
-			errs.add(field, fmt.Sprintf("conditions use %d path variables; at most %d", len(cr.vars), maxVars))
-			cr.vars = cr.vars[:maxVars]
-		}
-
-		// Routes.
-		type src struct{ field, pattern string }
-		var pats []src
-		switch {
-		case r.Route != "" && r.Routes != nil:
-			errs.add(field+".routes", "both route and routes are set; want one of them")
-		case r.Routes != nil && len(r.Routes) == 0:
-			errs.add(field+".routes", "empty list; want at least one pattern")
-		case r.Routes != nil:
-			for k, s := range r.Routes {
-				pats = append(pats, src{fmt.Sprintf("%s.routes[%d]", field, k), s})
-			}
-		case r.Route != "":
-			pats = append(pats, src{field + ".route", r.Route})
-		default:
-			errs.add(field, "no route; want route (one pattern) or routes (a list)")
-		}
-		for _, s := range pats {
-			pat, msg := checkPattern(s.pattern)
-			if msg != "" {
-				errs.add(s.field, msg)
-				continue
-			}
-			rt := &route{rule: cr, pat: pat, idx: make([]int, len(cr.vars))}
-			for k, v := range cr.vars {
-				rt.idx[k] = pat.index(v)
-				if rt.idx[k] < 0 {
-					errs.add(varFields[v], fmt.Sprintf("{%s}: pattern %q defines no wildcard %s%s", v, s.pattern, v, defines(&pat)))
-				}
-			}
-			if err := register(p.mux, s.pattern, rt); err != nil {
-				errs.add(s.field, conflict(s.pattern, registered, owner, err))
-				continue
-			}
-			registered = append(registered, s.pattern)
-			owner[s.pattern] = s.field + fmt.Sprintf(" (rule %q)", r.Name)
-			p.routes[s.pattern] = rt
-			p.hasHosts = p.hasHosts || pat.host != ""
-			if pat.isCatchAll() {
-				catchAll = true
-				if r.Anonymous {
-					p.warnings = append(p.warnings, fmt.Sprintf("rule %q: route %q is anonymous: every request that no other rule matches needs no token", r.Name, s.pattern))
-				}
-			}
-		}
+		c.rule(i, &cfg.Rules[i])
 	}
-	if len(errs) > 0 {
-		return nil, errs
+	if len(c.errs) > 0 {
+		return nil, c.errs
 	}
-	if !catchAll {
+	if !c.catchAll {
 		// Every request then matches a route, so ServeMux never computes a
 		// 405 answer, and a request that matches no rule finds the default.
 		rt := &route{pat: parsePattern("/")}
 		if err := register(p.mux, "/", rt); err != nil {
-			errs.add("", "internal error: registering the catch-all route: "+err.Error())
-			return nil, errs
+			c.errs.add("", "internal error: registering the catch-all route: "+err.Error())
+			return nil, c.errs
 		}
 		p.routes["/"] = rt
 	}
 	return p, nil
+}
+
+// rule validates and compiles r, the i'th rule, and registers its routes.
+func (c *compiler) rule(i int, r *Rule) {
+	field := fmt.Sprintf("rules[%d]", i)
+	cr := &rule{name: r.Name, anonymous: r.Anonymous}
+	c.p.names = append(c.p.names, r.Name)
+
+	switch j, dup := c.names[r.Name]; {
+	case r.Name == "":
+		c.errs.add(field+".name", "missing; every rule needs a name for decisions, logs and metrics")
+	case r.Name == RuleDefault || r.Name == RuleNonCanonical:
+		c.errs.add(field+".name", fmt.Sprintf("%q is reserved for decisions that no rule made", r.Name))
+	case !ruleName.MatchString(r.Name):
+		c.errs.add(field+".name", fmt.Sprintf("%q: want 1 to 64 lower-case letters, digits, '_', '.' or '-', starting with a letter or digit", r.Name))
+	case dup:
+		c.errs.add(field+".name", fmt.Sprintf("%q is already the name of rules[%d]", r.Name, j))
+	default:
+		c.names[r.Name] = i
+	}
+
+	// Requirements first: they name the variables the routes must define.
+	varFields := make(map[string]string) // variable → first field using it
+	cr.base = compileRequirement(&r.Requirement, field, &cr.vars, varFields, &c.errs)
+	switch {
+	case r.AnyOf == nil:
+	case len(r.AnyOf) == 0:
+		c.errs.add(field+".any_of", "empty list; want at least one alternative")
+	default:
+		for k := range r.AnyOf {
+			f := fmt.Sprintf("%s.any_of[%d]", field, k)
+			if r.AnyOf[k].isZero() {
+				c.errs.add(f, "empty alternative; it would let any valid token through")
+			}
+			cr.anyOf = append(cr.anyOf, compileRequirement(&r.AnyOf[k], f, &cr.vars, varFields, &c.errs))
+		}
+	}
+	if r.Anonymous && (!r.Requirement.isZero() || r.AnyOf != nil) {
+		c.errs.add(field+".anonymous", "an anonymous rule takes no requirements; remove anonymous or the requirements")
+	}
+	if len(cr.vars) > maxVars {
+		c.errs.add(field, fmt.Sprintf("conditions use %d path variables; at most %d", len(cr.vars), maxVars))
+		cr.vars = cr.vars[:maxVars]
+	}
+
+	switch {
+	case r.Route != "" && r.Routes != nil:
+		c.errs.add(field+".routes", "both route and routes are set; want one of them")
+	case r.Routes != nil && len(r.Routes) == 0:
+		c.errs.add(field+".routes", "empty list; want at least one pattern")
+	case r.Routes != nil:
+		for k, s := range r.Routes {
+			c.route(cr, fmt.Sprintf("%s.routes[%d]", field, k), s, varFields)
+		}
+	case r.Route != "":
+		c.route(cr, field+".route", r.Route, varFields)
+	default:
+		c.errs.add(field, "no route; want route (one pattern) or routes (a list)")
+	}
+}
+
+// route validates the pattern s of rule cr, given at field, and registers
+// it.
+func (c *compiler) route(cr *rule, field, s string, varFields map[string]string) {
+	pat, msg := checkPattern(s)
+	if msg != "" {
+		c.errs.add(field, msg)
+		return
+	}
+	rt := &route{rule: cr, pat: pat, idx: make([]int, len(cr.vars))}
+	for k, v := range cr.vars {
+		if rt.idx[k] = pat.index(v); rt.idx[k] < 0 {
+			c.errs.add(varFields[v], fmt.Sprintf("{%s}: pattern %q defines no wildcard %s%s", v, s, v, defines(&pat)))
+		}
+	}
+	if err := register(c.p.mux, s, rt); err != nil {
+		c.errs.add(field, conflict(s, c.registered, c.owner, err))
+		return
+	}
+	c.registered = append(c.registered, s)
+	c.owner[s] = fmt.Sprintf("%s (rule %q)", field, cr.name)
+	c.p.routes[s] = rt
+	c.p.hasHosts = c.p.hasHosts || pat.host != ""
+	if pat.isCatchAll() {
+		c.catchAll = true
+		if cr.anonymous {
+			c.p.warnings = append(c.p.warnings, fmt.Sprintf("rule %q: route %q is anonymous: every request that no other rule matches needs no token", cr.name, s))
+		}
+	}
 }
 
 // compileRequirement validates and compiles q, the requirement at field.
@@ -403,7 +411,7 @@ func explanation(err error) string {
 	if _, after, ok := strings.Cut(why, "\n"); ok {
 		why = after
 	}
-	return strings.Join(strings.Fields(why), " ")
+	return strings.TrimSuffix(strings.Join(strings.Fields(why), " "), ".")
 }
 
 // muxHasPatterns reports whether ServeMux understands Go 1.22 patterns;

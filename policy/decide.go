@@ -65,10 +65,8 @@ func denied(reason claims.Reason, rule string, scopes []string) Decision {
 
 // Decide judges request r with tok, the token the middleware verified, or
 // nil when the request carried none. It never fails: anything unexpected
-// denies. It is safe for concurrent use and allocates little: nothing for a
-// canonical request to a route without wildcards; ServeMux's wildcard
-// values otherwise; a copy of the path when it needed cleaning; a little
-// more for conditions on claims that claims.Token has no field for.
+// denies. It is safe for concurrent use and allocates little (see the
+// package documentation).
 //
 // The steps:
 //

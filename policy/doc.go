@@ -90,11 +90,13 @@
 //
 // # Concurrency and cost
 //
-// A Policy is immutable once built and safe for concurrent use. Decide
-// does the work of ServeMux.Handler and a few comparisons; everything else
-// is computed by New. It allocates nothing for a canonical request to a
-// route without wildcards, only ServeMux's wildcard values for one with
-// them, and a little more for a path that needed cleaning or a condition
-// on a claim that claims.Token has no field for (which is read from the
-// token's JSON).
+// A Policy is immutable once built and safe for concurrent use. New
+// precomputes everything; Decide checks the request's form, asks ServeMux
+// for the matching pattern and compares a few strings. Decide's own code
+// allocates only to clean a path that needs it and to read claims that
+// claims.Token has no field for (from the token's JSON). ServeMux's
+// matcher, which the policy reuses rather than re-implements, allocates a
+// few small objects for wildcard values and for the branches it tries: in
+// the example policy, none for GET /healthz or POST /orders, 5 for
+// GET /admin/users, 7 for GET /users/{sub}/files/… (see BenchmarkDecide).
 package policy

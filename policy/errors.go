@@ -6,8 +6,9 @@ import (
 )
 
 // Errors returned by New, Parse and Load. Every error these functions return
-// matches one of them with errors.Is, and is (or joins) *LoadError values
-// that say where the problem is; use errors.As to get the first.
+// (except Load's errors reading the file, which wrap the os package's)
+// matches one of them with errors.Is, and is, or joins, *LoadError values
+// that say where each problem is; errors.As gets the first.
 var (
 	// ErrSyntax means a policy file is not a well-formed policy document:
 	// not YAML, more than one document, an anchor or alias, an unknown or

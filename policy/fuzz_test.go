@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/cognito-gate/cognito-gate/policy"
 )
@@ -63,11 +64,24 @@ func FuzzParse(f *testing.F) {
 }
 
 // lineCount bounds the number of lines of data as YAML counts them: line
-// breaks are LF, CR, NEL, LS and PS.
+// breaks are LF, CR, NEL, LS and PS, in UTF-8 or, after a byte order mark,
+// UTF-16.
 func lineCount(data []byte) int {
+	text := string(data)
+	if len(data) >= 2 && (data[0] == 0xff && data[1] == 0xfe || data[0] == 0xfe && data[1] == 0xff) {
+		u := make([]uint16, 0, len(data)/2)
+		for i := 2; i+1 < len(data); i += 2 {
+			if data[0] == 0xff {
+				u = append(u, uint16(data[i])|uint16(data[i+1])<<8)
+			} else {
+				u = append(u, uint16(data[i])<<8|uint16(data[i+1]))
+			}
+		}
+		text = string(utf16.Decode(u))
+	}
 	n := 1
 	for _, sep := range []string{"\n", "\r", "\u0085", "\u2028", "\u2029"} {
-		n += strings.Count(string(data), sep)
+		n += strings.Count(text, sep)
 	}
 	return n
 }

@@ -144,3 +144,16 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(code)
 }
+
+// mustRead reads a file of the tests.
+func mustRead(t testing.TB, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// parse parses a policy named policy.yaml.
+func parse(data []byte) (*policy.Policy, error) { return policy.Parse(data, "policy.yaml") }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -261,5 +262,22 @@ func TestParseAcceptsJSON(t *testing.T) {
 	}
 	if p.Default() != policy.DefaultAuthenticated || len(p.Rules()) != 1 {
 		t.Errorf("got default %v, rules %v", p.Default(), p.Rules())
+	}
+}
+
+// TestRefusesGo121Mux checks that New fails, rather than build a policy
+// that matches nothing, when ServeMux runs with its Go 1.21 behaviour. The
+// setting is read at start-up, so the check runs in a child process.
+func TestRefusesGo121Mux(t *testing.T) {
+	if os.Getenv("POLICY_TEST_GO121") == "1" {
+		if _, err := policy.New(policy.Config{}); !errors.Is(err, policy.ErrConfig) || !strings.Contains(err.Error(), "httpmuxgo121") {
+			t.Fatalf("New with httpmuxgo121=1: %v; want an ErrConfig naming the setting", err)
+		}
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRefusesGo121Mux$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "POLICY_TEST_GO121=1", "GODEBUG=httpmuxgo121=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
 	}
 }

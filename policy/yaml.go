@@ -54,13 +54,9 @@ func Load(path string) (*Policy, error) {
 // Unknown and repeated keys, anchors and aliases, and values of the wrong
 // type are errors (ErrSyntax), as is everything New rejects (ErrConfig).
 // Each error is a *LoadError with the file, line and field, and all of
-// them are reported, joined. Parse never panics, whatever data holds.
-func Parse(data []byte, filename string) (p *Policy, err error) {
-	defer func() {
-		if r := recover(); r != nil { // yaml.v3 is not ours; do not let it crash the program
-			p, err = nil, &LoadError{File: filename, Msg: fmt.Sprintf("YAML parser failed: %v", r), Err: ErrSyntax}
-		}
-	}()
+// them are reported, joined. Parse never panics, whatever data holds (a
+// panic of the YAML parser is reported as an ErrSyntax).
+func Parse(data []byte, filename string) (*Policy, error) {
 	if len(data) > MaxFileSize {
 		return nil, &LoadError{File: filename, Msg: fmt.Sprintf("larger than %d bytes", MaxFileSize), Err: ErrSyntax}
 	}
@@ -127,7 +123,7 @@ func (d *decoder) decode(data []byte) Config {
 	var cfg Config
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
+	if err := decodeNode(dec, &doc); err != nil {
 		if errors.Is(err, io.EOF) {
 			d.fail(nil, "", ErrSyntax, "empty document; want a mapping with default and rules")
 		} else {
@@ -136,7 +132,7 @@ func (d *decoder) decode(data []byte) Config {
 		return cfg
 	}
 	var next yaml.Node
-	switch err := dec.Decode(&next); {
+	switch err := decodeNode(dec, &next); {
 	case errors.Is(err, io.EOF):
 	case err != nil:
 		d.syntax(err)
@@ -150,6 +146,19 @@ func (d *decoder) decode(data []byte) Config {
 		return cfg
 	}
 	return d.root(doc.Content[0])
+}
+
+// decodeNode reads the next document into n. It turns a panic of the YAML
+// parser, which is not ours, into an error rather than let a policy file
+// crash the program. (Only the parser runs under recover, so that the
+// fuzz tests still see a panic of this package.)
+func decodeNode(dec *yaml.Decoder, n *yaml.Node) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("yaml: YAML parser failed: %v", r)
+		}
+	}()
+	return dec.Decode(n)
 }
 
 // root decodes the policy mapping.
@@ -366,9 +375,11 @@ func (d *decoder) str(n *yaml.Node, field string) (string, bool) {
 // boolean reads true or false.
 func (d *decoder) boolean(n *yaml.Node, field string) bool {
 	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!bool" {
-		var b bool
-		if err := n.Decode(&b); err == nil {
-			return b
+		switch strings.ToLower(n.Value) {
+		case "true":
+			return true
+		case "false":
+			return false
 		}
 	}
 	d.fail(n, field, ErrSyntax, "want true or false, got %s", kind(n))

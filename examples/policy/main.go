@@ -1,0 +1,137 @@
+// Command policy shows how a cognito-gate policy decides. It loads
+// policy.yaml (embedded in the program; -policy reads another file), mints
+// tokens for a few users with a fake Cognito user pool on 127.0.0.1, and
+// prints the decision for each of a list of requests, or, with -explain,
+// every step of it:
+//
+//	go run ./examples/policy
+//	go run ./examples/policy -explain
+//	go run ./examples/policy -policy my-policy.yaml
+package main
+
+import (
+	"context"
+	_ "embed"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net/http/httptest"
+	"os"
+
+	"github.com/cognito-gate/cognito-gate/claims"
+	"github.com/cognito-gate/cognito-gate/cognitotest"
+	"github.com/cognito-gate/cognito-gate/policy"
+)
+
+//go:embed policy.yaml
+var examplePolicy []byte
+
+func main() {
+	file := flag.String("policy", "", "policy file to load instead of the embedded policy.yaml")
+	explain := flag.Bool("explain", false, "print every step of each decision")
+	flag.Parse()
+	if err := run(os.Stdout, *file, *explain); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// users are the example's cast: name → token options.
+var users = []struct {
+	name string
+	opts []cognitotest.TokenOption
+	id   bool // an ID token rather than an access token
+}{
+	{"anonymous", nil, false},
+	{"alice", []cognitotest.TokenOption{cognitotest.WithSubject("a11ce000-0000-4000-8000-000000000001"), cognitotest.WithScopes("orders/read")}, false},
+	{"alice-id", []cognitotest.TokenOption{cognitotest.WithSubject("a11ce000-0000-4000-8000-000000000001"), cognitotest.WithClaim("custom:tenant", "acme")}, true},
+	{"bob", []cognitotest.TokenOption{cognitotest.WithSubject("b0b00000-0000-4000-8000-000000000002"), cognitotest.WithGroups("admin")}, false},
+	{"carol", []cognitotest.TokenOption{cognitotest.WithGroups("support", "staff"), cognitotest.WithScopes("orders/write")}, false},
+}
+
+// requests are what the example asks the policy about.
+var requests = []struct{ method, target, user string }{
+	{"GET", "/healthz", "anonymous"},
+	{"GET", "/docs/guide", "anonymous"},
+	{"GET", "/docs/internal/runbook", "alice"},
+	{"GET", "/docs/internal/runbook", "carol"},
+	{"GET", "/me", "anonymous"},
+	{"GET", "/me", "alice-id"},
+	{"GET", "/admin/users", "alice"},
+	{"DELETE", "/admin/users/7", "bob"},
+	{"GET", "/docs/../admin/users", "anonymous"},
+	{"GET", "/admin%2Fusers", "bob"},
+	{"GET", "/orders/42", "alice"},
+	{"GET", "/orders/42", "bob"},
+	{"POST", "/orders", "alice"},
+	{"POST", "/orders", "bob"},
+	{"PUT", "/orders/42", "carol"},
+	{"GET", "/users/a11ce000-0000-4000-8000-000000000001/files/notes.txt", "alice"},
+	{"GET", "/users/b0b00000-0000-4000-8000-000000000002/files/notes.txt", "alice"},
+	{"GET", "/users/b0b00000-0000-4000-8000-000000000002/files/notes.txt", "carol"},
+	{"PUT", "/users/b0b00000-0000-4000-8000-000000000002/files/notes.txt", "carol"},
+	{"GET", "/tenants/acme/reports/q3", "alice-id"},
+	{"GET", "/tenants/globex/reports/q3", "alice-id"},
+	{"GET", "http://internal.example.com/dashboard", "bob"},
+	{"GET", "http://internal.example.com/dashboard", "carol"},
+	{"GET", "/elsewhere", "bob"},
+}
+
+// run loads the policy (file, or the embedded one when file is empty) and
+// writes the decisions to out.
+func run(out io.Writer, file string, explain bool) error {
+	var p *policy.Policy
+	var err error
+	if file != "" {
+		p, err = policy.Load(file)
+	} else {
+		p, err = policy.Parse(examplePolicy, "policy.yaml")
+	}
+	if err != nil {
+		return err
+	}
+	for _, w := range p.Warnings() {
+		fmt.Fprintln(out, "WARNING:", w)
+	}
+
+	pool, err := cognitotest.Start(cognitotest.Config{})
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	v, err := claims.New(claims.Config{Pools: []claims.Pool{{
+		UserPoolID: pool.PoolID(), JWKSURL: pool.JWKSURL(), AllowHTTP: true,
+		ClientIDs: []string{pool.ClientID()}, TokenUse: claims.AnyToken,
+	}}})
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	ctx := context.Background()
+	tokens := map[string]*claims.Token{}
+	for _, u := range users {
+		if u.opts == nil {
+			tokens[u.name] = nil
+			continue
+		}
+		opts := append([]cognitotest.TokenOption{cognitotest.WithUsername(u.name)}, u.opts...)
+		raw := pool.AccessToken(opts...)
+		if u.id {
+			raw = pool.IDToken(opts...)
+		}
+		if tokens[u.name], err = v.Verify(ctx, raw); err != nil {
+			return fmt.Errorf("verifying %s's token: %w", u.name, err)
+		}
+	}
+
+	for _, rq := range requests {
+		r := httptest.NewRequest(rq.method, rq.target, nil)
+		tok := tokens[rq.user]
+		if explain {
+			fmt.Fprintf(out, "# as %s\n%s\n", rq.user, p.Explain(r, tok))
+			continue
+		}
+		fmt.Fprintf(out, "%-6s %-70s as %-9s → %s\n", rq.method, rq.target, rq.user, p.Decide(r, tok))
+	}
+	return nil
+}
