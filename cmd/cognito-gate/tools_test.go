@@ -66,7 +66,7 @@ func TestVerifyAndExplain(t *testing.T) {
 	}
 
 	cmd := exec.Command(binary, "verify", "--config", cfg, "-")
-	cmd.Stdin = strings.NewReader(pool.AccessToken(cognitotest.WithIssuedAt(time.Now().Add(-3 * time.Hour))) + "\n")
+	cmd.Stdin = strings.NewReader(pool.AccessToken(cognitotest.WithIssuedAt(time.Now().Add(-3*time.Hour))) + "\n")
 	out, err = cmd.Output()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.HasPrefix(string(out), "invalid: expired (HTTP 401)") {
 		t.Fatalf("verify expired: %v %s", err, out)
