@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/sha512"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"hash"
 	"strings"
 	"testing"
 	"time"
@@ -206,7 +208,22 @@ func TestVerify(t *testing.T) {
 		{name: "signed by the id key under the access kid", token: func(f *fixture) string {
 			return f.pool.AccessToken(cognitotest.WithKeyID(f.pool.KeyIDs()[1]), cognitotest.WithHeader("kid", f.pool.KeyIDs()[0]))
 		}, want: claims.ErrBadSignature},
-		{name: "HS256 keyed with the public key", token: func(f *fixture) string { return hmacForged(f) }, want: claims.ErrUnsupportedAlg},
+		{name: "HS256 keyed with the public key", token: func(f *fixture) string { return hmacForged(f, "HS256", sha256.New) }, want: claims.ErrUnsupportedAlg},
+		{name: "HS384 keyed with the public key", token: func(f *fixture) string { return hmacForged(f, "HS384", sha512.New384) }, want: claims.ErrUnsupportedAlg},
+		{name: "HS512 keyed with the public key", token: func(f *fixture) string { return hmacForged(f, "HS512", sha512.New) }, want: claims.ErrUnsupportedAlg},
+		{name: "embedded jwk header is ignored", token: func(f *fixture) string {
+			// A key of the attacker's own in the header: never used, so the
+			// token (signed by the unpublished key) fails on its kid.
+			return f.pool.AccessToken(cognitotest.WithUnpublishedKey(), cognitotest.WithHeader("jwk", map[string]any{"kty": "RSA", "n": "AQAB", "e": "AQAB"}))
+		}, want: claims.ErrUnknownKID},
+		{name: "oversized header", token: func(f *fixture) string {
+			return f.pool.AccessToken(cognitotest.WithHeader("x", strings.Repeat("h", 17<<10)))
+		}, want: claims.ErrMalformed},
+		{name: "nbf as string", token: func(f *fixture) string { return f.pool.AccessToken(cognitotest.WithClaim("nbf", "0")) }, want: claims.ErrMalformed},
+		{name: "iat as float", token: func(f *fixture) string { return f.pool.AccessToken(cognitotest.WithClaim("iat", 1.7e9+0.5)) }, want: claims.ErrMalformed},
+		{name: "nbf huge", token: func(f *fixture) string { return f.pool.AccessToken(cognitotest.WithClaim("nbf", int64(1)<<62)) }, want: claims.ErrMalformed},
+		{name: "claims are null", token: func(f *fixture) string { return signRaw(f, header(f, "RS256"), `null`) }, want: claims.ErrMalformed},
+		{name: "header has trailing data", token: func(f *fixture) string { return signRaw(f, header(f, "RS256")+` {}`, validClaimsJSON(f, "")) }, want: claims.ErrMalformed},
 
 		// wrong_issuer.
 		{name: "other pool's token", token: func(*fixture) string { return other.AccessToken() }, want: claims.ErrWrongIssuer},
@@ -350,15 +367,15 @@ func unsigned(f *fixture, alg string) string {
 
 // hmacForged is the classic key-confusion attack: an HS256 token whose
 // HMAC key is the RSA public key's PEM encoding.
-func hmacForged(f *fixture) string {
+func hmacForged(f *fixture, alg string, h func() hash.Hash) string {
 	der, err := x509.MarshalPKIXPublicKey(f.pool.PublicKey(f.pool.KeyIDs()[0]))
 	if err != nil {
 		panic(err)
 	}
 	pemKey := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
 	enc := base64.RawURLEncoding.EncodeToString
-	input := enc([]byte(header(f, "HS256"))) + "." + enc([]byte(validClaimsJSON(f, "")))
-	mac := hmac.New(sha256.New, pemKey)
+	input := enc([]byte(header(f, alg))) + "." + enc([]byte(validClaimsJSON(f, "")))
+	mac := hmac.New(h, pemKey)
 	mac.Write([]byte(input))
 	return input + "." + enc(mac.Sum(nil))
 }
