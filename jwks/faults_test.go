@@ -43,12 +43,18 @@ func TestFaultMatrix(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			pool := cognitotest.New(t, cognitotest.Config{})
+			// Generous, so that a loaded machine cannot turn another fault
+			// into a timeout; short where the timeout is the fault.
+			timeout := 5 * time.Second
+			if tt.fault.Hang {
+				timeout = 300 * time.Millisecond
+			}
 			clock := &fakeClock{now: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)}
 			var mu sync.Mutex
 			var events []jwks.FetchEvent
 			c, err := jwks.New(jwks.Config{
 				Now:          clock.Now,
-				FetchTimeout: 200 * time.Millisecond,
+				FetchTimeout: timeout,
 				Observer: jwks.ObserverFunc(func(e jwks.FetchEvent) {
 					mu.Lock()
 					events = append(events, e)

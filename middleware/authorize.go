@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/cognito-gate/cognito-gate/claims"
+	"github.com/cognito-gate/cognito-gate/policy"
 )
 
 // Result is the outcome of Authorize.
@@ -28,7 +29,26 @@ type Result struct {
 // leaves the response to the caller. It is for integrations that answer on
 // another's behalf, such as a forward-auth endpoint.
 func (m *Middleware) Authorize(r *http.Request) Result {
-	o := m.authorize(r)
+	return result(m.authorize(r))
+}
+
+// AuthorizeExact is Authorize for callers that cannot change the request
+// they authorize, such as a forward-auth endpoint whose gateway forwards
+// the path as the client wrote it: a request the policy allowed only in
+// cleaned form ("/a/../b" judged as "/b") is denied instead, under the rule
+// "non_canonical" (401 without a token, 403 with one), and recorded so.
+func (m *Middleware) AuthorizeExact(r *http.Request) Result {
+	o := m.decide(r)
+	if o.result == ResultAllowed && o.path != "" && o.path != r.URL.EscapedPath() {
+		o.result, o.rule, o.status, o.reason = ResultDenied, policy.RuleNonCanonical, http.StatusUnauthorized, claims.ReasonMissingToken
+		if o.token != nil {
+			o.status, o.reason = http.StatusForbidden, claims.ReasonClaimDenied
+		}
+	}
+	return result(m.record(r, o))
+}
+
+func result(o outcome) Result {
 	res := Result{Allowed: o.allowed(), Token: o.token, Rule: o.rule, Path: o.path}
 	if !res.Allowed {
 		res.Err = o.asError()

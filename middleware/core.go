@@ -73,7 +73,11 @@ func (o *outcome) asError() *Error {
 
 // authorize decides one request and records the outcome.
 func (m *Middleware) authorize(r *http.Request) outcome {
-	o := m.decide(r)
+	return m.record(r, m.decide(r))
+}
+
+// record counts and logs one outcome and returns it.
+func (m *Middleware) record(r *http.Request, o outcome) outcome {
 	m.cfg.Metrics.record(&o)
 	logOutcome(m.cfg.Logger, r, &o)
 	return o

@@ -107,12 +107,16 @@ func (g *gate) reload() {
 		zap.String("note", "only the policy is reloaded; restart to apply other changes"))
 }
 
-// setIdentity removes every configured identity header from h and sets
-// them from tok (nil: anonymous, none set). Values that cannot travel in a
-// header (control characters) are left out.
+// setIdentity removes from h every header that could pass for a configured
+// identity header — any case, and with '_' for '-', since CGI, WSGI, PHP
+// and Rack upstreams read X_Auth_Sub as X-Auth-Sub — and sets the real ones
+// from tok (nil: anonymous, none set). Values that cannot travel in a header
+// (control characters) are left out.
 func (ih identityHeaders) setIdentity(h http.Header, tok *claims.Token) {
-	for _, name := range ih.all() {
-		h.Del(name)
+	for name := range h {
+		if ih.isIdentity(name) {
+			delete(h, name)
+		}
 	}
 	if tok == nil {
 		return
@@ -137,6 +141,17 @@ func (ih identityHeaders) setIdentity(h http.Header, tok *claims.Token) {
 			set(name, string(raw))
 		}
 	}
+}
+
+// isIdentity reports whether a header name is, or would be read as, one of
+// the identity headers.
+func (ih identityHeaders) isIdentity(name string) bool {
+	for _, n := range ih.all() {
+		if len(n) == len(name) && strings.EqualFold(strings.ReplaceAll(name, "_", "-"), strings.ReplaceAll(n, "_", "-")) {
+			return true
+		}
+	}
+	return false
 }
 
 // adminHandler serves /metrics, /healthz and /readyz.

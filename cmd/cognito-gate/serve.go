@@ -80,17 +80,10 @@ func (g *gate) forwardAuthHandler() http.Handler {
 			http.Error(w, "bad forward-auth request: "+err.Error(), http.StatusBadRequest)
 			return
 		}
-		res := g.mw.Authorize(orig)
-		if res.Allowed && res.Path != "" && res.Path != orig.URL.EscapedPath() {
-			// The gateway will forward the path as the client wrote it, which
-			// its router may match differently from the cleaned path the
-			// policy judged: refuse rather than guess.
-			res.Allowed = false
-			res.Err = &middleware.Error{Status: http.StatusUnauthorized, Reason: claims.ReasonMissingToken, Rule: "non_canonical"}
-			if res.Token != nil {
-				res.Err = &middleware.Error{Status: http.StatusForbidden, Reason: claims.ReasonClaimDenied, Rule: "non_canonical", TokenSent: true}
-			}
-		}
+		// The gateway forwards the path as the client wrote it, which its
+		// router may match differently from a cleaned path the policy
+		// judged: such requests are refused.
+		res := g.mw.AuthorizeExact(orig)
 		if !res.Allowed {
 			middleware.WriteError(w, g.mw.Realm(), res.Err)
 			return

@@ -1,0 +1,9 @@
+package main
+
+import "syscall"
+
+// childAttr makes the kernel kill the gateway if the load tool dies
+// without stopping it.
+func childAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+}

@@ -1,0 +1,9 @@
+//go:build !linux
+
+package main
+
+import "syscall"
+
+// childAttr has nothing to add outside Linux: the tool stops the gateway
+// itself on exit and on interrupts.
+func childAttr() *syscall.SysProcAttr { return nil }
