@@ -79,7 +79,8 @@ func fetchResult(err error) string {
 
 // Observer receives fetch events, e.g. to turn them into metrics and logs.
 // ObserveFetch is called from the cache's goroutines, one call at a time per
-// issuer, and must not block for long.
+// issuer, before the callers waiting for that fetch go on; it must not block
+// for long.
 type Observer interface {
 	ObserveFetch(FetchEvent)
 }

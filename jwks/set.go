@@ -180,13 +180,15 @@ func (s *Set) run(f *flight, trigger Trigger, start time.Time) {
 	}
 	s.fetches[fetchResult(err)]++
 	s.flight = nil
-	f.err = err
-	close(f.done)
 	s.mu.Unlock()
 
+	// Observe before releasing the waiters, so that whoever waited for this
+	// fetch finds it already reported (logged, counted).
 	if s.c.cfg.Observer != nil {
 		s.c.cfg.Observer.ObserveFetch(ev)
 	}
+	f.err = err
+	close(f.done)
 }
 
 // diffKIDs returns the kids in next but not prev, and in prev but not next,
