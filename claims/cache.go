@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/cognito-gate/cognito-gate/jwks"
 )
@@ -33,8 +34,12 @@ const (
 // every check. On a hit it still checks, against the clock, that the token
 // has not expired and that the key that signed it is still the issuer's
 // current key for its kid (so a retired or stale key stops cached tokens
-// too), and it runs RequiredScopes, RequiredGroups and Check again. When
-// full, it evicts expired entries first and otherwise arbitrary ones.
+// too), and it runs RequiredScopes, RequiredGroups and Check again. The
+// limits are split evenly over 32 shards (chosen by a seeded hash of the
+// token's last bytes); when a shard is full, it evicts an expired entry if
+// one of the first eight it looks at has expired, and otherwise an
+// arbitrary one. Failures are never stored, so invalid tokens cannot grow
+// it.
 type CacheConfig struct {
 	// Disabled turns the cache off: every call verifies the signature.
 	Disabled bool
@@ -55,23 +60,41 @@ type CacheStats struct {
 }
 
 // tokenCache is a sharded map from token text to verified token.
+//
+// Reads never serialise: a hit on the token a shard answered last is a
+// single atomic load (no lock), other lookups take the shard's read lock,
+// and the hit and miss counters are striped so that concurrent lookups
+// rarely write the same cache line.
 type tokenCache struct {
 	seed   maphash.Seed
 	shards [cacheShards]cacheShard
-	hits   atomic.Uint64
-	misses atomic.Uint64
+	counts [counterStripes]cacheCounts
+}
+
+// counterStripes is the number of hit/miss counter pairs (a power of two);
+// see stripe.
+const counterStripes = 64
+
+type cacheCounts struct {
+	hits, misses atomic.Uint64
+	_            [48]byte // one pair per cache line
 }
 
 type cacheShard struct {
+	// last is the entry of the shard's most recent hit, read without the
+	// lock. It is always an entry of m, or nil: removal clears it.
+	last       atomic.Pointer[cacheEntry]
 	mu         sync.RWMutex
-	m          map[string]cacheEntry
+	m          map[string]*cacheEntry
 	bytes      int64
 	maxEntries int
 	maxBytes   int64
-	_          [40]byte // keep shards on separate cache lines
+	_          [64]byte // keep shards on separate cache lines
 }
 
+// cacheEntry is one verified token. It is immutable once stored.
 type cacheEntry struct {
+	raw string
 	tok *Token
 	key *jwks.Key // the key that verified it
 	p   *pool
@@ -90,33 +113,60 @@ func newTokenCache(cfg CacheConfig) *tokenCache {
 	}
 	c := &tokenCache{seed: maphash.MakeSeed()}
 	for i := range c.shards {
-		c.shards[i].m = make(map[string]cacheEntry)
+		c.shards[i].m = make(map[string]*cacheEntry)
 		c.shards[i].maxEntries = max(1, entries/cacheShards)
 		c.shards[i].maxBytes = max(1, bytes/cacheShards)
 	}
 	return c
 }
 
+// shardTail is how many bytes at the end of a token choose its shard.
+const shardTail = 16
+
+// shard returns the shard of raw, chosen by the (seeded) hash of its last
+// bytes: the end of the signature, which a cached token cannot choose
+// without the signing key. The shard's map still hashes the whole token.
 func (c *tokenCache) shard(raw string) *cacheShard {
-	return &c.shards[maphash.String(c.seed, raw)%cacheShards]
+	return &c.shards[maphash.String(c.seed, raw[max(0, len(raw)-shardTail):])%cacheShards]
+}
+
+// stripe returns the counter stripe of the calling goroutine, chosen by
+// the address of its stack: a goroutine keeps adding to the same stripe
+// (until its stack moves), so that goroutines on different cores rarely
+// write the same cache line. A random stripe per call would not do: the
+// line of any stripe would still move between the cores at every other
+// lookup. Only the speed depends on the choice, never the counts.
+func (c *tokenCache) stripe() *cacheCounts {
+	var onStack byte
+	p := uint64(uintptr(unsafe.Pointer(&onStack)))
+	return &c.counts[(p>>13)*0x9e3779b97f4a7c15>>58%counterStripes]
 }
 
 // get returns the cached entry for raw.
-func (c *tokenCache) get(raw string) (cacheEntry, bool) {
+func (c *tokenCache) get(raw string) (*cacheEntry, bool) {
 	s := c.shard(raw)
-	s.mu.RLock()
-	e, ok := s.m[raw]
-	s.mu.RUnlock()
-	if ok {
-		c.hits.Add(1)
-	} else {
-		c.misses.Add(1)
+	e := s.last.Load()
+	if e == nil || e.raw != raw {
+		s.mu.RLock()
+		e = s.m[raw]
+		if e != nil && s.last.Load() != e {
+			// Under the read lock, so that no removal can come between
+			// the lookup and the store.
+			s.last.Store(e)
+		}
+		s.mu.RUnlock()
 	}
-	return e, ok
+	if e == nil {
+		c.stripe().misses.Add(1)
+		return nil, false
+	}
+	c.stripe().hits.Add(1)
+	return e, true
 }
 
 // put stores a verified token, evicting to stay within the limits.
-func (c *tokenCache) put(raw string, e cacheEntry, now time.Time) {
+func (c *tokenCache) put(e *cacheEntry, now time.Time) {
+	raw := e.raw
 	size := int64(len(raw) + len(e.tok.payload) + entryOverhead)
 	s := c.shard(raw)
 	if size > s.maxBytes {
@@ -156,6 +206,7 @@ func (s *cacheShard) evictOne(now time.Time) {
 func (s *cacheShard) removeLocked(raw string) {
 	if e, ok := s.m[raw]; ok {
 		delete(s.m, raw)
+		s.last.CompareAndSwap(e, nil)
 		s.bytes -= int64(len(raw) + len(e.tok.payload) + entryOverhead)
 	}
 }
@@ -169,7 +220,11 @@ func (c *tokenCache) remove(raw string) {
 }
 
 func (c *tokenCache) stats() CacheStats {
-	st := CacheStats{Hits: c.hits.Load(), Misses: c.misses.Load()}
+	var st CacheStats
+	for i := range c.counts {
+		st.Hits += c.counts[i].hits.Load()
+		st.Misses += c.counts[i].misses.Load()
+	}
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.mu.RLock()

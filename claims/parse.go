@@ -1,6 +1,7 @@
 package claims
 
 import (
+	"bytes"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -25,19 +26,13 @@ const maxNumericDate = 253402300799
 // errStop ends an ObjectEach walk early; it never leaves the package.
 var errStop = errors.New("stop")
 
-// segments is a compact JWS cut into its decoded parts.
+// segments is a compact JWS cut into its decoded parts. The decoded parts
+// share one buffer that is never written after split returns: the Token's
+// strings are views of it (see view), and Token.payload is part of it.
 type segments struct {
 	header, payload, sig []byte
 	signingInput         []byte // the raw "header.payload" bytes; read-only
 }
-
-// b64url[c] reports whether byte c belongs to the base64url alphabet.
-var b64url = func() (t [256]bool) {
-	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") {
-		t[c] = true
-	}
-	return t
-}()
 
 // readOnlyBytes views s as a byte slice without copying. The result must
 // never be written; it is only hashed and decoded from.
@@ -46,27 +41,29 @@ func readOnlyBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), 
 // split checks the compact serialization (exactly three non-empty segments
 // of base64url characters and nothing else: no padding, no whitespace) and
 // decodes the segments into one buffer.
+//
+// The strict base64url decoder refuses every byte outside the alphabet
+// except the line breaks it skips, so split looks for the dots and the line
+// breaks (with the vectorised strings.IndexByte) and leaves the rest of the
+// alphabet check to the decoder.
 func split(raw string) (segments, error) {
-	d1, d2 := -1, -1
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		if c == '.' {
-			switch {
-			case d1 < 0:
-				d1 = i
-			case d2 < 0:
-				d2 = i
-			default:
-				return segments{}, fmt.Errorf("claims: more than three segments: %w", ErrMalformed)
-			}
-			continue
-		}
-		if !b64url[c] {
-			return segments{}, fmt.Errorf("claims: byte %d is not base64url: %w", i, ErrMalformed)
-		}
+	d1 := strings.IndexByte(raw, '.')
+	if d1 < 0 {
+		return segments{}, fmt.Errorf("claims: fewer than three segments: %w", ErrMalformed)
 	}
+	d2 := strings.IndexByte(raw[d1+1:], '.')
 	if d2 < 0 {
 		return segments{}, fmt.Errorf("claims: fewer than three segments: %w", ErrMalformed)
+	}
+	d2 += d1 + 1
+	if strings.IndexByte(raw[d2+1:], '.') >= 0 {
+		return segments{}, fmt.Errorf("claims: more than three segments: %w", ErrMalformed)
+	}
+	if i := strings.IndexByte(raw, '\n'); i >= 0 {
+		return segments{}, fmt.Errorf("claims: byte %d is not base64url: %w", i, ErrMalformed)
+	}
+	if i := strings.IndexByte(raw, '\r'); i >= 0 {
+		return segments{}, fmt.Errorf("claims: byte %d is not base64url: %w", i, ErrMalformed)
 	}
 	h, p, s := raw[:d1], raw[d1+1:d2], raw[d2+1:]
 	if len(h) == 0 || len(p) == 0 || len(s) == 0 {
@@ -103,14 +100,14 @@ func decode(buf []byte, s string) (out, rest []byte, err error) {
 // and x5c are ignored — keys come only from the configured key set.
 func parseHeader(hdr []byte, t *Token) error {
 	var hasAlg bool
-	err := jsonstrict.ObjectEach(hdr, func(name, v []byte, _ jsonstrict.Kind) error {
+	err := jsonstrict.ObjectEach(hdr, func(name, v []byte, kind jsonstrict.Kind) error {
 		var err error
 		switch string(name) {
 		case "alg":
 			hasAlg = true
-			t.Algorithm, err = jsonstrict.String(v)
+			t.Algorithm, err = view(v, kind)
 		case "kid":
-			t.KeyID, err = jsonstrict.String(v)
+			t.KeyID, err = view(v, kind)
 		case "crit":
 			return errors.New("crit extensions are not supported")
 		default:
@@ -144,36 +141,36 @@ type rawClaims struct {
 // case-sensitive, a duplicate name is an error (so no later value can
 // override a checked one), and every known claim must have its type.
 func parseClaims(payload []byte, t *Token, rc *rawClaims) error {
-	err := jsonstrict.ObjectEach(payload, func(name, v []byte, _ jsonstrict.Kind) error {
+	err := jsonstrict.ObjectEach(payload, func(name, v []byte, kind jsonstrict.Kind) error {
 		var err error
 		switch string(name) {
 		case "iss":
-			t.Issuer, err = jsonstrict.String(v)
+			t.Issuer, err = view(v, kind)
 		case "sub":
-			t.Subject, err = jsonstrict.String(v)
+			t.Subject, err = view(v, kind)
 		case "token_use":
-			rc.tokenUse, err = jsonstrict.String(v)
+			rc.tokenUse, err = view(v, kind)
 		case "client_id":
-			rc.clientID, err = jsonstrict.String(v)
+			rc.clientID, err = view(v, kind)
 		case "aud":
-			rc.aud, err = jsonstrict.String(v)
+			rc.aud, err = view(v, kind)
 		case "username":
-			rc.username, err = jsonstrict.String(v)
+			rc.username, err = view(v, kind)
 		case "cognito:username":
-			rc.cognitoUsername, err = jsonstrict.String(v)
+			rc.cognitoUsername, err = view(v, kind)
 		case "cognito:groups":
-			t.Groups, err = jsonstrict.Strings(v)
+			t.Groups, err = views(v, kind)
 		case "cognito:roles":
-			t.Roles, err = jsonstrict.Strings(v)
+			t.Roles, err = views(v, kind)
 		case "cognito:preferred_role":
-			t.PreferredRole, err = jsonstrict.String(v)
+			t.PreferredRole, err = view(v, kind)
 		case "scope":
 			var s string
-			if s, err = jsonstrict.String(v); err == nil {
+			if s, err = view(v, kind); err == nil {
 				t.Scopes = strings.Fields(s)
 			}
 		case "email":
-			t.Email, err = jsonstrict.String(v)
+			t.Email, err = view(v, kind)
 		case "email_verified":
 			t.EmailVerified, err = boolish(v)
 		case "identities":
@@ -191,11 +188,11 @@ func parseClaims(payload []byte, t *Token, rc *rawClaims) error {
 		case "auth_time":
 			t.AuthTime, err = numericDate(v)
 		case "jti":
-			t.JTI, err = jsonstrict.String(v)
+			t.JTI, err = view(v, kind)
 		case "origin_jti":
-			t.OriginJTI, err = jsonstrict.String(v)
+			t.OriginJTI, err = view(v, kind)
 		case "event_id":
-			t.EventID, err = jsonstrict.String(v)
+			t.EventID, err = view(v, kind)
 		default:
 			return nil
 		}
@@ -209,6 +206,53 @@ func parseClaims(payload []byte, t *Token, rc *rawClaims) error {
 	}
 	t.payload = payload
 	return nil
+}
+
+// view decodes the JSON string value v, of the given kind, as ObjectEach
+// passes it. v lies in the buffer of split, which is never written, so a
+// string without escapes is returned as a view of those bytes instead of a
+// copy: the Token's strings share the memory that Token.payload keeps alive
+// anyway. Anything else (escapes, another kind) is decoded, or refused, by
+// jsonstrict.String.
+func view(v []byte, kind jsonstrict.Kind) (string, error) {
+	if kind == jsonstrict.StringKind && len(v) >= 2 && bytes.IndexByte(v, '\\') < 0 {
+		// ObjectEach validated v: a quoted, well-formed string.
+		return unsafe.String(unsafe.SliceData(v[1:]), len(v)-2), nil
+	}
+	return jsonstrict.String(v)
+}
+
+// views decodes the JSON array of strings v, of the given kind, like
+// jsonstrict.Strings (an empty array gives an empty, non-nil slice), with
+// the elements as views (see view).
+func views(v []byte, kind jsonstrict.Kind) ([]string, error) {
+	n := 0
+	if kind == jsonstrict.Array {
+		err := jsonstrict.ArrayEach(v, func(_ []byte, k jsonstrict.Kind) error {
+			if k != jsonstrict.StringKind {
+				return errStop
+			}
+			n++
+			return nil
+		})
+		if err != nil {
+			n = -1
+		}
+	}
+	if n < 0 || kind != jsonstrict.Array {
+		// Not an array of strings: jsonstrict.Strings says why.
+		return jsonstrict.Strings(v)
+	}
+	out := make([]string, 0, n)
+	err := jsonstrict.ArrayEach(v, func(elem []byte, k jsonstrict.Kind) error {
+		s, err := view(elem, k)
+		out = append(out, s)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // numericDate decodes a JWT NumericDate. Only integers between 0 and year

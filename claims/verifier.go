@@ -124,7 +124,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 		return nil, err
 	}
 	if v.cache != nil {
-		v.cache.put(raw, cacheEntry{tok: t, key: key, p: p}, v.cc.now())
+		v.cache.put(&cacheEntry{raw: raw, tok: t, key: key, p: p}, v.cc.now())
 	}
 	return t, nil
 }
@@ -132,7 +132,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 // fromCache answers for a cached token. ok is false when the entry cannot
 // be used (its key is no longer the issuer's current one) and the token must
 // be verified in full.
-func (v *Verifier) fromCache(ctx context.Context, raw string, e cacheEntry) (_ *Token, _ error, ok bool) {
+func (v *Verifier) fromCache(ctx context.Context, raw string, e *cacheEntry) (_ *Token, _ error, ok bool) {
 	if key, err := e.p.keys.Key(ctx, e.tok.KeyID); err != nil || key != e.key {
 		v.cache.remove(raw)
 		return nil, nil, false

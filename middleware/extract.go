@@ -46,7 +46,7 @@ func bearer(v string) (string, error) {
 	if tok == "" {
 		return "", fmt.Errorf("empty bearer token: %w", errInvalidRequest)
 	}
-	if strings.ContainsAny(tok, " \t") {
+	if strings.IndexByte(tok, ' ') >= 0 || strings.IndexByte(tok, '\t') >= 0 {
 		return "", fmt.Errorf("bearer token contains whitespace: %w", errInvalidRequest)
 	}
 	return tok, nil

@@ -2,6 +2,8 @@ package middleware
 
 import (
 	"errors"
+	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -32,7 +34,27 @@ type Metrics struct {
 	requests  *prometheus.CounterVec
 	verify    prometheus.Histogram
 	decisions *prometheus.CounterVec
+
+	// outcomes caches the requests counter of each (result, reason) pair
+	// once it has been used, so that recording an outcome does not hash
+	// and look up its label values every time.
+	outcomes [len(results)][]atomic.Pointer[counter]
 }
+
+// counter holds a resolved child of a CounterVec.
+type counter struct{ prometheus.Counter }
+
+// results lists the Result constants, in the order of Metrics.outcomes.
+var results = [...]string{ResultAllowed, ResultDenied, ResultUnavailable, ResultSkipped, ResultPreflight}
+
+// reasonIndex numbers the reasons of claims.Reasons.
+var reasonIndex = func() map[claims.Reason]int {
+	m := make(map[claims.Reason]int)
+	for i, r := range claims.Reasons() {
+		m[r] = i
+	}
+	return m
+}()
 
 // NewMetrics creates the metrics and registers them with reg (nil: not
 // registered, e.g. in tests that only need the middleware). When v is not
@@ -54,6 +76,9 @@ func NewMetrics(reg prometheus.Registerer, v *claims.Verifier) (*Metrics, error)
 			Namespace: Namespace, Name: "policy_decisions_total",
 			Help: "Policy decisions by rule and result (allow, deny).",
 		}, []string{"rule", "result"}),
+	}
+	for i := range m.outcomes {
+		m.outcomes[i] = make([]atomic.Pointer[counter], len(reasonIndex))
 	}
 	// Start every request series at zero so that rates and ratios exist
 	// before the first failure of each kind.
@@ -98,7 +123,7 @@ func (m *Metrics) record(o *outcome) {
 	if m == nil {
 		return
 	}
-	m.requests.WithLabelValues(o.result, string(o.reason)).Inc()
+	m.requestCounter(o.result, o.reason).Inc()
 	if o.verified {
 		m.verify.Observe(o.verifyTime.Seconds())
 	}
@@ -109,6 +134,23 @@ func (m *Metrics) record(o *outcome) {
 		}
 		m.decisions.WithLabelValues(o.rule, res).Inc()
 	}
+}
+
+// requestCounter returns the requests counter for result and reason,
+// resolving it once per pair.
+func (m *Metrics) requestCounter(result string, reason claims.Reason) prometheus.Counter {
+	i := slices.Index(results[:], result)
+	j, ok := reasonIndex[reason]
+	if i < 0 || !ok || j >= len(m.outcomes[i]) {
+		return m.requests.WithLabelValues(result, string(reason))
+	}
+	slot := &m.outcomes[i][j]
+	if c := slot.Load(); c != nil {
+		return c.Counter
+	}
+	c := m.requests.WithLabelValues(result, string(reason))
+	slot.Store(&counter{c})
+	return c
 }
 
 // verifierCollector reports a verifier's key sets and token cache.
