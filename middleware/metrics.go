@@ -69,8 +69,11 @@ func NewMetrics(reg prometheus.Registerer, v *claims.Verifier) (*Metrics, error)
 		}, []string{"result", "reason"}),
 		verify: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Namespace: Namespace, Name: "verify_duration_seconds",
-			Help:    "Time to verify a presented token, including cache hits and key fetches.",
-			Buckets: prometheus.ExponentialBuckets(10e-6, 2, 11), // 10 µs .. 10.24 ms
+			Help:    "Time to verify a presented token, including cache hits and waits for key fetches.",
+			// 10 µs .. 10.24 ms for verification itself, then a few coarse
+			// buckets up to the key fetch timeout, so that requests that
+			// waited for a fetch do not all land in the last bucket.
+			Buckets: append(prometheus.ExponentialBuckets(10e-6, 2, 11), 0.05, 0.25, 1, 4),
 		}),
 		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: Namespace, Name: "policy_decisions_total",
