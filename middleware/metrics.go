@@ -69,7 +69,7 @@ func NewMetrics(reg prometheus.Registerer, v *claims.Verifier) (*Metrics, error)
 		}, []string{"result", "reason"}),
 		verify: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Namespace: Namespace, Name: "verify_duration_seconds",
-			Help:    "Time to verify a presented token, including cache hits and waits for key fetches.",
+			Help: "Time to verify a presented token, including cache hits and waits for key fetches.",
 			// 10 µs .. 10.24 ms for verification itself, then a few coarse
 			// buckets up to the key fetch timeout, so that requests that
 			// waited for a fetch do not all land in the last bucket.
