@@ -10,6 +10,7 @@ import (
 
 	"github.com/cognito-gate/cognito-gate/claims"
 	"github.com/cognito-gate/cognito-gate/jwks"
+	"github.com/cognito-gate/cognito-gate/policy"
 )
 
 // Namespace prefixes every metric name.
@@ -110,12 +111,13 @@ func NewMetrics(reg prometheus.Registerer, v *claims.Verifier) (*Metrics, error)
 	return m, nil
 }
 
-// initRules starts each rule's decision series at zero.
+// initRules starts each rule's decision series at zero, the policy's
+// reserved rules (default, non_canonical) included.
 func (m *Metrics) initRules(rules []string) {
 	if m == nil {
 		return
 	}
-	for _, r := range rules {
+	for _, r := range append(rules, policy.RuleDefault, policy.RuleNonCanonical) {
 		m.decisions.WithLabelValues(r, "allow")
 		m.decisions.WithLabelValues(r, "deny")
 	}

@@ -58,13 +58,17 @@ func TestMetrics(t *testing.T) {
 # HELP cognito_gate_policy_decisions_total Policy decisions by rule and result (allow, deny).
 # TYPE cognito_gate_policy_decisions_total counter
 cognito_gate_policy_decisions_total{result="allow",rule="admin"} 3
+cognito_gate_policy_decisions_total{result="allow",rule="default"} 0
 cognito_gate_policy_decisions_total{result="allow",rule="health"} 1
+cognito_gate_policy_decisions_total{result="allow",rule="non_canonical"} 0
 cognito_gate_policy_decisions_total{result="allow",rule="orders-write"} 0
 cognito_gate_policy_decisions_total{result="allow",rule="own-files"} 0
 cognito_gate_policy_decisions_total{result="allow",rule="profile"} 0
 cognito_gate_policy_decisions_total{result="allow",rule="public"} 0
 cognito_gate_policy_decisions_total{result="deny",rule="admin"} 3
+cognito_gate_policy_decisions_total{result="deny",rule="default"} 0
 cognito_gate_policy_decisions_total{result="deny",rule="health"} 0
+cognito_gate_policy_decisions_total{result="deny",rule="non_canonical"} 0
 cognito_gate_policy_decisions_total{result="deny",rule="orders-write"} 0
 cognito_gate_policy_decisions_total{result="deny",rule="own-files"} 0
 cognito_gate_policy_decisions_total{result="deny",rule="profile"} 0
