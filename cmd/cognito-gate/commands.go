@@ -15,23 +15,22 @@ import (
 )
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", "serve [--config gate.yaml]\n\nRuns the reverse proxy on listen, forwarding allowed requests to upstream,\nand /metrics, /healthz and /readyz on admin_listen. SIGHUP reloads the\npolicy; SIGINT or SIGTERM shut down gracefully.", stderr)
-	load := configFlag(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	cfg, err := load()
-	if err != nil {
-		return err
-	}
-	if cfg.upstream == nil {
-		return fmt.Errorf("%s: upstream is required for serve", cfg.file)
-	}
-	return serveWith(ctx, cfg, "proxy", stdout, func(g *gate) http.Handler { return g.proxyHandler() }, true)
+	return serveCommand(ctx, args, stdout, stderr, "serve",
+		"serve [--config gate.yaml]\n\nRuns the reverse proxy on listen, forwarding allowed requests to upstream,\nand /metrics, /healthz and /readyz on admin_listen. SIGHUP reloads the\npolicy; SIGINT or SIGTERM shut down gracefully.",
+		"proxy", (*gate).proxyHandler, true)
 }
 
 func cmdForwardAuth(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("forward-auth", "forward-auth [--config gate.yaml]\n\nRuns an auth endpoint on listen for nginx auth_request, Traefik ForwardAuth\nand Envoy ext_authz: 200 with identity headers, or 401/403/503.", stderr)
+	return serveCommand(ctx, args, stdout, stderr, "forward-auth",
+		"forward-auth [--config gate.yaml]\n\nRuns an auth endpoint on listen for nginx auth_request, Traefik ForwardAuth\nand Envoy ext_authz: 200 with identity headers, or 401/403/503.",
+		"forward-auth", (*gate).forwardAuthHandler, false)
+}
+
+// serveCommand parses a serving command's flags, loads the configuration
+// and serves the listener name with handler; needUpstream requires (and
+// makes /readyz check) an upstream.
+func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer, cmd, synopsis, name string, handler func(*gate) http.Handler, needUpstream bool) error {
+	fs := newFlags(cmd, synopsis, stderr)
 	load := configFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -40,7 +39,10 @@ func cmdForwardAuth(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	return serveWith(ctx, cfg, "forward-auth", stdout, func(g *gate) http.Handler { return g.forwardAuthHandler() }, false)
+	if needUpstream && cfg.upstream == nil {
+		return fmt.Errorf("%s: upstream is required for %s", cfg.file, cmd)
+	}
+	return serveWith(ctx, cfg, name, stdout, handler, needUpstream)
 }
 
 // serveWith starts the gate and serves handler on listen until a signal.
