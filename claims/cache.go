@@ -100,6 +100,10 @@ type cacheEntry struct {
 	p   *pool
 }
 
+// size is the memory an entry is counted for: its token text, its claims
+// JSON and a fixed overhead.
+func (e *cacheEntry) size() int64 { return int64(len(e.raw) + len(e.tok.payload) + entryOverhead) }
+
 func newTokenCache(cfg CacheConfig) *tokenCache {
 	if cfg.Disabled {
 		return nil
@@ -167,7 +171,7 @@ func (c *tokenCache) get(raw string) (*cacheEntry, bool) {
 // put stores a verified token, evicting to stay within the limits.
 func (c *tokenCache) put(e *cacheEntry, now time.Time) {
 	raw := e.raw
-	size := int64(len(raw) + len(e.tok.payload) + entryOverhead)
+	size := e.size()
 	s := c.shard(raw)
 	if size > s.maxBytes {
 		return
@@ -207,7 +211,7 @@ func (s *cacheShard) removeLocked(raw string) {
 	if e, ok := s.m[raw]; ok {
 		delete(s.m, raw)
 		s.last.CompareAndSwap(e, nil)
-		s.bytes -= int64(len(raw) + len(e.tok.payload) + entryOverhead)
+		s.bytes -= e.size()
 	}
 }
 

@@ -19,26 +19,6 @@ import (
 	"github.com/cognito-gate/cognito-gate/cognitotest"
 )
 
-// accessClaims returns the claims of a valid access token of f's pool, for
-// hand-built tokens.
-func accessClaims(f *fixture) map[string]any {
-	return map[string]any{
-		"sub":        "8f1d2c3b-0000-4000-8000-000000000001",
-		"iss":        f.pool.Issuer(),
-		"version":    2,
-		"client_id":  f.pool.ClientID(),
-		"origin_jti": "0b7c9c4e-0000-4000-8000-000000000002",
-		"event_id":   "1c2d3e4f-0000-4000-8000-000000000003",
-		"token_use":  "access",
-		"scope":      "aws.cognito.signin.user.admin",
-		"auth_time":  t0.Unix(),
-		"exp":        t0.Add(time.Hour).Unix(),
-		"iat":        t0.Unix(),
-		"jti":        "2d3e4f5a-0000-4000-8000-000000000004",
-		"username":   "alice",
-	}
-}
-
 // signRaw signs exact header and claims JSON with the pool's access key.
 func signRaw(f *fixture, header, payload string) string {
 	return f.pool.SignRaw([]byte(header), []byte(payload), f.pool.KeyIDs()[0])

@@ -1,7 +1,6 @@
 package middleware
 
 import (
-	"errors"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -210,6 +209,3 @@ func (c *verifierCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descCache, prometheus.CounterValue, float64(cs.Misses), "miss")
 	ch <- prometheus.MustNewConstMetric(descCacheEntries, prometheus.GaugeValue, float64(cs.Entries))
 }
-
-// isInvalidRequest reports whether err means the token could not be read.
-func isInvalidRequest(err error) bool { return errors.Is(err, errInvalidRequest) }

@@ -4,8 +4,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-
-	"github.com/cognito-gate/cognito-gate/claims"
 )
 
 // oauthError returns the RFC 6750 error code for e, or "" when the
@@ -99,12 +97,4 @@ func WriteError(w http.ResponseWriter, realm string, e *Error) {
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(e.Status)
 	_, _ = w.Write([]byte(body))
-}
-
-// statusOf returns the HTTP status for a verification error.
-func statusOf(err error, r claims.Reason) int {
-	if isInvalidRequest(err) {
-		return http.StatusBadRequest
-	}
-	return r.Status()
 }
