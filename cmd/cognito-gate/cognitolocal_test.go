@@ -35,6 +35,7 @@ import (
 	"time"
 
 	"github.com/cognito-gate/cognito-gate/claims"
+	"github.com/cognito-gate/cognito-gate/internal/proctest"
 )
 
 // clPackage finds the cognito-local package under COGNITO_LOCAL_DIR (the
@@ -76,12 +77,12 @@ func clPackage(t *testing.T) string {
 // clEmulator is a running cognito-local.
 type clEmulator struct {
 	base string // http://127.0.0.1:<port>
-	out  *lockedBuffer
+	out  *proctest.Buffer
 }
 
 // startCognitoLocal starts cognito-local on 127.0.0.1 with a free port and
 // a fresh data folder, and waits until it answers /health. The process is
-// killed when the test ends.
+// stopped when the test ends.
 func startCognitoLocal(t *testing.T, pkg string) *clEmulator {
 	t.Helper()
 	node, err := exec.LookPath("node")
@@ -103,24 +104,12 @@ func startCognitoLocal(t *testing.T, pkg string) *clEmulator {
 		if err := os.WriteFile(filepath.Join(data, ".cognito", "config.json"), []byte(`{"UserPoolDefaults":{"UsernameAttributes":[]}}`), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		port := freePort(t)
-		e := &clEmulator{base: fmt.Sprintf("http://127.0.0.1:%d", port), out: &lockedBuffer{}}
+		port := proctest.FreePort(t)
+		e := &clEmulator{base: fmt.Sprintf("http://127.0.0.1:%d", port), out: &proctest.Buffer{}}
 		cmd := exec.Command(node, filepath.Join(pkg, "lib", "bin", "start.js"))
 		cmd.Dir = data
 		cmd.Env = append(os.Environ(), "HOST=127.0.0.1", "PORT="+strconv.Itoa(port), "DEBUG=", "COGNITO_LOCAL_DEVMODE=", "NODE_NO_WARNINGS=1")
-		cmd.Stdout, cmd.Stderr = e.out, e.out
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		t.Cleanup(func() {
-			cmd.Process.Kill()
-			<-done
-			if t.Failed() {
-				t.Logf("cognito-local output:\n%s", e.out.String())
-			}
-		})
+		done := proctest.Start(t, "cognito-local", cmd, e.out)
 		deadline := time.Now().Add(30 * time.Second)
 		for time.Now().Before(deadline) {
 			select {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/cognito-gate/cognito-gate/cognitotest"
+	"github.com/cognito-gate/cognito-gate/internal/proctest"
 )
 
 // binary is the cognito-gate executable built once for the end-to-end
@@ -44,7 +45,7 @@ func TestMain(m *testing.M) {
 type proc struct {
 	cmd    *exec.Cmd
 	lines  chan string // stdout, line by line
-	stderr *lockedBuffer
+	stderr *proctest.Buffer
 	addr   map[string]string // listener name -> address
 	done   chan error
 
@@ -67,23 +68,6 @@ func (p *proc) mark(s string, n int) {
 	p.marks[s] = n
 }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // start runs the binary with args and waits until it reports the named
 // listeners (e.g. "proxy", "admin") on stdout.
 func start(t *testing.T, listeners []string, args ...string) *proc {
@@ -93,7 +77,7 @@ func start(t *testing.T, listeners []string, args ...string) *proc {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &proc{cmd: cmd, lines: make(chan string, 1024), stderr: &lockedBuffer{}, addr: map[string]string{}, done: make(chan error, 1)}
+	p := &proc{cmd: cmd, lines: make(chan string, 1024), stderr: &proctest.Buffer{}, addr: map[string]string{}, done: make(chan error, 1)}
 	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cognito-gate/cognito-gate/cognitotest"
+	"github.com/cognito-gate/cognito-gate/internal/proctest"
 )
 
 // nginxConf puts cognito-gate forward-auth in front of an upstream with
@@ -64,34 +65,8 @@ http {
 }
 `
 
-// findNginx returns the nginx binary, skipping the test outside CI when
-// there is none. In CI (.ci/run installs it) a missing nginx fails.
-func findNginx(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{"nginx", "/usr/sbin/nginx"} {
-		if path, err := exec.LookPath(p); err == nil {
-			return path
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("nginx is not installed; .ci/run installs Debian's nginx")
-	}
-	t.Skip("nginx not found; install it (apt-get install nginx) to run the nginx auth_request test")
-	return ""
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 func TestNginxAuthRequest(t *testing.T) {
-	nginx := findNginx(t)
+	nginx := proctest.Tool(t, "nginx", "apt-get install nginx", "/usr/sbin")
 	pool := cognitotest.New(t, cognitotest.Config{})
 	up := newUpstream(t, nil)
 	cfg := writeConfig(t, pool, "", e2ePolicy, "")
@@ -99,23 +74,17 @@ func TestNginxAuthRequest(t *testing.T) {
 
 	dir := t.TempDir()
 	os.Chmod(dir, 0o777)
-	port := freePort(t)
+	port := proctest.FreePort(t)
 	conf := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(conf, fmt.Appendf(nil, nginxConf, dir, port, up.URL, gate.addr["forward-auth"]), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(nginx, "-c", conf, "-p", dir, "-e", filepath.Join(dir, "error.log"))
-	out := &lockedBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	proctest.Start(t, "nginx", cmd, &proctest.Buffer{})
 	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		cmd.Wait()
 		if t.Failed() {
 			log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-			t.Logf("nginx output:\n%s\nerror.log:\n%s", out.String(), log)
+			t.Logf("nginx error.log:\n%s", log)
 		}
 	})
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
@@ -128,7 +97,7 @@ func TestNginxAuthRequest(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("nginx did not start: %v\n%s", err, out.String())
+			t.Fatalf("nginx did not start: %v", err)
 		}
 		time.Sleep(20 * time.Millisecond) // polling a child process's start-up
 	}

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/cognito-gate/cognito-gate/cognitotest"
+
+	"github.com/cognito-gate/cognito-gate/internal/proctest"
 )
 
 // The cognito-gate executable, built on first use by gateBinary into
@@ -55,41 +57,6 @@ func gateBinary(t *testing.T) string {
 		t.Fatal(buildErr)
 	}
 	return binary
-}
-
-// findTool returns the path of a Prometheus tool (prometheus, promtool).
-// Outside CI a missing tool skips the test; in CI (CI set, .ci/run installs
-// Debian's prometheus package) it fails it.
-func findTool(t *testing.T, name string) string {
-	t.Helper()
-	for _, p := range []string{name, "/usr/bin/" + name} {
-		if path, err := exec.LookPath(p); err == nil {
-			return path
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s is not installed; .ci/run installs Debian's prometheus package, which provides it", name)
-	}
-	t.Skipf("%s not found: install Prometheus (apt-get install prometheus) to run this test; it is required in CI", name)
-	return ""
-}
-
-// lockedBuffer collects a child process's output for failure messages.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // gateProc is a running `cognito-gate serve`.
@@ -138,23 +105,14 @@ func startGate(t *testing.T, policyYAML string, pools ...*cognitotest.Pool) *gat
 	if err != nil {
 		t.Fatal(err)
 	}
-	stderr := &lockedBuffer{}
-	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
+	stderr := &proctest.Buffer{}
+	// Registered first, so it runs after the process has stopped.
 	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-done
 		if strings.Contains(stderr.String(), "WARNING: DATA RACE") {
 			t.Error("the race detector reported a data race in cognito-gate")
 		}
-		if t.Failed() {
-			t.Logf("cognito-gate stderr:\n%s", stderr.String())
-		}
 	})
+	proctest.Start(t, "cognito-gate", cmd, stderr)
 
 	lines := make(chan string, 16)
 	go func() {
@@ -217,15 +175,4 @@ func scrape(t *testing.T, admin string) map[string]bool {
 		t.Fatal(err)
 	}
 	return names
-}
-
-// freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }

@@ -20,6 +20,8 @@ import (
 
 	"github.com/cognito-gate/cognito-gate/claims"
 	"github.com/cognito-gate/cognito-gate/cognitotest"
+
+	"github.com/cognito-gate/cognito-gate/internal/proctest"
 )
 
 // testPolicy is the gateway's policy in these tests.
@@ -53,7 +55,7 @@ const jobName = "cognito-gate"
 // decisions by rule, the key set metrics, every dashboard query (each must
 // return data), the variables' values and the rules' health.
 func TestRealPrometheus(t *testing.T) {
-	promBin := findTool(t, "prometheus")
+	promBin := proctest.Tool(t, "prometheus", "apt-get install prometheus", "/usr/bin")
 
 	good := cognitotest.New(t, cognitotest.Config{})
 	broken := cognitotest.New(t, cognitotest.Config{PoolID: "eu-west-1_Broken1"})
@@ -324,7 +326,7 @@ func compareCounts(t *testing.T, what string, got, want map[string]float64) {
 type prometheus struct {
 	base   string // http://127.0.0.1:port
 	client *http.Client
-	stderr *lockedBuffer
+	stderr *proctest.Buffer
 }
 
 // startPrometheus writes the shipped prometheus.yml with a 1 s scrape and
@@ -369,9 +371,9 @@ func startPrometheus(t *testing.T, bin, target string) *prometheus {
 	// binds it: try a few.
 	for attempt := 1; ; attempt++ {
 		p := &prometheus{
-			base:   fmt.Sprintf("http://127.0.0.1:%d", freePort(t)),
+			base:   fmt.Sprintf("http://127.0.0.1:%d", proctest.FreePort(t)),
 			client: &http.Client{Timeout: 5 * time.Second},
-			stderr: &lockedBuffer{},
+			stderr: &proctest.Buffer{},
 		}
 		cmd := exec.Command(bin,
 			"--config.file="+cfgFile,
@@ -379,19 +381,7 @@ func startPrometheus(t *testing.T, bin, target string) *prometheus {
 			"--web.listen-address="+strings.TrimPrefix(p.base, "http://"),
 			"--log.level=warn",
 		)
-		cmd.Stdout, cmd.Stderr = p.stderr, p.stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		exited := make(chan struct{})
-		go func() { cmd.Wait(); close(exited) }()
-		t.Cleanup(func() {
-			cmd.Process.Kill()
-			<-exited
-			if t.Failed() {
-				t.Logf("prometheus output:\n%s", p.stderr.String())
-			}
-		})
+		exited := proctest.Start(t, "prometheus", cmd, p.stderr)
 		ready := false
 		deadline := time.Now().Add(30 * time.Second)
 		for !ready && time.Now().Before(deadline) {

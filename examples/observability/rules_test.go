@@ -4,6 +4,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/cognito-gate/cognito-gate/internal/proctest"
 )
 
 // TestPromtool validates alerts.yml (`promtool check rules`), runs its unit
@@ -11,7 +13,7 @@ import (
 // expected from them) and validates prometheus.yml with the rule file it
 // loads (`promtool check config`).
 func TestPromtool(t *testing.T) {
-	promtool := findTool(t, "promtool")
+	promtool := proctest.Tool(t, "promtool", "apt-get install prometheus", "/usr/bin")
 	for _, args := range [][]string{
 		{"check", "rules", "alerts.yml"},
 		{"test", "rules", "alerts_test.yml"},
