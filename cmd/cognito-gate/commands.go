@@ -47,24 +47,36 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 
 // serveWith starts the gate and serves handler on listen until a signal.
 func serveWith(ctx context.Context, cfg *gateConfig, name string, stdout io.Writer, handler func(*gate) http.Handler, needUpstream bool) error {
-	logger, err := newLogger(cfg.raw.Log)
+	g, lns, stop, err := startGate(cfg, name, handler, needUpstream)
 	if err != nil {
 		return err
 	}
-	defer logger.Sync()
-	g, err := newGate(cfg, logger)
-	if err != nil {
-		return err
-	}
-	defer g.Close()
-	lns, err := g.listen(name, handler(g), needUpstream)
-	if err != nil {
-		return err
-	}
+	defer stop()
 	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	g.hydrate(hctx)
 	cancel()
 	return g.run(ctx, lns, stdout)
+}
+
+// startGate builds the logger and the gate for cfg and opens the listener
+// name (serving handler) and the admin listener. stop releases them.
+func startGate(cfg *gateConfig, name string, handler func(*gate) http.Handler, needUpstream bool) (*gate, []listener, func(), error) {
+	logger, err := newLogger(cfg.raw.Log)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	g, err := newGate(cfg, logger)
+	if err != nil {
+		logger.Sync()
+		return nil, nil, nil, err
+	}
+	lns, err := g.listen(name, handler(g), needUpstream)
+	if err != nil {
+		g.Close()
+		logger.Sync()
+		return nil, nil, nil, err
+	}
+	return g, lns, func() { g.Close(); logger.Sync() }, nil
 }
 
 func cmdCheck(args []string, stdout, stderr io.Writer) error {

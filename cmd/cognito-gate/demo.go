@@ -75,20 +75,11 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return fmt.Errorf("demo configuration: %w", err)
 	}
-	logger, err := newLogger(cfg.raw.Log)
+	g, lns, stop, err := startGate(cfg, "proxy", (*gate).proxyHandler, true)
 	if err != nil {
 		return err
 	}
-	defer logger.Sync()
-	g, err := newGate(cfg, logger)
-	if err != nil {
-		return err
-	}
-	defer g.Close()
-	lns, err := g.listen("proxy", g.proxyHandler(), true)
-	if err != nil {
-		return err
-	}
+	defer stop()
 	if err := g.verifier.Hydrate(ctx); err != nil {
 		return err
 	}
