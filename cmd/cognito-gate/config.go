@@ -141,20 +141,7 @@ type gateConfig struct {
 type identityHeaders struct {
 	sub, username, groups, scopes, clientID, tokenUse, issuer string
 	claims                                                    map[string]string // claim -> header
-}
-
-// all lists every identity header name, to strip from client requests.
-func (h identityHeaders) all() []string {
-	var out []string
-	for _, n := range []string{h.sub, h.username, h.groups, h.scopes, h.clientID, h.tokenUse, h.issuer} {
-		if n != "" {
-			out = append(out, n)
-		}
-	}
-	for _, n := range h.claims {
-		out = append(out, n)
-	}
-	return out
+	names                                                     []string          // all of the above, to strip from client requests
 }
 
 // loadConfig reads and validates a configuration file. Environment
@@ -347,6 +334,15 @@ func (gc *gateConfig) validate(d *decoder) []error {
 			bad("identity_headers.claims", "empty claim name")
 		}
 		gc.headers.claims[claim] = name
+	}
+	ih := &gc.headers
+	for _, n := range []string{ih.sub, ih.username, ih.groups, ih.scopes, ih.clientID, ih.tokenUse, ih.issuer} {
+		if n != "" {
+			ih.names = append(ih.names, n)
+		}
+	}
+	for _, n := range ih.claims {
+		ih.names = append(ih.names, n)
 	}
 	gc.forwardAuthorization = fc.ForwardAuthorization == nil || *fc.ForwardAuthorization
 

@@ -146,12 +146,36 @@ func (ih identityHeaders) setIdentity(h http.Header, tok *claims.Token) {
 // isIdentity reports whether a header name is, or would be read as, one of
 // the identity headers.
 func (ih identityHeaders) isIdentity(name string) bool {
-	for _, n := range ih.all() {
-		if len(n) == len(name) && strings.EqualFold(strings.ReplaceAll(name, "_", "-"), strings.ReplaceAll(n, "_", "-")) {
+	for _, n := range ih.names {
+		if sameHeader(name, n) {
 			return true
 		}
 	}
 	return false
+}
+
+// sameHeader compares header names ignoring case and reading '_' as '-'.
+func sameHeader(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if x == '_' {
+			x = '-'
+		}
+		if y == '_' {
+			y = '-'
+		}
+		if x == y {
+			continue
+		}
+		// Letters differing only in case.
+		if lx := x | 0x20; lx != y|0x20 || lx < 'a' || lx > 'z' {
+			return false
+		}
+	}
+	return true
 }
 
 // adminHandler serves /metrics, /healthz and /readyz.
