@@ -33,7 +33,7 @@ func logOutcome(l *zap.Logger, r *http.Request, o *outcome) {
 		zap.String("reason", string(o.reason)),
 		zap.Int("status", o.status),
 		zap.String("method", r.Method),
-		zap.String("path", r.URL.Path),
+		zap.String("path", clip(r.URL.Path, maxLoggedPath)),
 	)
 	if o.rule != "" {
 		fields = append(fields, zap.String("rule", o.rule))
@@ -58,6 +58,18 @@ func logOutcome(l *zap.Logger, r *http.Request, o *outcome) {
 		fields = append(fields, zap.Duration("verify_time", o.verifyTime))
 	}
 	ce.Write(fields...)
+}
+
+// maxLoggedPath bounds the request path in a log line: paths come from
+// clients and may be as long as the server's header limit.
+const maxLoggedPath = 256
+
+// clip shortens s to at most n bytes, marking the cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
 
 // LogJWKS returns a key set observer that logs fetch failures at warn (with

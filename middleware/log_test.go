@@ -72,6 +72,13 @@ func TestLogsNeverHoldTheToken(t *testing.T) {
 		}
 	}
 	assertNoSecrets(t, entries, tokens)
+
+	// A client-chosen path is logged only in part.
+	logs.TakeAll()
+	h.ServeHTTP(httptest.NewRecorder(), bearerReq("GET", "/"+strings.Repeat("p", 5000), ""))
+	if got := logs.All()[0].ContextMap()["path"].(string); len(got) > 300 || !strings.HasPrefix(got, "/ppp") {
+		t.Errorf("logged path of %d bytes", len(got))
+	}
 }
 
 func TestLogJWKS(t *testing.T) {
