@@ -90,6 +90,16 @@ const (
 	ReasonClaimDenied       Reason = "claim_denied"
 	ReasonJWKSUnavailable   Reason = "jwks_unavailable"
 	ReasonInternal          Reason = "internal_error"
+	// ReasonBadRequest is a request that cannot be judged as sent: a
+	// forward-auth subrequest without the headers that describe the
+	// original request, one that carries a spelling of an identity header,
+	// a Host that is not a host name or IP literal with at most one port.
+	// Answered 400.
+	ReasonBadRequest Reason = "bad_request"
+	// ReasonCanceled is a request whose client went away (its context was
+	// cancelled) before it could be checked. It is no failure of the gate
+	// or of the key endpoint, and never a 503: nothing is answered.
+	ReasonCanceled Reason = "canceled"
 )
 
 // reasonTable maps sentinels to reasons, most specific first.
@@ -143,8 +153,13 @@ func Reasons() []Reason {
 		ReasonBadSignature, ReasonExpired, ReasonNotYetValid, ReasonIssuedInFuture,
 		ReasonWrongIssuer, ReasonWrongClient, ReasonWrongTokenUse, ReasonInsufficientScope,
 		ReasonGroupDenied, ReasonClaimDenied, ReasonJWKSUnavailable, ReasonInternal,
+		ReasonBadRequest, ReasonCanceled,
 	}
 }
+
+// StatusClientClosed is the status recorded (never sent) for
+// ReasonCanceled: nginx's 499, "client closed request".
+const StatusClientClosed = 499
 
 // Status returns the HTTP status for the reason: 200 for ReasonOK, 403 for
 // an authenticated caller who lacks a scope, group or claim, 503 when keys
@@ -159,6 +174,10 @@ func (r Reason) Status() int {
 		return http.StatusServiceUnavailable
 	case ReasonInternal:
 		return http.StatusInternalServerError
+	case ReasonBadRequest:
+		return http.StatusBadRequest
+	case ReasonCanceled:
+		return StatusClientClosed
 	default:
 		return http.StatusUnauthorized
 	}
