@@ -39,7 +39,8 @@ const (
 // token's last bytes); when a shard is full, it evicts an expired entry if
 // one of the first eight it looks at has expired, and otherwise an
 // arbitrary one. Failures are never stored, so invalid tokens cannot grow
-// it.
+// it. A hit returns a copy of the cached token (see Token): the cached one
+// itself never leaves the cache, so no caller can change it.
 type CacheConfig struct {
 	// Disabled turns the cache off: every call verifies the signature.
 	Disabled bool
@@ -92,7 +93,9 @@ type cacheShard struct {
 	_          [64]byte // keep shards on separate cache lines
 }
 
-// cacheEntry is one verified token. It is immutable once stored.
+// cacheEntry is one verified token. It is immutable once stored: its tok
+// is never handed out (Verify returns copies of it, see Token.clone), so
+// no caller can change what a later hit is judged by.
 type cacheEntry struct {
 	raw string
 	tok *Token

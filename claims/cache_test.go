@@ -3,6 +3,7 @@ package claims_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -25,8 +26,11 @@ func TestCacheHitsOnlyTheSameToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if second != first {
-		t.Error("the repeated token was verified again, not served from the cache")
+	if second == first {
+		t.Error("the cache hit returned the same *Token as the first call, not a copy")
+	}
+	if !reflect.DeepEqual(second, first) {
+		t.Errorf("cache hit = %+v, want %+v", second, first)
 	}
 	if st := f.v.CacheStats(); st.Hits != 1 || st.Entries != 1 {
 		t.Errorf("stats = %+v, want 1 hit and 1 entry", st)

@@ -10,7 +10,19 @@ import (
 )
 
 // Token is a verified Cognito access or ID token. Verify returns it only
-// when every check passed. A Token is immutable; share it freely.
+// when every check passed.
+//
+// Every Token that Verify returns is the caller's own copy, including when
+// it comes from the verified-token cache: the struct and its Groups,
+// Scopes, Roles and Identities slices are not shared with any other call,
+// so a handler that changes them (say, tok.Groups[0] = "admin", or an
+// append) changes only what it holds and never what a later request with
+// the same token is authorized by. (The slices are cut from one backing
+// array with their capacity equal to their length, so an append to one of
+// them reallocates instead of writing into its neighbour.) The claims JSON
+// behind Claim, Claims and Payload is shared but never written: those
+// methods return copies. Like any Go value, a Token that one goroutine
+// changes must not be read by another without synchronisation.
 type Token struct {
 	// Use is AccessToken or IDToken.
 	Use TokenUse
@@ -50,6 +62,44 @@ type Token struct {
 	KeyID, Algorithm string
 
 	payload []byte // the decoded claims JSON
+}
+
+// clone returns a deep copy of t for one caller: a new struct, and new
+// Groups, Scopes, Roles and Identities slices (nil stays nil, empty stays
+// empty). The three string slices share one backing array, each cut with
+// its capacity equal to its length so that an append to one reallocates
+// instead of overwriting the next. The strings themselves and the payload
+// are shared: Go strings cannot be changed, and the payload is never
+// written (Claim, Claims and Payload copy out of it).
+//
+// It costs one allocation for the struct, one for the strings' array when
+// any of the slices is non-empty, and one for Identities when there are any.
+func (t *Token) clone() *Token {
+	c := new(Token)
+	*c = *t
+	var buf []string
+	if n := len(t.Groups) + len(t.Scopes) + len(t.Roles); n > 0 {
+		buf = make([]string, n)
+	}
+	c.Groups, buf = cloneInto(t.Groups, buf)
+	c.Scopes, buf = cloneInto(t.Scopes, buf)
+	c.Roles, _ = cloneInto(t.Roles, buf)
+	c.Identities = slices.Clone(t.Identities) // Identity holds only values and strings
+	return c
+}
+
+// cloneInto copies s into the front of buf and returns the copy, with its
+// capacity equal to its length, and the rest of buf. A nil s gives nil and
+// an empty one an empty, non-nil slice with no capacity.
+func cloneInto(s, buf []string) (out, rest []string) {
+	switch {
+	case s == nil:
+		return nil, buf
+	case len(s) == 0:
+		return s[:0:0], buf
+	}
+	n := copy(buf, s)
+	return buf[:n:n], buf[n:]
 }
 
 // Identity is one entry of the identities claim.

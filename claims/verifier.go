@@ -76,6 +76,10 @@ func (v *Verifier) Close() error { return v.keys.Close() }
 // (see CacheConfig); when it comes again, only the time claims, the key's
 // currency and the requirements are checked.
 //
+// The returned Token is the caller's own deep copy, whether or not it came
+// from the cache (see Token); Check, too, runs on that copy, never on the
+// cached one.
+//
 // Every error matches one sentinel of this package; ReasonOf names it.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 	if raw == "" {
@@ -120,13 +124,21 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 	if err := v.checkClaims(p, t, &rc); err != nil {
 		return nil, err
 	}
-	if err := v.checkRequirements(ctx, t); err != nil {
+	if v.cache == nil {
+		if err := v.checkRequirements(ctx, t); err != nil {
+			return nil, err
+		}
+		return t, nil
+	}
+	// t goes into the cache and is never handed out: the requirements (the
+	// Check hook among them) and the caller get a copy, so that nothing
+	// they change can reach a later request with the same token.
+	out := t.clone()
+	if err := v.checkRequirements(ctx, out); err != nil {
 		return nil, err
 	}
-	if v.cache != nil {
-		v.cache.put(&cacheEntry{raw: raw, tok: t, key: key, p: p}, v.cc.now())
-	}
-	return t, nil
+	v.cache.put(&cacheEntry{raw: raw, tok: t, key: key, p: p}, v.cc.now())
+	return out, nil
 }
 
 // fromCache answers for a cached token. ok is false when the entry cannot
@@ -143,10 +155,13 @@ func (v *Verifier) fromCache(ctx context.Context, raw string, e *cacheEntry) (_ 
 		}
 		return nil, err, true
 	}
-	if err := v.checkRequirements(ctx, e.tok); err != nil {
+	// The cached token is never handed out (see Verify): the caller gets
+	// its own copy.
+	out := e.tok.clone()
+	if err := v.checkRequirements(ctx, out); err != nil {
 		return nil, err, true
 	}
-	return e.tok, nil, true
+	return out, nil, true
 }
 
 // CacheStats reports the verified-token cache's counters (zero when the
