@@ -28,8 +28,12 @@ func BenchmarkDecide(b *testing.B) {
 		{"deny_default", "GET", "/nowhere", "alice"},
 		{"cleaned", "GET", "//admin/../admin/users", "bob"},
 		{"refused", "GET", "/docs/..%2Fadmin", "none"},
+		{"refused_host", "GET", "/healthz", "none"},
 	} {
 		r := request(b, bc.method, bc.target)
+		if bc.name == "refused_host" {
+			r.Host = "www.example.com,internal.example.com"
+		}
 		tok := users[bc.user]
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()

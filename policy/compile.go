@@ -354,8 +354,12 @@ func checkPattern(s string) (pattern, string) {
 		return p, fmt.Sprintf("pattern %q: CONNECT requests are refused, so the route could never match", s)
 	case checkMethod(p.method) != "" && p.method != "":
 		return p, fmt.Sprintf("pattern %q: method %q is not upper-case%s", s, p.method, never)
+	case strings.HasPrefix(p.host, "["):
+		return p, fmt.Sprintf("pattern %q: host %q is an IPv6 address; host patterns name DNS names or IPv4 addresses (ServeMux strips the brackets only when a port is present)", s, p.host)
 	case strings.Contains(p.host, ":"):
 		return p, fmt.Sprintf("pattern %q: host %q has a port; hosts are matched without the port, as ServeMux does", s, p.host)
+	case p.host != "" && hostProblem(p.host) != "":
+		return p, fmt.Sprintf("pattern %q: %s%s", s, hostProblem(p.host), never)
 	case checkHost(p.host) != "":
 		return p, fmt.Sprintf("pattern %q: %s%s", s, checkHost(p.host), never)
 	case cleanPath(p.path) != p.path:

@@ -15,15 +15,18 @@ import (
 type Decision struct {
 	// Allow reports whether the request may go on.
 	Allow bool
-	// Status is the HTTP status to answer with: 200 when allowed; 401 when
-	// a token is needed and there is none, or the token is of the wrong
-	// kind (token_use); 403 when the token lacks a scope, group or claim.
-	// It always equals Reason.Status().
+	// Status is the HTTP status to answer with: 200 when allowed; 400 when
+	// some rule names a host and the request's Host is malformed (see
+	// CheckHost); 401 when a token is needed and there is none, or the
+	// token is of the wrong kind (token_use); 403 when the token lacks a
+	// scope, group or claim, or is of another pool than the rule's. It
+	// always equals Reason.Status().
 	Status int
-	// Reason is claims.ReasonOK, ReasonMissingToken, ReasonWrongTokenUse,
-	// ReasonInsufficientScope, ReasonGroupDenied or ReasonClaimDenied (also
-	// used when a token is present but the default, or a refusal of a
-	// non-canonical request, denies).
+	// Reason is claims.ReasonOK, ReasonBadRequest, ReasonMissingToken,
+	// ReasonWrongTokenUse, ReasonInsufficientScope, ReasonGroupDenied or
+	// ReasonClaimDenied (also used when a token is present but the
+	// default, or a refusal of a non-canonical request, denies, and when
+	// the token's pool is not the rule's).
 	Reason claims.Reason
 	// Rule names the rule that decided: a Rule.Name, RuleDefault, or
 	// RuleNonCanonical. It is a bounded set, fit for a metric label.
@@ -70,9 +73,11 @@ func denied(reason claims.Reason, rule string, scopes []string) Decision {
 //
 // The steps:
 //
-//  1. Refuse a non-canonical request (see the package documentation):
-//     Rule RuleNonCanonical, 401 without a token, 403 with one, whatever
-//     the default.
+//  1. Refuse a request that cannot be judged safely (see the package
+//     documentation), whatever the default, under Rule RuleNonCanonical:
+//     when some rule names a host, a Host that CheckHost rejects with 400
+//     (claims.ReasonBadRequest); otherwise a non-canonical method, path or
+//     host with 401 without a token, 403 with one.
 //  2. Clean the path as ServeMux does; Decision.Path is the result.
 //  3. Ask ServeMux which rule's pattern matches (most specific wins), and
 //     judge: anonymous rules allow; others need a token that satisfies
@@ -90,7 +95,16 @@ func (p *Policy) decide(r *http.Request, tok *claims.Token, ex *Explanation) Dec
 	if r.URL != nil {
 		escaped = r.URL.EscapedPath()
 	}
-	why := checkMethod(r.Method)
+	// A malformed host first: it is a bad request whatever else it is.
+	var why string
+	badHost := false
+	if p.hasHosts {
+		why = hostProblem(r.Host)
+		badHost = why != ""
+	}
+	if why == "" {
+		why = checkMethod(r.Method)
+	}
 	if why == "" {
 		why = checkPath(escaped)
 	}
@@ -99,12 +113,21 @@ func (p *Policy) decide(r *http.Request, tok *claims.Token, ex *Explanation) Dec
 	}
 	if ex != nil {
 		ex.Method, ex.Host, ex.Path, ex.Refused = r.Method, stripHostPort(r.Host), escaped, why
+		if badHost {
+			ex.Host = r.Host
+			ex.Refused = why + " (Host " + quoteShort(r.Host) + ")"
+		}
 		ex.Token = describeToken(tok)
 	}
 	if why != "" {
-		d := denied(claims.ReasonClaimDenied, RuleNonCanonical, nil)
-		if tok == nil {
+		var d Decision
+		switch {
+		case badHost:
+			d = denied(claims.ReasonBadRequest, RuleNonCanonical, nil)
+		case tok == nil:
 			d = denied(claims.ReasonMissingToken, RuleNonCanonical, nil)
+		default:
+			d = denied(claims.ReasonClaimDenied, RuleNonCanonical, nil)
 		}
 		d.Path = escaped
 		if ex != nil {

@@ -31,7 +31,9 @@
 // Decide returns a Decision: allow (200), or deny with 401 when a token is
 // needed but absent or of the wrong kind, or 403 when the token lacks a
 // scope (insufficient_scope, with the scopes that would do), a group or a
-// claim. Its Reason is one of claims' reasons and its Rule names the rule
+// claim, or comes from another user pool than the rule's (claim_denied),
+// or 400 (bad_request) when a rule names a host and the request's Host is
+// malformed. Its Reason is one of claims' reasons and its Rule names the rule
 // that decided, for logs and metrics. Explain returns the same decision
 // with every step that led to it.
 //
@@ -75,6 +77,20 @@
 //     dot ("ADMIN.example.com." is admin.example.com to virtual hosting but
 //     not to ServeMux). Hosts are matched without the port, as ServeMux
 //     does.
+//   - When some pattern names a host, a Host that does not name exactly one
+//     host is refused as a bad request: 400, claims.ReasonBadRequest, Rule
+//     RuleNonCanonical, with or without a token, before anything else is
+//     checked. CheckHost says which values those are: anything but a DNS
+//     name (ASCII letters, digits, '-' and '_'), a dotted-quad IPv4
+//     address or a bracketed IPv6 address, followed by at most one port
+//     from 1 to 65535. "www.example.com,internal.example.com" and
+//     "internal.example.com:1:2" match no host pattern in ServeMux, which
+//     would judge them by host-less rules, yet Werkzeug's ProxyFix and
+//     Express serve them as internal.example.com. Upper case and a
+//     trailing dot, by contrast, are valid host names in a non-canonical
+//     form, refused with 401 or 403 like the other non-canonical requests.
+//     Programs that pass the Host on (in X-Forwarded-Host, say) should
+//     apply CheckHost themselves when no pattern names a host.
 //   - A path that ends in a slash is also judged without it, when that path
 //     matches a different rule: both rules must allow. Routers that ignore
 //     trailing slashes (Express, Rails, ASP.NET, older Spring) serve
@@ -86,7 +102,9 @@
 //     default that denies.
 //
 // Patterns that could only match refused requests ("get /x",
-// "Example.com/", "/a;b", "/a/../b", "CONNECT /x") are load errors.
+// "Example.com/", "a,b/", "example.123/", "/a;b", "/a/../b",
+// "CONNECT /x") are load errors, as are IPv6 hosts in patterns (ServeMux
+// strips a request's brackets only when it has a port).
 //
 // # Concurrency and cost
 //

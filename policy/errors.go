@@ -23,6 +23,12 @@ var (
 	ErrConfig = errors.New("policy: invalid configuration")
 )
 
+// ErrBadHost means a Host (or X-Forwarded-Host) value does not name exactly
+// one host: it is not a DNS name, dotted-quad IPv4 address or bracketed
+// IPv6 address with at most one port. CheckHost returns it, as a
+// *HostError that says why.
+var ErrBadHost = errors.New("policy: bad host")
+
 // LoadError describes one problem with a policy: where it is and what was
 // expected. It unwraps to ErrSyntax or ErrConfig.
 //

@@ -14,9 +14,11 @@ import (
 // same request and token.
 type Explanation struct {
 	// Method, Host (without port) and Path (escaped) are the request's.
+	// Host is r.Host as it came when it was refused as malformed.
 	Method, Host, Path string
-	// Refused says why the request was refused as non-canonical, or is
-	// empty.
+	// Refused says why the request was refused as non-canonical or, for a
+	// malformed Host, as a bad request (with the Host quoted); it is empty
+	// when the request was judged.
 	Refused string
 	// Token summarises the token: "none", or its kind and identifying
 	// claims. It never contains the token itself.
@@ -136,6 +138,23 @@ func describeToken(tok *claims.Token) string {
 	return b.String()
 }
 
+// quoteShort quotes s, shortened to maxQuotedHost bytes.
+func quoteShort(s string) string {
+	if len(s) > maxQuotedHost {
+		return strconv.Quote(s[:maxQuotedHost]) + "…"
+	}
+	return strconv.Quote(s)
+}
+
+// printable returns s, or s quoted when it has spaces, control characters
+// or bytes that are not UTF-8, so that it stays one word of one line.
+func printable(s string) string {
+	if q := strconv.Quote(s); s == "" || q[1:len(q)-1] != s || strings.ContainsRune(s, ' ') {
+		return quoteShort(s)
+	}
+	return s
+}
+
 // list formats a list of names as "[a b c]".
 func list(l []string) string {
 	return "[" + strings.Join(l, " ") + "]"
@@ -151,7 +170,7 @@ func list(l []string) string {
 //	decision allow 200 ok rule=user-files path=/users/7f3a…/files/a.txt
 func (ex *Explanation) String() string {
 	var b strings.Builder
-	b.WriteString("request  " + ex.Method + " " + ex.Host + " " + ex.Path + "\n")
+	b.WriteString("request  " + printable(ex.Method) + " " + printable(ex.Host) + " " + ex.Path + "\n")
 	b.WriteString("token    " + ex.Token + "\n")
 	if ex.Refused != "" {
 		b.WriteString("refused  " + ex.Refused + "\n")

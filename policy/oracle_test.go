@@ -133,7 +133,7 @@ func compareWithServeMux(t *testing.T, p *policy.Policy, o *oracle, r *http.Requ
 
 func TestMatchesLikeServeMux(t *testing.T) {
 	p, o := oraclePolicy(t), newOracle(oraclePatterns)
-	hosts := []string{"example.com", "api.example.com", "api.example.com:8443"}
+	hosts := []string{"example.com", "api.example.com", "api.example.com:8443", "10.0.0.1", "[::1]:8080", "my_service.internal"}
 	methods := []string{"GET", "HEAD", "POST", "DELETE", "PUT"}
 	paths := []string{
 		"/", "/healthz", "/healthz/", "/docs", "/docs/", "/docs/a/b", "/docs/internal", "/docs/internal/x",
@@ -157,6 +157,16 @@ func TestMatchesLikeServeMux(t *testing.T) {
 	if n < len(hosts)*len(methods)*len(paths) {
 		t.Errorf("only %d requests compared", n)
 	}
+	// Hosts that ServeMux cannot take apart (its stripHostPort returns
+	// them whole, so they match no host pattern) are refused, never
+	// judged: upstreams read a host out of them.
+	for _, host := range []string{"example.com,api.example.com", "api.example.com:1:2", "api.example.com:", "x@api.example.com", "api.example.com:0"} {
+		r := request(t, "GET", "/v1/x")
+		r.Host = host
+		if compareWithServeMux(t, p, o, r) {
+			t.Errorf("Host %q was judged; want it refused", host)
+		}
+	}
 }
 
 // FuzzDecide checks, for arbitrary requests, that the policy never panics,
@@ -171,11 +181,29 @@ func FuzzDecide(f *testing.F) {
 		{"GET", "example.com", "/admin%2Fx"},
 		{"GET", "API.example.com.", "/"},
 		{"get", "example.com:80", "/a/b/%7a"},
+		{"GET", "example.com,api.example.com", "/v1/x"},
+		{"GET", "api.example.com:1:2", "/v1/x"},
+		{"GET", "api.example.com:", "/"},
+		{"GET", "user@api.example.com", "/"},
+		{"GET", "[::1]:8080", "/healthz"},
+		{"GET", "[fe80::1%25eth0]", "/"},
+		{"GET", "127.1", "/"},
+		{"GET", "my_service.internal:65535", "/"},
+		{"GET", "", "/"},
 	} {
 		f.Add(s.method, s.host, s.path)
 	}
 	p, o := oraclePolicy(f), newOracle(oraclePatterns)
 	f.Fuzz(func(t *testing.T, method, host, path string) {
+		// The host validator agrees with a reference written by other
+		// means, and what it accepts is one host and port to net/url.
+		hostOK := policy.CheckHost(host) == nil
+		if ref := checkHostReference(host); hostOK != ref {
+			t.Fatalf("CheckHost(%q) ok=%v; reference says %v", host, hostOK, ref)
+		}
+		if hostOK {
+			checkAcceptedHost(t, host)
+		}
 		u, err := url.ParseRequestURI(path)
 		if err != nil || u.Host != "" || u.Scheme != "" || !validMethod(method) {
 			return
@@ -184,6 +212,10 @@ func FuzzDecide(f *testing.F) {
 		d := p.Decide(r, nil)
 		if d.Status != d.Reason.Status() || d.Allow != (d.Status == http.StatusOK) {
 			t.Fatalf("inconsistent decision %v", d)
+		}
+		// The oracle policy names hosts: a malformed one is a bad request.
+		if bad := d.Status == http.StatusBadRequest; bad != !hostOK || bad && d.Rule != policy.RuleNonCanonical {
+			t.Fatalf("Host %q: decided %v; CheckHost ok=%v", host, d, hostOK)
 		}
 		if d.Rule == policy.RuleNonCanonical {
 			return

@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"net"
 	"net/url"
 	"path"
 	"strings"
@@ -21,8 +20,6 @@ const (
 	whyPercent   = "path has an encoded percent sign (%25)"
 	whyControl   = "path has a control character"
 	whyUTF8      = "path decodes to invalid UTF-8"
-	whyHostCase  = "host is not lower-case"
-	whyHostDot   = "host ends with a dot"
 )
 
 // checkMethod returns why method cannot be judged, or "".
@@ -91,24 +88,6 @@ func checkPath(p string) string {
 	return ""
 }
 
-// checkHost returns why host (without port) cannot be judged by a policy
-// with host patterns, or "". Host names are case-insensitive and may end
-// in a dot, but ServeMux compares them byte for byte: a request for
-// "ADMIN.example.com" or "admin.example.com." would miss the rule for
-// "admin.example.com" and be judged by a host-less rule, while the
-// upstream's virtual hosting may serve it as admin.example.com.
-func checkHost(host string) string {
-	for i := 0; i < len(host); i++ {
-		if c := host[i]; 'A' <= c && c <= 'Z' {
-			return whyHostCase
-		}
-	}
-	if strings.HasSuffix(host, ".") {
-		return whyHostDot
-	}
-	return ""
-}
-
 func ishex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
@@ -142,19 +121,6 @@ func cleanPath(p string) string {
 		}
 	}
 	return np
-}
-
-// stripHostPort is ServeMux's (net/http.stripHostPort): h without a
-// trailing ":port".
-func stripHostPort(h string) string {
-	if !strings.Contains(h, ":") {
-		return h
-	}
-	host, _, err := net.SplitHostPort(h)
-	if err != nil {
-		return h
-	}
-	return host
 }
 
 // pathUnescape is ServeMux's: the unescaped path, or path itself when it
