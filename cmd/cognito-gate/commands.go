@@ -15,13 +15,13 @@ import (
 )
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return serveCommand(ctx, args, stdout, stderr, "serve",
+	return serveCommand(ctx, args, stdout, stderr, commandServe,
 		"serve [--config gate.yaml]\n\nRuns the reverse proxy on listen, forwarding allowed requests to upstream,\nand /metrics, /healthz and /readyz on admin_listen. SIGHUP reloads the\npolicy; SIGINT or SIGTERM shut down gracefully.",
 		"proxy", (*gate).proxyHandler, true)
 }
 
 func cmdForwardAuth(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return serveCommand(ctx, args, stdout, stderr, "forward-auth",
+	return serveCommand(ctx, args, stdout, stderr, commandForwardAuth,
 		"forward-auth [--config gate.yaml]\n\nRuns an auth endpoint on listen for nginx auth_request, Traefik ForwardAuth\nand Envoy ext_authz: 200 with identity headers, or 401/403/503.",
 		"forward-auth", (*gate).forwardAuthHandler, false)
 }
@@ -39,15 +39,15 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	if err != nil {
 		return err
 	}
-	if needUpstream && cfg.upstream == nil {
-		return fmt.Errorf("%s: upstream is required for %s", cfg.file, cmd)
+	if err := cfg.forCommand(cmd); err != nil {
+		return err
 	}
-	return serveWith(ctx, cfg, name, stdout, handler, needUpstream)
+	return serveWith(ctx, cfg, cmd, name, stdout, handler, needUpstream)
 }
 
 // serveWith starts the gate and serves handler on listen until a signal.
-func serveWith(ctx context.Context, cfg *gateConfig, name string, stdout io.Writer, handler func(*gate) http.Handler, needUpstream bool) error {
-	g, lns, stop, err := startGate(cfg, name, handler, needUpstream)
+func serveWith(ctx context.Context, cfg *gateConfig, cmd, name string, stdout io.Writer, handler func(*gate) http.Handler, needUpstream bool) error {
+	g, lns, stop, err := startGate(cfg, cmd, name, handler, needUpstream)
 	if err != nil {
 		return err
 	}
@@ -58,9 +58,10 @@ func serveWith(ctx context.Context, cfg *gateConfig, name string, stdout io.Writ
 	return g.run(ctx, lns, stdout)
 }
 
-// startGate builds the logger and the gate for cfg and opens the listener
-// name (serving handler) and the admin listener. stop releases them.
-func startGate(cfg *gateConfig, name string, handler func(*gate) http.Handler, needUpstream bool) (*gate, []listener, func(), error) {
+// startGate builds the logger and the gate for cfg, logs the warnings for
+// cmd, and opens the listener name (serving handler) and the admin
+// listener. stop releases them.
+func startGate(cfg *gateConfig, cmd, name string, handler func(*gate) http.Handler, needUpstream bool) (*gate, []listener, func(), error) {
 	logger, err := newLogger(cfg.raw.Log)
 	if err != nil {
 		return nil, nil, nil, err
@@ -69,6 +70,9 @@ func startGate(cfg *gateConfig, name string, handler func(*gate) http.Handler, n
 	if err != nil {
 		logger.Sync()
 		return nil, nil, nil, err
+	}
+	for _, w := range cfg.warnings(cmd) {
+		logger.Warn("configuration: " + w)
 	}
 	lns, err := g.listen(name, handler(g), needUpstream)
 	if err != nil {
@@ -80,17 +84,24 @@ func startGate(cfg *gateConfig, name string, handler func(*gate) http.Handler, n
 }
 
 func cmdCheck(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("check", "check [--config gate.yaml]\n\nValidates a configuration file (and its policy) without contacting any\nuser pool; prints every problem with its file, line and field.", stderr)
+	fs := newFlags("check", "check [--config gate.yaml] [--command serve|forward-auth]\n\nValidates a configuration file (and its policy) as the command would at\nstart-up, without contacting any user pool; prints every problem with its\nfile, line and field, then the warnings the command would log.", stderr)
 	load := configFlag(fs)
+	cmd := fs.String("command", commandServe, "the `command` the configuration is for: serve or forward-auth")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *cmd != commandServe && *cmd != commandForwardAuth {
+		return fmt.Errorf("%w: --command %q: want %s or %s", errUsage, *cmd, commandServe, commandForwardAuth)
 	}
 	cfg, err := load()
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s: ok: %d user pool(s), %d policy rule(s), default %s\n", cfg.file, len(cfg.claims.Pools), len(cfg.policy.Rules()), cfg.policy.Default())
-	for _, w := range cfg.policy.Warnings() {
+	if err := cfg.forCommand(*cmd); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: ok for %s: %d user pool(s), %d policy rule(s), default %s\n", cfg.file, *cmd, len(cfg.claims.Pools), len(cfg.policy.Rules()), cfg.policy.Default())
+	for _, w := range cfg.warnings(*cmd) {
 		fmt.Fprintf(stdout, "warning: %s\n", w)
 	}
 	return nil

@@ -3,12 +3,15 @@ package main
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,9 +41,10 @@ type fileConfig struct {
 	Realm         string       `yaml:"realm"`
 	CORSPreflight bool         `yaml:"cors_preflight"`
 
-	IdentityHeaders      headersConfig     `yaml:"identity_headers"`
-	ForwardAuthorization *bool             `yaml:"forward_authorization"`
-	ForwardAuth          forwardAuthConfig `yaml:"forward_auth"`
+	IdentityHeaders      headersConfig        `yaml:"identity_headers"`
+	RequestHeaders       requestHeadersConfig `yaml:"request_headers"`
+	ForwardAuthorization *bool                `yaml:"forward_authorization"`
+	ForwardAuth          forwardAuthConfig    `yaml:"forward_auth"`
 
 	PolicyFile string     `yaml:"policy_file"`
 	Policy     *yaml.Node `yaml:"policy"`
@@ -93,11 +97,27 @@ type headersConfig struct {
 	Claims   map[string]string `yaml:"claims"`
 }
 
+type requestHeadersConfig struct {
+	Keep []string `yaml:"keep"`
+}
+
 type forwardAuthConfig struct {
+	Mode         string `yaml:"mode"`
 	MethodHeader string `yaml:"method_header"`
 	URIHeader    string `yaml:"uri_header"`
 	HostHeader   string `yaml:"host_header"`
+	PathPrefix   string `yaml:"path_prefix"`
 }
+
+// Forward-auth modes (forward_auth.mode).
+const (
+	// modeHeaders: the proxy describes the original request in the method,
+	// URI and host headers; a subrequest without them is refused.
+	modeHeaders = "headers"
+	// modeEnvoy: the subrequest is the original request (Envoy's ext_authz
+	// HTTP service), less forward_auth.path_prefix.
+	modeEnvoy = "envoy"
+)
 
 type serverConfig struct {
 	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
@@ -132,16 +152,11 @@ type gateConfig struct {
 	policyFile           string // absolute path when the policy comes from a file
 	policy               *policy.Policy
 	sources              []middleware.TokenSource
-	headers              identityHeaders
+	credentials          credentials
+	headers              *identityHeaders
+	filter               *requestFilter
 	upstream             *url.URL
 	forwardAuthorization bool
-}
-
-// identityHeaders maps verified claims to the headers sent upstream.
-type identityHeaders struct {
-	sub, username, groups, scopes, clientID, tokenUse, issuer string
-	claims                                                    map[string]string // claim -> header
-	names                                                     []string          // all of the above, to strip from client requests
 }
 
 // loadConfig reads and validates a configuration file. Environment
@@ -275,18 +290,22 @@ func (gc *gateConfig) validate(d *decoder) []error {
 	// Token sources.
 	if fc.Tokens.Authorization == nil || *fc.Tokens.Authorization {
 		gc.sources = append(gc.sources, middleware.AuthorizationHeader())
+		gc.credentials.authorization = true
 	}
 	if fc.Tokens.Header != "" {
 		if !validHeaderName(fc.Tokens.Header) {
 			bad("tokens.header", "not a valid header name: %q", fc.Tokens.Header)
 		}
 		gc.sources = append(gc.sources, middleware.Header(fc.Tokens.Header))
+		gc.credentials.header = fc.Tokens.Header
 	}
 	if fc.Tokens.Cookie != "" {
 		gc.sources = append(gc.sources, middleware.Cookie(fc.Tokens.Cookie))
+		gc.credentials.cookie = fc.Tokens.Cookie
 	}
 	if fc.Tokens.Query != "" {
 		gc.sources = append(gc.sources, middleware.Query(fc.Tokens.Query))
+		gc.credentials.query = fc.Tokens.Query
 	}
 	if len(gc.sources) == 0 {
 		bad("tokens", "no token source: enable authorization or set cookie, header or query")
@@ -297,12 +316,15 @@ func (gc *gateConfig) validate(d *decoder) []error {
 
 	// Identity headers.
 	h := fc.IdentityHeaders
-	gc.headers = identityHeaders{
+	ih := &identityHeaders{
 		sub: orDefault(h.Sub, "X-Auth-Sub"), username: orDefault(h.Username, "X-Auth-Username"),
 		groups: orDefault(h.Groups, "X-Auth-Groups"), scopes: orDefault(h.Scopes, "X-Auth-Scopes"),
 		clientID: orDefault(h.ClientID, "X-Auth-Client-Id"), tokenUse: orDefault(h.TokenUse, "X-Auth-Token-Use"),
 		issuer: orDefault(h.Issuer, "X-Auth-Issuer"), claims: map[string]string{},
 	}
+	gc.headers = ih
+	// seen maps a folded name to the field that uses it: two names an
+	// upstream would read as one header cannot both carry identity.
 	seen := map[string]string{}
 	check := func(field, name string) {
 		switch {
@@ -312,48 +334,107 @@ func (gc *gateConfig) validate(d *decoder) []error {
 			bad(field, "not a valid header name: %q", name)
 		case isHopOrReserved(name):
 			bad(field, "%s cannot carry identity", name)
-		case seen[http.CanonicalHeaderKey(name)] != "":
-			bad(field, "header %s is also used by %s", name, seen[http.CanonicalHeaderKey(name)])
+		case hasHeaderPrefix(name, forwardedPrefix) || slices.ContainsFunc(overrideHeaders, func(o string) bool { return sameHeader(o, name) }):
+			bad(field, "%s is a proxy header the gate strips or sets; choose another name", name)
+		case seen[foldName(name)] != "":
+			bad(field, "header %s is also used by %s (names that differ only in case or punctuation are one header to CGI, WSGI and PHP upstreams)", name, seen[foldName(name)])
 		}
-		seen[http.CanonicalHeaderKey(name)] = field
+		seen[foldName(name)] = field
 	}
-	for field, name := range map[string]*string{
-		"identity_headers.sub": &gc.headers.sub, "identity_headers.username": &gc.headers.username,
-		"identity_headers.groups": &gc.headers.groups, "identity_headers.scopes": &gc.headers.scopes,
-		"identity_headers.client_id": &gc.headers.clientID, "identity_headers.token_use": &gc.headers.tokenUse,
-		"identity_headers.issuer": &gc.headers.issuer,
-	} {
-		check(field, *name)
-		if *name == "-" {
-			*name = "" // "-" turns a header off
+	fields := []struct {
+		field string
+		name  *string
+	}{
+		{"identity_headers.sub", &ih.sub}, {"identity_headers.username", &ih.username},
+		{"identity_headers.groups", &ih.groups}, {"identity_headers.scopes", &ih.scopes},
+		{"identity_headers.client_id", &ih.clientID}, {"identity_headers.token_use", &ih.tokenUse},
+		{"identity_headers.issuer", &ih.issuer},
+	}
+	for _, f := range fields {
+		check(f.field, *f.name)
+		if *f.name == "-" {
+			*f.name = "" // "-" turns a header off
 		}
 	}
-	for claim, name := range h.Claims {
-		check("identity_headers.claims."+claim, name)
+	for _, claim := range slices.Sorted(maps.Keys(h.Claims)) {
+		name := h.Claims[claim]
 		if claim == "" {
 			bad("identity_headers.claims", "empty claim name")
 		}
-		gc.headers.claims[claim] = name
+		if name == "-" {
+			bad("identity_headers.claims."+claim, `"-" turns off only a built-in header; remove the entry instead`)
+			continue
+		}
+		check("identity_headers.claims."+claim, name)
+		ih.claims[claim] = name
 	}
-	ih := &gc.headers
-	for _, n := range []string{ih.sub, ih.username, ih.groups, ih.scopes, ih.clientID, ih.tokenUse, ih.issuer} {
-		if n != "" {
-			ih.names = append(ih.names, n)
+	// Every name that is or was an identity header is stripped from client
+	// requests: the built-in defaults even when renamed or turned off.
+	ih.names = append(ih.names, defaultIdentityNames...)
+	for _, f := range fields {
+		if *f.name != "" && !slices.ContainsFunc(ih.names, func(n string) bool { return sameHeader(n, *f.name) }) {
+			ih.names = append(ih.names, *f.name)
 		}
 	}
-	for _, n := range ih.claims {
-		ih.names = append(ih.names, n)
+	for _, claim := range slices.Sorted(maps.Keys(ih.claims)) {
+		ih.names = append(ih.names, ih.claims[claim])
+	}
+
+	// Client headers that frameworks route by.
+	gc.filter = &requestFilter{identity: ih}
+	for i, name := range fc.RequestHeaders.Keep {
+		field := fmt.Sprintf("request_headers.keep[%d]", i)
+		switch {
+		case !validHeaderName(name):
+			bad(field, "not a valid header name: %q", name)
+		case !keepable(name):
+			bad(field, "%s is not a header the gate strips by default (see request_headers in README.md); X-Forwarded-For, -Host and -Proto are always set by the gate", name)
+		default:
+			gc.filter.keep = append(gc.filter.keep, name)
+		}
 	}
 	gc.forwardAuthorization = fc.ForwardAuthorization == nil || *fc.ForwardAuthorization
 
 	fa := &fc.ForwardAuth
-	fa.MethodHeader = orDefault(fa.MethodHeader, "X-Forwarded-Method")
-	fa.URIHeader = orDefault(fa.URIHeader, "X-Forwarded-Uri")
-	fa.HostHeader = orDefault(fa.HostHeader, "X-Forwarded-Host")
-	for field, name := range map[string]string{"forward_auth.method_header": fa.MethodHeader, "forward_auth.uri_header": fa.URIHeader, "forward_auth.host_header": fa.HostHeader} {
-		if !validHeaderName(name) {
-			bad(field, "not a valid header name: %q", name)
+	switch fa.Mode {
+	case "":
+		fa.Mode = modeHeaders
+	case modeHeaders, modeEnvoy:
+	default:
+		bad("forward_auth.mode", "want %s or %s, got %q", modeHeaders, modeEnvoy, fa.Mode)
+	}
+	if fa.Mode == modeEnvoy {
+		for field, v := range map[string]string{"forward_auth.method_header": fa.MethodHeader, "forward_auth.uri_header": fa.URIHeader, "forward_auth.host_header": fa.HostHeader} {
+			if v != "" {
+				bad(field, "not read in mode %s, where the subrequest is the original request; remove it", modeEnvoy)
+			}
 		}
+	} else {
+		if fa.PathPrefix != "" {
+			bad("forward_auth.path_prefix", "only for mode %s", modeEnvoy)
+		}
+		fa.MethodHeader = orDefault(fa.MethodHeader, "X-Forwarded-Method")
+		fa.URIHeader = orDefault(fa.URIHeader, "X-Forwarded-Uri")
+		fa.HostHeader = orDefault(fa.HostHeader, "X-Forwarded-Host")
+		names := []struct{ field, name string }{
+			{"forward_auth.method_header", fa.MethodHeader}, {"forward_auth.uri_header", fa.URIHeader}, {"forward_auth.host_header", fa.HostHeader},
+		}
+		for i, n := range names {
+			switch {
+			case !validHeaderName(n.name):
+				bad(n.field, "not a valid header name: %q", n.name)
+			case ih.isIdentity(n.name):
+				bad(n.field, "%s is an identity header", n.name)
+			}
+			for _, m := range names[:i] {
+				if sameHeader(m.name, n.name) {
+					bad(n.field, "%s is also %s", n.name, m.field)
+				}
+			}
+		}
+	}
+	if p := fa.PathPrefix; p != "" && (!strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") || path.Clean(p) != p || strings.ContainsAny(p, "%;\\?#")) {
+		bad("forward_auth.path_prefix", "want a clean path such as /ext-authz, without a trailing slash, got %q", p)
 	}
 
 	// Server.
@@ -416,6 +497,15 @@ func (gc *gateConfig) validate(d *decoder) []error {
 // poolErrPrefix is the part of a claims pool error that the file position
 // replaces.
 var poolErrPrefix = regexp.MustCompile(`^claims: config: pool 0( \([^)]*\))?: `)
+
+// foldName is a header name as sameHeader compares it, for map keys.
+func foldName(name string) string {
+	b := []byte(name)
+	for i, c := range b {
+		b[i] = foldByte(c)
+	}
+	return string(b)
+}
 
 func orDefault(s, def string) string {
 	if s == "" {

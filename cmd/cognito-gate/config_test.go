@@ -53,6 +53,18 @@ func TestParseConfigErrors(t *testing.T) {
 		{"unknown policy key", validConfig + "  extra: 1\n", "gate.yaml:11: policy.extra"},
 		{"unset env var", strings.Replace(validConfig, "us-east-1_AbC123", "${COGNITO_POOL_ID}", 1), "gate.yaml:4: pools[0].user_pool_id: environment variable COGNITO_POOL_ID is not set"},
 		{"anchor", validConfig + "log: &x\n  level: info\n", "anchors and aliases are not supported"},
+		{"look-alike duplicate header", validConfig + "identity_headers:\n  sub: X-User\n  username: X_User\n", "gate.yaml:13: identity_headers.username: header X_User is also used by identity_headers.sub"},
+		{"proxy header as identity", validConfig + "identity_headers:\n  sub: X-Real-IP\n", "identity_headers.sub: X-Real-IP is a proxy header"},
+		{"forwarded header as identity", validConfig + "identity_headers:\n  sub: X-Forwarded-User\n", "identity_headers.sub: X-Forwarded-User is a proxy header"},
+		{"claim header turned off", validConfig + "identity_headers:\n  claims:\n    custom:x: \"-\"\n", "identity_headers.claims.custom:x: \"-\" turns off only a built-in header"},
+		{"keep an unknown header", validConfig + "request_headers:\n  keep: [X-Custom]\n", "gate.yaml:12: request_headers.keep[0]: X-Custom is not a header the gate strips"},
+		{"keep X-Forwarded-For", validConfig + "request_headers:\n  keep: [X-Forwarded-For]\n", "request_headers.keep[0]: X-Forwarded-For is not a header the gate strips"},
+		{"bad forward-auth mode", validConfig + "forward_auth:\n  mode: guess\n", "gate.yaml:12: forward_auth.mode: want headers or envoy"},
+		{"headers in envoy mode", validConfig + "forward_auth:\n  mode: envoy\n  uri_header: X-Uri\n", "forward_auth.uri_header: not read in mode envoy"},
+		{"prefix in headers mode", validConfig + "forward_auth:\n  path_prefix: /x\n", "forward_auth.path_prefix: only for mode envoy"},
+		{"bad prefix", validConfig + "forward_auth:\n  mode: envoy\n  path_prefix: /x/../y\n", "forward_auth.path_prefix: want a clean path"},
+		{"same forward-auth header twice", validConfig + "forward_auth:\n  uri_header: X-Forwarded-Method\n", "forward_auth.uri_header: X-Forwarded-Method is also forward_auth.method_header"},
+		{"identity header as forward-auth header", validConfig + "forward_auth:\n  host_header: X-Auth-Sub\n", "forward_auth.host_header: X-Auth-Sub is an identity header"},
 		{"not yaml", "listen: [\n", "gate.yaml:"},
 		{"list document", "- a\n", "want a mapping"},
 	}
@@ -111,7 +123,7 @@ func TestCheckCommand(t *testing.T) {
 	os.WriteFile(bad, []byte(strings.Replace(validConfig, "[abc]", "abc", 1)+"bogus: 1\n"), 0o600)
 
 	var out, errOut strings.Builder
-	if code := run(t.Context(), []string{"check", "--config", good}, nil, &out, &errOut); code != 0 || !strings.Contains(out.String(), "ok: 1 user pool(s), 1 policy rule(s), default deny") {
+	if code := run(t.Context(), []string{"check", "--config", good}, nil, &out, &errOut); code != 0 || !strings.Contains(out.String(), "ok for serve: 1 user pool(s), 1 policy rule(s), default deny") {
 		t.Errorf("check good: %d %q %q", code, out.String(), errOut.String())
 	}
 	out.Reset()
@@ -142,5 +154,53 @@ func TestCheckCommand(t *testing.T) {
 		if code := run(t.Context(), []string{cmd, "--help"}, nil, &out, &errOut); code != 0 || !strings.Contains(errOut.String(), "Usage: cognito-gate "+cmd) {
 			t.Errorf("%s --help: %d %q", cmd, code, errOut.String())
 		}
+	}
+}
+
+// TestCheckMatchesStartUp guards finding 19: check refuses exactly what
+// the command refuses at start-up, and says what the command would warn
+// about.
+func TestCheckMatchesStartUp(t *testing.T) {
+	noUpstream := strings.Replace(validConfig, "upstream: http://127.0.0.1:3000\n", "", 1)
+	tests := []struct {
+		name, text, cmd string
+		wantErr         string // "" for a configuration that starts
+		wantWarn        string
+	}{
+		{"serve without upstream", noUpstream, "serve", "upstream: required for serve", ""},
+		{"forward-auth without upstream", noUpstream, "forward-auth", "", ""},
+		{"http key set without allow_http", strings.Replace(validConfig, "    token_use: access\n", "    token_use: access\n    jwks_url: http://127.0.0.1:9/jwks.json\n", 1), "serve", "pools[0]", ""},
+		{"forward-auth on all addresses", strings.Replace(noUpstream, "127.0.0.1:8080", "0.0.0.0:8080", 1), "forward-auth", "", "listen 0.0.0.0:8080 is not a loopback address"},
+		{"serve on all addresses", strings.Replace(validConfig, "127.0.0.1:8080", "0.0.0.0:8080", 1), "serve", "", ""},
+		{"admin on all addresses", validConfig + "admin_listen: 0.0.0.0:9091\n", "serve", "", "admin_listen 0.0.0.0:9091 is not a loopback address"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "gate.yaml")
+			if err := os.WriteFile(path, []byte(tt.text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			var out, errOut strings.Builder
+			code := run(t.Context(), []string{"check", "--config", path, "--command", tt.cmd}, nil, &out, &errOut)
+			if tt.wantErr != "" {
+				if code != 1 || !strings.Contains(errOut.String(), tt.wantErr) {
+					t.Errorf("check: %d %q, want a failure with %q", code, errOut.String(), tt.wantErr)
+				}
+			} else if code != 0 {
+				t.Errorf("check: %d %q", code, errOut.String())
+			}
+			if tt.wantWarn != "" && !strings.Contains(out.String(), "warning: "+tt.wantWarn) {
+				t.Errorf("check output %q lacks the warning %q", out.String(), tt.wantWarn)
+			}
+			// Start-up agrees: the same configuration fails (or passes)
+			// the same checks.
+			cfg, err := loadConfig(path, nil)
+			if err == nil {
+				err = cfg.forCommand(tt.cmd)
+			}
+			if (err != nil) != (tt.wantErr != "") {
+				t.Errorf("start-up checks: %v, check: %q", err, errOut.String())
+			}
+		})
 	}
 }

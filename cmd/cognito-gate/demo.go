@@ -75,7 +75,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return fmt.Errorf("demo configuration: %w", err)
 	}
-	g, lns, stop, err := startGate(cfg, "proxy", (*gate).proxyHandler, true)
+	g, lns, stop, err := startGate(cfg, commandServe, "proxy", (*gate).proxyHandler, true)
 	if err != nil {
 		return err
 	}

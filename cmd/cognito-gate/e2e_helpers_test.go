@@ -72,7 +72,13 @@ func (p *proc) mark(s string, n int) {
 // listeners (e.g. "proxy", "admin") on stdout.
 func start(t *testing.T, listeners []string, args ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
+	return startCmd(t, listeners, exec.Command(binary, args...))
+}
+
+// startCmd is start for a prepared command (one that runs the binary with
+// limits, say).
+func startCmd(t *testing.T, listeners []string, cmd *exec.Cmd) *proc {
+	t.Helper()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

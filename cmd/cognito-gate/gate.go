@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strings"
-	"unicode"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -25,6 +23,8 @@ type gate struct {
 	verifier *claims.Verifier
 	mw       *middleware.Middleware
 	reg      *prometheus.Registry
+	// proxyErrors counts requests the proxy could not forward, by cause.
+	proxyErrors *prometheus.CounterVec
 }
 
 // newLogger builds the process logger from the log section.
@@ -61,7 +61,14 @@ func newGate(cfg *gateConfig, logger *zap.Logger) (*gate, error) {
 		v.Close()
 		return nil, err
 	}
-	g.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	g.proxyErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: middleware.Namespace, Subsystem: "proxy", Name: "errors_total",
+		Help: "Allowed requests the proxy could not complete, by cause: upstream (502), client (a broken request body, 400), canceled (the client went away).",
+	}, []string{"cause"})
+	for _, c := range []string{causeUpstream, causeClient, causeCanceled} {
+		g.proxyErrors.WithLabelValues(c)
+	}
+	g.reg.MustRegister(g.proxyErrors, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	g.mw, err = middleware.New(middleware.Config{
 		Verifier:           v,
 		Policy:             cfg.policy,
@@ -74,9 +81,6 @@ func newGate(cfg *gateConfig, logger *zap.Logger) (*gate, error) {
 	if err != nil {
 		v.Close()
 		return nil, err
-	}
-	for _, w := range cfg.policy.Warnings() {
-		logger.Warn("policy: " + w)
 	}
 	return g, nil
 }
@@ -105,77 +109,6 @@ func (g *gate) reload() {
 	}
 	g.logger.Info("policy reloaded", zap.String("config", g.cfg.file), zap.Strings("rules", next.policy.Rules()),
 		zap.String("note", "only the policy is reloaded; restart to apply other changes"))
-}
-
-// setIdentity removes from h every header that could pass for a configured
-// identity header — any case, and with '_' for '-', since CGI, WSGI, PHP
-// and Rack upstreams read X_Auth_Sub as X-Auth-Sub — and sets the real ones
-// from tok (nil: anonymous, none set). Values that cannot travel in a header
-// (control characters) are left out.
-func (ih identityHeaders) setIdentity(h http.Header, tok *claims.Token) {
-	for name := range h {
-		if ih.isIdentity(name) {
-			delete(h, name)
-		}
-	}
-	if tok == nil {
-		return
-	}
-	set := func(name, v string) {
-		if name == "" || v == "" || strings.ContainsFunc(v, unicode.IsControl) {
-			return
-		}
-		h.Set(name, v)
-	}
-	set(ih.sub, tok.Subject)
-	set(ih.username, tok.Username)
-	set(ih.groups, strings.Join(tok.Groups, ","))
-	set(ih.scopes, strings.Join(tok.Scopes, " "))
-	set(ih.clientID, tok.ClientID)
-	set(ih.tokenUse, string(tok.Use))
-	set(ih.issuer, tok.Issuer)
-	for claim, name := range ih.claims {
-		if s, ok := tok.StringClaim(claim); ok {
-			set(name, s)
-		} else if raw, ok := tok.Claim(claim); ok {
-			set(name, string(raw))
-		}
-	}
-}
-
-// isIdentity reports whether a header name is, or would be read as, one of
-// the identity headers.
-func (ih identityHeaders) isIdentity(name string) bool {
-	for _, n := range ih.names {
-		if sameHeader(name, n) {
-			return true
-		}
-	}
-	return false
-}
-
-// sameHeader compares header names ignoring case and reading '_' as '-'.
-func sameHeader(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if x == '_' {
-			x = '-'
-		}
-		if y == '_' {
-			y = '-'
-		}
-		if x == y {
-			continue
-		}
-		// Letters differing only in case.
-		if lx := x | 0x20; lx != y|0x20 || lx < 'a' || lx > 'z' {
-			return false
-		}
-	}
-	return true
 }
 
 // adminHandler serves /metrics, /healthz and /readyz.

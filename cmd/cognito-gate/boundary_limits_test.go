@@ -1,0 +1,128 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cognito-gate/cognito-gate/cognitotest"
+)
+
+// TestBoundaryDeniedBodiesNotAwaited guards finding 10: a denied request
+// that promises a body it never sends is answered at once and its
+// connection closed, so that a few hundred such clients cannot exhaust a
+// gate limited to 256 file descriptors.
+func TestBoundaryDeniedBodiesNotAwaited(t *testing.T) {
+	pool := cognitotest.New(t, cognitotest.Config{})
+	up := newUpstream(t, nil)
+	cfg := writeConfig(t, pool, up.URL, e2ePolicy, "")
+	cmd := exec.Command("sh", "-c", `ulimit -n 256 && exec "$0" "$@"`, binary, "serve", "--config", cfg)
+	p := startCmd(t, []string{"proxy", "admin"}, cmd)
+	addr := strings.TrimPrefix(p.addr["proxy"], "http://")
+
+	const clients = 400 // more than the descriptor limit
+	var held []net.Conn
+	defer func() {
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	for i := range clients {
+		c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+		if err != nil {
+			t.Fatalf("client %d: %v", i, err)
+		}
+		held = append(held, c) // the client never closes nor sends the body
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		fmt.Fprintf(c, "POST /admin/x HTTP/1.1\r\nHost: %s\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n", addr)
+		br := bufio.NewReader(c)
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("client %d: no answer before its body: %v", i, err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("client %d: status %d, want 401", i, resp.StatusCode)
+		}
+		// The gate closes the connection instead of waiting for the body.
+		if _, err := br.ReadByte(); !errors.Is(err, io.EOF) {
+			t.Fatalf("client %d: connection not closed after the denial: %v", i, err)
+		}
+		if i%100 == 99 {
+			// Legitimate requests still get through.
+			if resp := get(t, "GET", p.addr["proxy"]+"/public/x", "", nil); resp.StatusCode != http.StatusOK {
+				t.Fatalf("after %d slow clients: status %d", i+1, resp.StatusCode)
+			}
+		}
+	}
+	if up.count() == 0 {
+		t.Error("no legitimate request reached the upstream")
+	}
+}
+
+// TestBoundaryProxyErrors guards finding 13: a client's broken body is a
+// 400 counted as a client error and logged at info, never a 502 or a
+// warning; an upstream failure is a 502 whose log line holds at most 256
+// bytes of the path.
+func TestBoundaryProxyErrors(t *testing.T) {
+	pool := cognitotest.New(t, cognitotest.Config{})
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		io.WriteString(w, "ok")
+	})
+	cfg := writeConfig(t, pool, up.URL, e2ePolicy, "")
+	p := start(t, []string{"proxy", "admin"}, "serve", "--config", cfg)
+	addr := strings.TrimPrefix(p.addr["proxy"], "http://")
+
+	for _, tc := range []struct{ name, req string }{
+		{"bad chunk", "POST /public/x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n"},
+		{"short body", "POST /public/x HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nonly ten b"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			io.WriteString(c, tc.req)
+			c.(*net.TCPConn).CloseWrite() // the client's body ends here
+			resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+			if err == nil && resp.StatusCode == http.StatusBadGateway {
+				t.Errorf("a client's broken body answered 502")
+			}
+		})
+	}
+	if got := metric(t, p, `cognito_gate_proxy_errors_total{cause="client"}`); got != 2 {
+		t.Errorf("client errors counted %v, want 2", got)
+	}
+	if got := metric(t, p, `cognito_gate_proxy_errors_total{cause="upstream"}`); got != 0 {
+		t.Errorf("upstream errors counted %v, want 0", got)
+	}
+
+	up.Close()
+	long := "/public/" + strings.Repeat("a", 60<<10)
+	if resp := get(t, "GET", p.addr["proxy"]+long, "", nil); resp.StatusCode != http.StatusBadGateway {
+		t.Fatalf("upstream down: %d", resp.StatusCode)
+	}
+	waitLog(t, p, "upstream request failed")
+	for _, line := range strings.Split(p.stderr.String(), "\n") {
+		if strings.Contains(line, "upstream request failed") && len(line) > 2048 {
+			t.Errorf("upstream failure logged in %d bytes", len(line))
+		}
+		if strings.Contains(line, "client request body failed") && strings.Contains(line, `"level":"warn"`) {
+			t.Errorf("a client error logged as a warning: %s", clip(line, 200))
+		}
+	}
+	if got := metric(t, p, `cognito_gate_proxy_errors_total{cause="upstream"}`); got != 1 {
+		t.Errorf("upstream errors counted %v, want 1", got)
+	}
+}

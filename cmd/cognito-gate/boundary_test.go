@@ -1,0 +1,341 @@
+package main
+
+// Trust-boundary tests of the running binary: what a client can make the
+// gate judge, and what reaches the upstream, in serve and forward-auth
+// modes. Each test names the finding of docs/security.md it guards.
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cognito-gate/cognito-gate/cognitotest"
+)
+
+// boundaryPolicy has a host-restricted vhost, an anonymous area, an admin
+// area and per-user data.
+const boundaryPolicy = `default: deny
+rules:
+  - name: public
+    route: /public/
+    anonymous: true
+  - name: internal
+    route: internal.example.com/
+    groups_any: [admin]
+  - name: admin
+    route: /admin/
+    groups_any: [admin]
+  - name: profile
+    route: /users/{sub}/
+    claims:
+      - claim: sub
+        equals: "{sub}"
+  - name: me
+    route: GET /me
+`
+
+// rawDo sends request, the whole request head (and body) exactly as given,
+// on a fresh connection to addr ("host:port" or "http://host:port"), and
+// reads one response.
+func rawDo(t *testing.T, addr, request string) hardResponse {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", strings.TrimPrefix(addr, "http://"), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(15 * time.Second)) // a bound on a broken test
+	if _, err := io.WriteString(conn, request); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("reading the response to %q: %v", clip(request, 80), err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return hardResponse{status: resp.StatusCode, header: resp.Header, body: string(b)}
+}
+
+// head builds a request head: the request line, Host, Connection: close,
+// then the given header lines ("Name: value").
+func head(method, target, host string, lines ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n", method, target, host)
+	for _, l := range lines {
+		b.WriteString(l + "\r\n")
+	}
+	b.WriteString("\r\n")
+	return b.String()
+}
+
+// metric returns the value of one series on the admin listener's /metrics,
+// 0 when absent.
+func metric(t *testing.T, p *proc, series string) float64 {
+	t.Helper()
+	resp, err := http.Get(p.addr["admin"] + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			var f float64
+			fmt.Sscan(v, &f)
+			return f
+		}
+	}
+	return 0
+}
+
+const badRequests = `cognito_gate_requests_total{reason="bad_request",result="denied"}`
+
+// identityLookalikes are spellings of identity headers that CGI, WSGI and
+// PHP upstreams read as the real ones.
+var identityLookalikes = []string{
+	"X-Auth-Groups: admin", "X_Auth_Groups: admin", "X-Auth.Groups: admin", "x-auth-groups: admin",
+	"X~Auth~Groups: admin", "X-AUTH-SUB: spoofed", "X.Auth.Sub: spoofed", "X_AUTH_USERNAME: spoofed",
+	"X-Auth-Issuer: spoofed", "X-Auth-Token_Use: id",
+}
+
+// TestBoundaryServeHost guards finding 5: a Host that is not one host name
+// or IP literal with at most one port is refused, so that no host rule is
+// skipped while the raw value reaches the upstream in X-Forwarded-Host.
+func TestBoundaryServeHost(t *testing.T) {
+	pool := cognitotest.New(t, cognitotest.Config{})
+	up := newRawUpstream(t)
+	cfg := writeConfig(t, pool, "http://"+up.addr, boundaryPolicy, "")
+	p := start(t, []string{"proxy", "admin"}, "serve", "--config", cfg)
+	admin := pool.AccessToken(cognitotest.WithGroups("admin"))
+
+	for _, host := range []string{
+		"www.example.com,internal.example.com", "internal.example.com:1:2", "internal.example.com:",
+		"INTERNAL.example.com", "internal.example.com.", "user@internal.example.com", "internal.example.com:99999",
+		"internal.example.com%00", "[::1", "-internal.example.com",
+	} {
+		t.Run(host, func(t *testing.T) {
+			before, bad := up.count(), metric(t, p, badRequests)
+			resp := rawDo(t, p.addr["proxy"], head("GET", "/public/x", host))
+			if resp.status != http.StatusBadRequest {
+				t.Errorf("status %d, want 400", resp.status)
+			}
+			if up.count() != before {
+				t.Errorf("the request reached the upstream: %q", up.since(before)[0].header)
+			}
+			// Go's server refuses some hosts itself (before the gate).
+			if resp.header.Get("Www-Authenticate") != "" && metric(t, p, badRequests) != bad+1 {
+				t.Errorf("bad_request count %v, want %v", metric(t, p, badRequests), bad+1)
+			}
+		})
+	}
+	for _, tc := range []struct {
+		host, tok string
+		want      int
+	}{
+		{"internal.example.com", "", 401},
+		{"internal.example.com:8080", admin, 200},
+		{"www.example.com", "", 200},
+		{"127.0.0.1:8080", "", 200},
+		{"[::1]:8080", "", 200},
+	} {
+		t.Run("valid/"+tc.host, func(t *testing.T) {
+			before := up.count()
+			var lines []string
+			if tc.tok != "" {
+				lines = append(lines, "Authorization: Bearer "+tc.tok)
+			}
+			resp := rawDo(t, p.addr["proxy"], head("GET", "/public/x", tc.host, lines...))
+			if resp.status != tc.want {
+				t.Fatalf("status %d, want %d", resp.status, tc.want)
+			}
+			if tc.want != 200 {
+				return
+			}
+			got := up.since(before)[0].values("X-Forwarded-Host")
+			if len(got) != 1 || got[0] != tc.host {
+				t.Errorf("X-Forwarded-Host = %q, want exactly %q", got, tc.host)
+			}
+		})
+	}
+}
+
+// TestBoundaryServeHeaders guards findings 6, 7, 8 and 9: no spelling of
+// an identity header, no override header, no client X-Forwarded-* and no
+// h2c upgrade reaches the upstream, whatever the identity headers are
+// renamed to.
+func TestBoundaryServeHeaders(t *testing.T) {
+	pool := cognitotest.New(t, cognitotest.Config{})
+	up := newRawUpstream(t)
+	extra := "identity_headers:\n  groups: \"-\"\n  sub: X-User-Id\n  claims:\n    custom:tenant: X-Tenant\nrequest_headers:\n  keep: [X-Forwarded-Prefix]\n"
+	cfg := writeConfig(t, pool, "http://"+up.addr, boundaryPolicy, extra)
+	p := start(t, []string{"proxy", "admin"}, "serve", "--config", cfg)
+	user := pool.AccessToken(cognitotest.WithSubject("sub-carol"), cognitotest.WithUsername("carol"), cognitotest.WithGroups("admin"), cognitotest.WithClaim("custom:tenant", "acme"))
+
+	spoof := append([]string{
+		"X-User-Id: spoofed", "X_User_Id: spoofed", "X-User.Id: spoofed", "X-Tenant: spoofed", "X_Tenant: spoofed",
+		"X-Original-URL: /admin/x", "X_Original_URL: /admin/x", "X-Rewrite-URL: /admin/x", "X-HTTP-Method-Override: DELETE",
+		"X-HTTP-Method: DELETE", "X-Method-Override: DELETE", "X-Forwarded-Path: /admin", "X-Original-Host: internal.example.com",
+		"X-Host: internal.example.com", "X-Forwarded-Server: internal.example.com", "X-Real-IP: 10.0.0.1", "X-Real.IP: 10.0.0.1",
+		"X-Forwarded-For: 10.0.0.1", "X_Forwarded_For: 10.0.0.1", "X-Forwarded-Host: internal.example.com",
+		"X-Forwarded-Proto: https", "X-Forwarded-Port: 443", "X-Forwarded-Anything: spoofed", "Forwarded: for=10.0.0.1;host=internal.example.com",
+		"X-Forwarded-Prefix: /kept",
+		"Upgrade: h2c", "Connection: Upgrade, HTTP2-Settings", "HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA",
+	}, identityLookalikes...)
+	forbidden := []string{
+		"X-User-Id", "X-Tenant", "X-Auth-Groups", "X-Auth-Sub", "X-Auth-Username", "X-Auth-Issuer", "X-Auth-Token-Use",
+		"X-Original-URL", "X-Rewrite-URL", "X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override", "X-Forwarded-Path",
+		"X-Original-Host", "X-Host", "X-Forwarded-Server", "X-Real-IP", "X-Forwarded-Port", "X-Forwarded-Anything", "Forwarded",
+		"HTTP2-Settings", "Upgrade",
+	}
+	for _, tc := range []struct {
+		name, target, tok string
+		want              map[string]string // header -> the only value allowed
+	}{
+		{"anonymous", "/public/x", "", map[string]string{}},
+		{"signed in", "/users/sub-carol/profile", user, map[string]string{"X-User-Id": "sub-carol", "X-Tenant": "acme",
+			"X-Auth-Username": "carol", "X-Auth-Issuer": pool.Issuer(), "X-Auth-Token-Use": "access"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			lines := spoof
+			if tc.tok != "" {
+				lines = append(lines[:len(lines):len(lines)], "Authorization: Bearer "+tc.tok)
+			}
+			before := up.count()
+			resp := rawDo(t, p.addr["proxy"], head("GET", tc.target, "api.example.com", lines...))
+			if resp.status != 200 {
+				t.Fatalf("status %d: %s", resp.status, resp.body)
+			}
+			r := up.since(before)[0]
+			for _, name := range forbidden {
+				got := r.values(name)
+				want, ok := tc.want[name]
+				switch {
+				case !ok && len(got) > 0:
+					t.Errorf("%s reached the upstream: %q (headers sent: %q)", name, got, r.names())
+				case ok && (len(got) != 1 || got[0] != want):
+					t.Errorf("%s = %q, want exactly %q", name, got, want)
+				}
+			}
+			for name, want := range map[string]string{"X-Forwarded-For": "127.0.0.1", "X-Forwarded-Host": "api.example.com", "X-Forwarded-Proto": "http", "X-Forwarded-Prefix": "/kept"} {
+				if got := r.values(name); len(got) != 1 || got[0] != want {
+					t.Errorf("%s = %q, want exactly %q", name, got, want)
+				}
+			}
+		})
+	}
+
+	// A WebSocket upgrade is still forwarded as one.
+	before := up.count()
+	rawDo(t, p.addr["proxy"], head("GET", "/public/ws", "api.example.com", "Upgrade: websocket", "Connection: Upgrade",
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13"))
+	if got := up.since(before)[0].values("Upgrade"); len(got) != 1 || got[0] != "websocket" {
+		t.Errorf("websocket Upgrade = %q", got)
+	}
+}
+
+// TestBoundaryServeCredentials guards finding 12: a credential the gate did
+// not verify never reaches the upstream, on anonymous routes or beside a
+// verified token.
+func TestBoundaryServeCredentials(t *testing.T) {
+	pool := cognitotest.New(t, cognitotest.Config{})
+	up := newRawUpstream(t)
+	cfg := writeConfig(t, pool, "http://"+up.addr, boundaryPolicy, "tokens:\n  cookie: access_token\n  header: X-Access-Token\n")
+	p := start(t, []string{"proxy", "admin"}, "serve", "--config", cfg)
+	tok := pool.AccessToken()
+
+	for _, tc := range []struct {
+		name, target string
+		lines        []string
+		wantAuth     string // the only Authorization allowed upstream
+		wantCookie   string // the Cookie header upstream
+		wantStatus   int
+	}{
+		{"JWT scheme", "/public/x", []string{"Authorization: JWT forged"}, "", "", 200},
+		{"bare token", "/public/x", []string{"Authorization: " + tok}, "", "", 200},
+		{"basic", "/public/x", []string{"Authorization: Basic dXNlcjpwYXNz"}, "", "", 200},
+		{"bearer tab", "/public/x", []string{"Authorization: Bearer\tforged"}, "", "", 400},
+		{"forged cookie", "/public/x", []string{"Cookie: theme=dark; access_token=forged; lang=en"}, "", "", 401},
+		{"other cookies", "/public/x", []string{"Cookie: theme=dark; lang=en"}, "", "theme=dark; lang=en", 200},
+		{"forged custom header", "/public/x", []string{"X-Access-Token: forged"}, "", "", 401},
+		{"look-alike of the custom header", "/public/x", []string{"X_Access_Token: forged", "X-Access.Token: forged"}, "", "", 200},
+		{"bare token beside a verified bearer", "/me", []string{"Authorization: Bearer " + tok, "X_Access_Token: forged", "Cookie: a=1"}, "Bearer " + tok, "a=1", 200},
+		{"forged cookie beside a verified bearer", "/me", []string{"Authorization: Bearer " + tok, "Cookie: access_token=forged"}, "Bearer " + tok, "", 200},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := up.count()
+			resp := rawDo(t, p.addr["proxy"], head("GET", tc.target, "api.example.com", tc.lines...))
+			if resp.status != tc.wantStatus {
+				t.Fatalf("status %d, want %d", resp.status, tc.wantStatus)
+			}
+			if tc.wantStatus != 200 {
+				if up.count() != before {
+					t.Error("a refused request reached the upstream")
+				}
+				return
+			}
+			r := up.since(before)[0]
+			if got := r.values("Authorization"); (tc.wantAuth == "" && len(got) > 0) || (tc.wantAuth != "" && (len(got) != 1 || got[0] != tc.wantAuth)) {
+				t.Errorf("Authorization upstream = %q, want %q", got, tc.wantAuth)
+			}
+			if got := r.values("X-Access-Token"); len(got) > 0 {
+				t.Errorf("X-Access-Token upstream = %q", got)
+			}
+			if got := strings.Join(r.values("Cookie"), "; "); got != tc.wantCookie {
+				t.Errorf("Cookie upstream = %q, want %q", got, tc.wantCookie)
+			}
+		})
+	}
+}
+
+// TestBoundaryServePreflight guards finding 11: with cors_preflight, a
+// preflight still passes the path and host checks, carries no body, and
+// never forwards a token.
+func TestBoundaryServePreflight(t *testing.T) {
+	pool := cognitotest.New(t, cognitotest.Config{})
+	up := newRawUpstream(t)
+	cfg := writeConfig(t, pool, "http://"+up.addr, boundaryPolicy, "cors_preflight: true\n")
+	p := start(t, []string{"proxy", "admin"}, "serve", "--config", cfg)
+	pre := []string{"Origin: https://app.example.com", "Access-Control-Request-Method: DELETE"}
+
+	for _, tc := range []struct {
+		name, target, host string
+		lines              []string
+		body               string
+		forwarded          bool
+	}{
+		{"plain preflight", "/admin/x", "api.example.com", nil, "", true},
+		{"dot-dot path", "/public/../admin/x", "api.example.com", nil, "", false},
+		{"encoded dot-dot", "/public/%2e%2e/admin/x", "api.example.com", nil, "", false},
+		{"odd host", "/admin/x", "INTERNAL.example.com.", nil, "", false},
+		{"a body", "/admin/x", "api.example.com", []string{"Content-Length: 5"}, "hello", false},
+		{"chunked body", "/admin/x", "api.example.com", []string{"Transfer-Encoding: chunked"}, "5\r\nhello\r\n0\r\n\r\n", false},
+		{"a forged token", "/admin/x", "api.example.com", []string{"Authorization: Bearer forged.forged.forged"}, "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := up.count()
+			resp := rawDo(t, p.addr["proxy"], head("OPTIONS", tc.target, tc.host, append(pre[:2:2], tc.lines...)...)+tc.body)
+			reqs := up.since(before)
+			if !tc.forwarded {
+				if len(reqs) > 0 {
+					t.Fatalf("forwarded (status %d): %q", resp.status, reqs[0].line)
+				}
+				if resp.status < 300 {
+					t.Errorf("status %d for a refused preflight", resp.status)
+				}
+				return
+			}
+			if len(reqs) != 1 {
+				t.Fatalf("status %d, %d requests upstream", resp.status, len(reqs))
+			}
+			if a := reqs[0].values("Authorization"); len(a) > 0 {
+				t.Errorf("an unverified token reached the upstream: %q", a)
+			}
+		})
+	}
+}

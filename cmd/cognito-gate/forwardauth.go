@@ -1,0 +1,163 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/cognito-gate/cognito-gate/claims"
+	"github.com/cognito-gate/cognito-gate/middleware"
+	"github.com/cognito-gate/cognito-gate/policy"
+)
+
+// errBadRequest marks a request the gate refuses before judging it: it
+// cannot tell which request is being authorized, or the request carries
+// headers with which the client could override the answer. Such requests
+// are answered 400 and recorded with reason bad_request.
+var errBadRequest = errors.New("bad request")
+
+// forwardAuthHandler answers auth subrequests of nginx (auth_request),
+// Traefik (ForwardAuth), Caddy (forward_auth) and Envoy (ext_authz, HTTP
+// service). Allowed: 200 with the identity headers. Denied: 401 or 403
+// with the WWW-Authenticate challenge, 503 when keys are unavailable, 400
+// when the subrequest cannot be judged (see originalRequest) or carries a
+// spelling of an identity header or a routing override, which the proxy
+// would pass on to the upstream beside the real answer.
+//
+// Trust boundary: the method, URI and host headers say which request is
+// being authorized, so only the proxy may reach this endpoint, and the
+// proxy must set each of them itself (docs/security.md).
+func (g *gate) forwardAuthHandler() http.Handler {
+	fa := g.cfg.raw.ForwardAuth
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if name := g.cfg.filter.smuggled(r.Header); name != "" {
+			// The value is the client's and is not logged; the name is
+			// clipped.
+			g.refuse(w, r, fmt.Errorf("forward-auth: the subrequest carries %q, a spelling of an identity header or a routing override: %w", clip(name, 64), errBadRequest))
+			return
+		}
+		orig, err := originalRequest(r, fa)
+		if err != nil {
+			g.refuse(w, r, err)
+			return
+		}
+		// The gateway forwards the path as the client wrote it, which its
+		// router may match differently from a cleaned path the policy
+		// judged: such requests are refused.
+		res := g.mw.AuthorizeExact(orig)
+		if !res.Allowed {
+			denyNow(w, r)
+			middleware.WriteError(w, g.mw.Realm(), res.Err)
+			return
+		}
+		g.cfg.headers.setIdentity(w.Header(), res.Token)
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusOK)
+	})
+}
+
+// refuse records r as a bad request (reason bad_request, counted and
+// logged like every outcome) and answers 400 at once.
+func (g *gate) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	e := g.mw.Refuse(r, claims.ReasonBadRequest, err)
+	denyNow(w, r)
+	middleware.WriteError(w, g.mw.Realm(), e)
+}
+
+// denyNow makes a denial of a request with a body close the connection
+// instead of reading the body first: net/http would otherwise wait, with no
+// deadline, for up to 256 KiB that a slow client may never send.
+func denyNow(w http.ResponseWriter, r *http.Request) {
+	if r.ContentLength != 0 || len(r.TransferEncoding) > 0 {
+		w.Header().Set("Connection", "close")
+	}
+}
+
+// originalRequest rebuilds the request being authorized from a forward-auth
+// subrequest.
+//
+// In mode headers (the default) the method, URI and host come from exactly
+// one header each, named in the configuration; nothing else is consulted,
+// so a client-sent header of another spelling (X-Original-URI beside
+// X-Forwarded-Uri, say) cannot choose what is judged. A missing, repeated
+// or malformed header is a bad request: judging the subrequest itself
+// instead would make every request look like GET /auth.
+//
+// In mode envoy the subrequest is the original request, less
+// forward_auth.path_prefix.
+func originalRequest(r *http.Request, fa forwardAuthConfig) (*http.Request, error) {
+	orig := r.Clone(r.Context())
+	if fa.Mode == modeEnvoy {
+		if err := policy.CheckHost(r.Host); err != nil {
+			return nil, fmt.Errorf("forward-auth: Host: %w: %w", err, errBadRequest)
+		}
+		if fa.PathPrefix == "" {
+			return orig, nil
+		}
+		rest, ok := strings.CutPrefix(r.URL.EscapedPath(), fa.PathPrefix)
+		if !ok || !strings.HasPrefix(rest, "/") {
+			return nil, fmt.Errorf("forward-auth: path %q is not under path_prefix %s: %w", clip(r.URL.EscapedPath(), 64), fa.PathPrefix, errBadRequest)
+		}
+		u, err := url.ParseRequestURI(rest + queryPart(r.URL))
+		if err != nil {
+			return nil, fmt.Errorf("forward-auth: path %q: %w", clip(rest, 64), errBadRequest)
+		}
+		orig.URL, orig.RequestURI = u, u.RequestURI()
+		return orig, nil
+	}
+
+	one := func(name string) (string, error) {
+		vals := r.Header.Values(name)
+		switch {
+		case len(vals) == 0:
+			return "", fmt.Errorf("forward-auth: no %s header; the proxy must set it (forward_auth.mode %s): %w", name, modeHeaders, errBadRequest)
+		case len(vals) > 1:
+			return "", fmt.Errorf("forward-auth: %d %s headers: %w", len(vals), name, errBadRequest)
+		case vals[0] == "":
+			return "", fmt.Errorf("forward-auth: empty %s header: %w", name, errBadRequest)
+		}
+		return vals[0], nil
+	}
+	method, err := one(fa.MethodHeader)
+	if err != nil {
+		return nil, err
+	}
+	if !validHeaderName(method) {
+		return nil, fmt.Errorf("forward-auth: %s %q is not a method: %w", fa.MethodHeader, clip(method, 32), errBadRequest)
+	}
+	uri, err := one(fa.URIHeader)
+	if err != nil {
+		return nil, err
+	}
+	u, err := url.ParseRequestURI(uri)
+	if err != nil || u.Scheme != "" || u.Host != "" || !strings.HasPrefix(uri, "/") {
+		return nil, fmt.Errorf("forward-auth: %s %q is not a path: %w", fa.URIHeader, clip(uri, 64), errBadRequest)
+	}
+	host, err := one(fa.HostHeader)
+	if err != nil {
+		return nil, err
+	}
+	if err := policy.CheckHost(host); err != nil {
+		return nil, fmt.Errorf("forward-auth: %s: %w: %w", fa.HostHeader, err, errBadRequest)
+	}
+	orig.Method, orig.URL, orig.RequestURI, orig.Host = method, u, uri, host
+	return orig, nil
+}
+
+// queryPart is "?" and the raw query of u, or "".
+func queryPart(u *url.URL) string {
+	if u.RawQuery == "" && !u.ForceQuery {
+		return ""
+	}
+	return "?" + u.RawQuery
+}
+
+// clip shortens a client-chosen string for a log line or an error.
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}

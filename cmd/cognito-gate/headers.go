@@ -1,0 +1,223 @@
+package main
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/cognito-gate/cognito-gate/claims"
+)
+
+// Header names are compared the way the upstream's runtime will read them,
+// not the way Go's http.Header stores them. CGI, WSGI (Werkzeug, Django),
+// PHP and Rack turn a header name into an environment variable by
+// upper-casing it and replacing every character that is not a letter or a
+// digit with '_': "X-Auth-Groups", "X_Auth_Groups", "x.auth.groups" and
+// "X~Auth~Groups" all become HTTP_X_AUTH_GROUPS, and the last one wins. So
+// two names are the same header when they have the same length and agree
+// on every letter (ignoring case) and digit, whatever punctuation stands
+// between them. Every comparison of a client-sent header name with a name
+// the gate owns goes through sameHeader or hasHeaderPrefix.
+
+// sameHeader reports whether header names a and b are read as one header by
+// some upstream runtime. It does not allocate.
+func sameHeader(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if foldByte(a[i]) != foldByte(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// hasHeaderPrefix reports whether name starts with prefix, compared as
+// sameHeader compares.
+func hasHeaderPrefix(name, prefix string) bool {
+	return len(name) >= len(prefix) && sameHeader(name[:len(prefix)], prefix)
+}
+
+// foldByte maps a header-name byte to its class: lower-case letters and
+// digits stand for themselves, everything else is '_'.
+func foldByte(c byte) byte {
+	switch {
+	case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		return c
+	case 'A' <= c && c <= 'Z':
+		return c + 'a' - 'A'
+	}
+	return '_'
+}
+
+// defaultIdentityNames are the built-in identity header names. They are
+// removed from client requests whatever the configuration says, so that
+// renaming a header (or turning it off with "-") never lets a client-sent
+// X-Auth-Groups through to an upstream that still reads it.
+var defaultIdentityNames = []string{
+	"X-Auth-Sub", "X-Auth-Username", "X-Auth-Groups", "X-Auth-Scopes",
+	"X-Auth-Client-Id", "X-Auth-Token-Use", "X-Auth-Issuer",
+}
+
+// overrideHeaders are request headers with which frameworks let a client
+// change the method, path or host a request is routed by, or its apparent
+// origin: Symfony and IIS read X-Original-URL and X-Rewrite-URL, Rails,
+// Express (method-override) and Laravel the method overrides, Werkzeug's
+// ProxyFix and Spring the X-Forwarded-Prefix family. The policy judged the
+// request line, so in serve mode they are removed unless listed in
+// request_headers.keep; the forward-auth endpoint refuses a subrequest that
+// carries one of routingOverrides.
+var overrideHeaders = []string{
+	"X-Original-URL", "X-Rewrite-URL", "X-Original-URI", "X-Original-Method",
+	"X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override",
+	"X-Original-Host", "X-Host", "X-Real-IP", "X-Client-IP", "True-Client-IP",
+	"X-Forwarded-Prefix", "X-Forwarded-Path", "X-Forwarded-Server", "X-Forwarded-Port",
+	"X-Forwarded-Scheme", "X-Forwarded-Ssl", "X-Forwarded-Uri", "X-Forwarded-Method",
+	"X-Url-Scheme", "Front-End-Https",
+}
+
+// routingOverrides are the override headers that change which route a
+// framework runs. No proxy in front of the forward-auth endpoint sets them
+// on its own, so a subrequest that carries one comes from a client and is
+// refused.
+var routingOverrides = []string{
+	"X-Original-URL", "X-Rewrite-URL",
+	"X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override",
+}
+
+// forwardedPrefix is the family of headers the gate sets itself (For, Host,
+// Proto) or removes: in serve mode no client-sent X-Forwarded-* header
+// reaches the upstream.
+const forwardedPrefix = "X-Forwarded-"
+
+// identityHeaders maps verified claims to the headers sent upstream, and
+// knows every name a client could use to pose as one of them.
+type identityHeaders struct {
+	sub, username, groups, scopes, clientID, tokenUse, issuer string
+	claims                                                    map[string]string // claim -> header
+	// names lists every identity header name — the built-in defaults and
+	// each configured name, emitted or not — to strip from client requests
+	// in any spelling.
+	names []string
+}
+
+// isIdentity reports whether a header name is, or would be read as, one of
+// the identity headers.
+func (ih *identityHeaders) isIdentity(name string) bool {
+	for _, n := range ih.names {
+		if sameHeader(name, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// setIdentity removes from h every header that could pass for an identity
+// header, in any spelling, and sets the real ones from tok (nil: anonymous,
+// none set). Values that cannot travel in a header (control characters)
+// are left out.
+func (ih *identityHeaders) setIdentity(h http.Header, tok *claims.Token) {
+	for name := range h {
+		if ih.isIdentity(name) {
+			delete(h, name)
+		}
+	}
+	if tok == nil {
+		return
+	}
+	set := func(name, v string) {
+		if name == "" || v == "" || strings.ContainsFunc(v, unicode.IsControl) {
+			return
+		}
+		h.Set(name, v)
+	}
+	set(ih.sub, tok.Subject)
+	set(ih.username, tok.Username)
+	set(ih.groups, strings.Join(tok.Groups, ","))
+	set(ih.scopes, strings.Join(tok.Scopes, " "))
+	set(ih.clientID, tok.ClientID)
+	set(ih.tokenUse, string(tok.Use))
+	set(ih.issuer, tok.Issuer)
+	for claim, name := range ih.claims {
+		if s, ok := tok.StringClaim(claim); ok {
+			set(name, s)
+		} else if raw, ok := tok.Claim(claim); ok {
+			set(name, string(raw))
+		}
+	}
+}
+
+// requestFilter decides which client-sent headers reach the upstream.
+type requestFilter struct {
+	identity *identityHeaders
+	// keep lists override headers the configuration lets through
+	// (request_headers.keep).
+	keep []string
+}
+
+// overridden reports whether name is one of the override headers (any
+// spelling) or an X-Forwarded-* header, and not kept.
+func (f *requestFilter) overridden(name string) bool {
+	listed := hasHeaderPrefix(name, forwardedPrefix)
+	if !listed {
+		for _, o := range overrideHeaders {
+			if sameHeader(name, o) {
+				listed = true
+				break
+			}
+		}
+	}
+	if !listed {
+		return false
+	}
+	for _, k := range f.keep {
+		if sameHeader(name, k) {
+			return false
+		}
+	}
+	return true
+}
+
+// strip removes from h the identity and override headers a client sent.
+func (f *requestFilter) strip(h http.Header) {
+	for name := range h {
+		if f.identity.isIdentity(name) || f.overridden(name) {
+			delete(h, name)
+		}
+	}
+}
+
+// smuggled returns the name of the first header in h that a forward-auth
+// subrequest must not carry: a spelling of an identity header (the proxy
+// would pass it on to the upstream beside the real one) or a routing
+// override, unless kept. It returns "" when there is none.
+func (f *requestFilter) smuggled(h http.Header) string {
+	for name := range h {
+		if f.identity.isIdentity(name) {
+			return name
+		}
+		for _, o := range routingOverrides {
+			if sameHeader(name, o) && !slices.ContainsFunc(f.keep, func(k string) bool { return sameHeader(k, name) }) {
+				return name
+			}
+		}
+	}
+	return ""
+}
+
+// keepable reports whether name may be listed in request_headers.keep: an
+// override header other than the X-Forwarded-For, -Host and -Proto the gate
+// sets itself.
+func keepable(name string) bool {
+	for _, own := range []string{"X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto"} {
+		if sameHeader(name, own) {
+			return false
+		}
+	}
+	if hasHeaderPrefix(name, forwardedPrefix) {
+		return true
+	}
+	return slices.ContainsFunc(overrideHeaders, func(o string) bool { return sameHeader(name, o) })
+}

@@ -1,0 +1,287 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+	"golang.org/x/net/http/httpguts"
+
+	"github.com/cognito-gate/cognito-gate/claims"
+	"github.com/cognito-gate/cognito-gate/policy"
+)
+
+// proxyHandler is the reverse proxy. In order, for each request:
+//
+//   - a Host that is not a host name or IP literal with at most one port
+//     is refused (400 bad_request): the upstream would see it in
+//     X-Forwarded-Host and could serve a virtual host the policy did not
+//     judge;
+//   - the middleware verifies the token and asks the policy;
+//   - an allowed request goes to the upstream with every client-sent
+//     spelling of an identity header, override header and X-Forwarded-*
+//     header removed, credentials that were not verified removed, h2c
+//     upgrades dropped, X-Forwarded-For, -Host and -Proto set by the gate,
+//     and the identity headers set from the verified token.
+func (g *gate) proxyHandler() http.Handler {
+	rp := &httputil.ReverseProxy{
+		Rewrite: g.rewrite,
+		Transport: &http.Transport{
+			Proxy:                 nil,
+			DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			ForceAttemptHTTP2:     true,
+			MaxIdleConns:          256,
+			MaxIdleConnsPerHost:   128,
+			IdleConnTimeout:       90 * time.Second,
+			TLSHandshakeTimeout:   5 * time.Second,
+			ExpectContinueTimeout: time.Second,
+		},
+		ErrorHandler: g.proxyError,
+		ErrorLog:     zap.NewStdLog(g.logger.Named("proxy")),
+	}
+	next := g.mw.Handler(rp)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := policy.CheckHost(r.Host); err != nil {
+			g.refuse(w, r, fmt.Errorf("proxy: Host: %w: %w", err, errBadRequest))
+			return
+		}
+		if r.Body != nil && r.Body != http.NoBody {
+			// The proxy hands its error handler a copy of the request
+			// whose body it wrapped again: the wrapper travels in the
+			// context.
+			cb := &clientBody{ReadCloser: r.Body}
+			r = r.WithContext(context.WithValue(r.Context(), clientBodyKey{}, cb))
+			r.Body = cb
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// rewrite builds the upstream request from an allowed one.
+func (g *gate) rewrite(pr *httputil.ProxyRequest) {
+	in, out := pr.In, pr.Out
+	pr.SetURL(g.cfg.upstream)
+	g.cfg.filter.strip(out.Header)
+	dropH2C(out.Header)
+	tok, _ := claims.FromContext(in.Context())
+	g.cfg.credentials.strip(in, out, tok != nil, g.cfg.forwardAuthorization)
+	// X-Forwarded-* are the gate's: the client's values were removed above
+	// and are not appended to.
+	if ip, _, err := net.SplitHostPort(in.RemoteAddr); err == nil {
+		out.Header.Set("X-Forwarded-For", ip)
+	}
+	out.Header.Set("X-Forwarded-Host", in.Host)
+	if in.TLS != nil {
+		out.Header.Set("X-Forwarded-Proto", "https")
+	} else {
+		out.Header.Set("X-Forwarded-Proto", "http")
+	}
+	g.cfg.headers.setIdentity(out.Header, tok)
+}
+
+// dropH2C removes a client's request to upgrade the upstream connection to
+// cleartext HTTP/2 (Upgrade: h2c, HTTP2-Settings): an upstream that
+// accepted it would take further requests on that connection that the gate
+// never sees. The request itself goes on as HTTP/1.1, as RFC 9113 lets a
+// server ignore the upgrade; WebSocket upgrades are untouched.
+func dropH2C(h http.Header) {
+	for name := range h {
+		if sameHeader(name, "HTTP2-Settings") {
+			delete(h, name)
+		}
+	}
+	if httpguts.HeaderValuesContainsToken(h["Upgrade"], "h2c") {
+		h.Del("Upgrade")
+		h.Del("Connection")
+	}
+}
+
+// clientBody wraps a request body to tell a client that sent a broken or
+// short body from an upstream that failed.
+type clientBody struct {
+	io.ReadCloser
+	err error // the first read error other than io.EOF
+}
+
+func (b *clientBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF && b.err == nil {
+		b.err = err
+	}
+	return n, err
+}
+
+// clientBodyKey is the context key of a request's *clientBody.
+type clientBodyKey struct{}
+
+// Causes of proxy errors, the "cause" label of
+// cognito_gate_proxy_errors_total.
+const (
+	causeUpstream = "upstream" // the upstream could not be reached or failed: 502
+	causeClient   = "client"   // the client's request body broke off or was malformed: 400
+	causeCanceled = "canceled" // the client went away: nothing answered
+)
+
+// proxyError answers a request that could not be forwarded, telling the
+// client's failures from the upstream's in the status, the log and the
+// metric, so that no client can drive 502s and warnings.
+func (g *gate) proxyError(w http.ResponseWriter, r *http.Request, err error) {
+	cause := causeUpstream
+	cb, _ := r.Context().Value(clientBodyKey{}).(*clientBody)
+	switch {
+	case r.Context().Err() != nil && errors.Is(err, context.Canceled):
+		cause = causeCanceled
+	case cb != nil && cb.err != nil:
+		cause = causeClient
+	}
+	g.proxyErrors.WithLabelValues(cause).Inc()
+	fields := []zap.Field{zap.String("cause", cause), zap.String("method", r.Method), zap.String("path", clip(r.URL.Path, maxLoggedPath)), zap.Error(err)}
+	switch cause {
+	case causeCanceled:
+		if ce := g.logger.Check(zap.DebugLevel, "client went away during the upstream request"); ce != nil {
+			ce.Write(fields...)
+		}
+		return
+	case causeClient:
+		g.logger.Info("client request body failed", fields...)
+		w.Header().Set("Connection", "close")
+		writeJSON(w, http.StatusBadRequest, `{"error":"invalid_request","reason":"bad_request"}`)
+		return
+	}
+	g.logger.Warn("upstream request failed", fields...)
+	writeJSON(w, http.StatusBadGateway, `{"error":"bad_gateway","reason":"upstream_unavailable"}`)
+}
+
+// maxLoggedPath bounds a request path in a log line.
+const maxLoggedPath = 256
+
+func writeJSON(w http.ResponseWriter, status int, body string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	io.WriteString(w, body+"\n")
+}
+
+// credentials knows where tokens travel (the token sources) and removes
+// from an upstream request every credential the gate did not verify.
+type credentials struct {
+	authorization bool
+	header        string // tokens.header, or ""
+	cookie        string // tokens.cookie, or ""
+	query         string // tokens.query, or ""
+}
+
+// carrier is one place a token may travel.
+type carrier int
+
+const (
+	carrierNone carrier = iota
+	carrierAuthorization
+	carrierHeader
+	carrierCookie
+	carrierQuery
+)
+
+// verified returns the carrier of the token the middleware verified: the
+// first configured source that holds a token, as the middleware reads them.
+func (c *credentials) verified(in *http.Request) carrier {
+	if c.authorization && in.Header.Get("Authorization") != "" {
+		if scheme, _, _ := strings.Cut(in.Header.Get("Authorization"), " "); strings.EqualFold(scheme, "Bearer") {
+			return carrierAuthorization
+		}
+	}
+	if c.header != "" && in.Header.Get(c.header) != "" {
+		return carrierHeader
+	}
+	if c.cookie != "" {
+		if ck, err := in.Cookie(c.cookie); err == nil && ck.Value != "" {
+			return carrierCookie
+		}
+	}
+	if c.query != "" && in.URL.Query().Has(c.query) {
+		return carrierQuery
+	}
+	return carrierNone
+}
+
+// strip removes credentials from out, the upstream request built from in:
+// with no verified token (anonymous routes, CORS preflights) every
+// Authorization header and every token source goes, so that a forged token
+// never reaches an upstream that might read it; with a verified token, the
+// other sources go, and the verified one stays only when forward is set.
+// An Authorization header that did not carry the verified token (Basic,
+// "Bearer<TAB>x", a bare token) never reaches the upstream.
+func (c *credentials) strip(in, out *http.Request, verified, forward bool) {
+	keep := carrierNone
+	if verified && forward {
+		keep = c.verified(in)
+	}
+	if keep != carrierAuthorization {
+		out.Header.Del("Authorization")
+	}
+	if c.header != "" && keep != carrierHeader {
+		for name := range out.Header {
+			if sameHeader(name, c.header) {
+				delete(out.Header, name)
+			}
+		}
+	}
+	if c.cookie != "" && keep != carrierCookie {
+		removeCookie(out.Header, c.cookie)
+	}
+	if c.query != "" && keep != carrierQuery {
+		out.URL.RawQuery = removeQuery(out.URL.RawQuery, c.query)
+	}
+}
+
+// removeCookie removes every cookie named name from the Cookie headers of
+// h, keeping the others as they were.
+func removeCookie(h http.Header, name string) {
+	vals := h.Values("Cookie")
+	if len(vals) == 0 {
+		return
+	}
+	var kept []string
+	for _, v := range vals {
+		for _, part := range strings.Split(v, ";") {
+			p := strings.TrimSpace(part)
+			n, _, _ := strings.Cut(p, "=")
+			if p == "" || strings.TrimSpace(n) == name {
+				continue
+			}
+			kept = append(kept, p)
+		}
+	}
+	h.Del("Cookie")
+	if len(kept) > 0 {
+		h.Set("Cookie", strings.Join(kept, "; "))
+	}
+}
+
+// removeQuery removes every parameter named name from the raw query q,
+// keeping the others byte for byte. A key that does not unescape is
+// removed too: it might be read as name.
+func removeQuery(q, name string) string {
+	if q == "" {
+		return q
+	}
+	parts := strings.Split(q, "&")
+	kept := parts[:0]
+	for _, p := range parts {
+		k, _, _ := strings.Cut(p, "=")
+		uk, err := url.QueryUnescape(k)
+		if err != nil || uk == name {
+			continue
+		}
+		kept = append(kept, p)
+	}
+	return strings.Join(kept, "&")
+}
