@@ -51,11 +51,16 @@ func (*route) ServeHTTP(http.ResponseWriter, *http.Request) {}
 
 // requirement is a compiled Requirement.
 type requirement struct {
-	field                string // "rules[2]" or "rules[2].any_of[0]", for Explain
-	tokenUse             claims.TokenUse
-	scopesAny, scopesAll []string
-	groupsAny, groupsAll []string
-	conds                []condition
+	field string // "rules[2]" or "rules[2].any_of[0]", for Explain
+	// issuers are the accepted issuers (Issuers and both forms of each of
+	// Pools); nil when any will do. issuerCheck and issuerWant describe
+	// the check for Explain.
+	issuers                 []string
+	issuerCheck, issuerWant string
+	tokenUse                claims.TokenUse
+	scopesAny, scopesAll    []string
+	groupsAny, groupsAll    []string
+	conds                   []condition
 }
 
 // condition is a compiled Condition.
@@ -241,6 +246,25 @@ func compileRequirement(q *Requirement, field string, vars *[]string, varFields 
 	default:
 		errs.add(field+".token_use", fmt.Sprintf("unknown token_use %q; want access, id or any", q.TokenUse))
 	}
+	pools := checkList(q.Pools, field+".pools", "user pool id", checkPoolID, errs)
+	issuers := checkList(q.Issuers, field+".issuers", "issuer", checkIssuer, errs)
+	if pools != nil || issuers != nil {
+		c.issuers = slices.Clone(issuers)
+		for _, id := range pools {
+			if checkPoolID(id) == "" {
+				c.issuers = append(c.issuers, poolIssuers(id)...)
+			}
+		}
+		switch {
+		case pools == nil:
+			c.issuerCheck = "issuers"
+		case issuers == nil:
+			c.issuerCheck = "pools"
+		default:
+			c.issuerCheck = "issuers|pools"
+		}
+		c.issuerWant = list(append(issuers, pools...))
+	}
 	c.groupsAny = checkList(q.GroupsAny, field+".groups_any", "group name", checkGroup, errs)
 	c.groupsAll = checkList(q.GroupsAll, field+".groups_all", "group name", checkGroup, errs)
 	c.scopesAny = checkList(q.ScopesAny, field+".scopes_any", "scope", checkScope, errs)
@@ -335,6 +359,68 @@ func checkScope(s string) string {
 		if c := s[i]; c <= ' ' || c == '"' || c == '\\' || c >= 0x7f {
 			return fmt.Sprintf("scope %q: want printable ASCII without spaces, quotes or backslashes", s)
 		}
+	}
+	return ""
+}
+
+// checkPoolID validates a Cognito user pool id, "<region>_<id>".
+func checkPoolID(id string) string {
+	if _, err := claims.CognitoIssuer(id); err != nil {
+		msg := fmt.Sprintf("user pool id %q: want <region>_<id>, e.g. eu-west-1_AbC123", id)
+		if strings.Contains(id, "://") {
+			msg += "; an issuer URL goes under issuers"
+		}
+		return msg
+	}
+	return ""
+}
+
+// poolIssuers returns the issuers of the user pool id, which checkPoolID
+// accepted: the classic form first, then the newer one.
+func poolIssuers(id string) []string {
+	region, _, _ := strings.Cut(id, "_")
+	return []string{
+		"https://cognito-idp." + region + ".amazonaws.com/" + id,
+		"https://issuer-cognito-idp." + region + ".amazonaws.com/" + id,
+	}
+}
+
+// maxIssuer bounds the length of an issuer.
+const maxIssuer = 2048
+
+// checkIssuer validates an issuer URL: https (or http, for an emulator),
+// with a host and a path, no credentials, query, fragment or trailing
+// slash, as claims.Pool.Issuer is.
+func checkIssuer(iss string) string {
+	if iss == "" || len(iss) > maxIssuer {
+		return fmt.Sprintf("issuer %q: want 1 to %d bytes", iss, maxIssuer)
+	}
+	for i := 0; i < len(iss); i++ {
+		if c := iss[i]; c <= ' ' || c >= 0x7f {
+			return fmt.Sprintf("issuer %q has whitespace, a control character or non-ASCII bytes; tokens' iss never has", iss)
+		}
+	}
+	u, err := url.Parse(iss)
+	want := "; want an https URL (http for an emulator) with a host, without credentials, query, fragment or trailing slash, e.g. https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123"
+	switch {
+	case err != nil:
+		return fmt.Sprintf("issuer %q is not a URL%s", iss, want)
+	case u.Scheme != "https" && u.Scheme != "http":
+		msg := fmt.Sprintf("issuer %q: scheme is not https%s", iss, want)
+		if checkPoolID(iss) == "" {
+			msg = fmt.Sprintf("issuer %q is a user pool id; a user pool id goes under pools", iss)
+		}
+		return msg
+	case u.Host == "" || u.Opaque != "":
+		return fmt.Sprintf("issuer %q has no host%s", iss, want)
+	case u.User != nil:
+		return fmt.Sprintf("issuer %q has credentials%s", iss, want)
+	case u.RawQuery != "" || u.ForceQuery:
+		return fmt.Sprintf("issuer %q has a query%s", iss, want)
+	case strings.Contains(iss, "#"):
+		return fmt.Sprintf("issuer %q has a fragment%s", iss, want)
+	case strings.HasSuffix(iss, "/"):
+		return fmt.Sprintf("issuer %q has a trailing slash%s", iss, want)
 	}
 	return ""
 }

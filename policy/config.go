@@ -98,6 +98,22 @@ type Rule struct {
 // hold. Nil lists require nothing; empty non-nil lists are an error, never
 // "anything goes".
 type Requirement struct {
+	// Pools requires the token to come from one of these user pools, by
+	// id ("eu-west-1_AbC123"): its issuer (iss) must be the pool's, in
+	// either form Cognito uses,
+	// "https://cognito-idp.<region>.amazonaws.com/<id>" or
+	// "https://issuer-cognito-idp.<region>.amazonaws.com/<id>". Issuers
+	// requires the issuer to be one of these URLs, compared exactly (for
+	// an emulator's issuer, say). When both are set the issuer must be one
+	// of either list: a pool id is shorthand for its two issuers.
+	//
+	// Name the pool in every rule of a verifier that accepts several
+	// pools: groups, usernames and custom attributes are each pool's own,
+	// so "admin" of one pool says nothing about another. A token of
+	// another pool is denied with claims.ReasonClaimDenied (403): it is
+	// valid, just not for this rule. This is checked first, so that such
+	// a token is told nothing about the rule's other requirements.
+	Pools, Issuers []string
 	// GroupsAny requires membership of at least one of these
 	// cognito:groups; GroupsAll of all of them.
 	GroupsAny, GroupsAll []string
@@ -116,7 +132,8 @@ type Requirement struct {
 
 // isZero reports whether q requires nothing beyond a valid token.
 func (q *Requirement) isZero() bool {
-	return q.GroupsAny == nil && q.GroupsAll == nil && q.ScopesAny == nil && q.ScopesAll == nil &&
+	return q.Pools == nil && q.Issuers == nil &&
+		q.GroupsAny == nil && q.GroupsAll == nil && q.ScopesAny == nil && q.ScopesAll == nil &&
 		(q.TokenUse == "" || q.TokenUse == claims.AnyToken) && q.Claims == nil
 }
 

@@ -246,20 +246,27 @@ type outcome struct {
 	scopes []string
 }
 
-// eval checks tok against q in a fixed order (token_use, scopes, groups,
-// claims) and reports the first failure. With m set it records every check,
+// eval checks tok against q in a fixed order (issuer, token_use, scopes,
+// groups, claims) and reports the first failure. With m set it records every check,
 // prefixing their names with prefix, and does not stop at the first
 // failure; the outcome is the same.
 func (q *requirement) eval(tok *claims.Token, vars []string, m *Match, prefix string) outcome {
 	o := outcome{ok: true, reason: claims.ReasonOK}
-	if q.tokenUse != "" {
-		ok := tok.Use == q.tokenUse
-		m.add(prefix, "token_use", string(q.tokenUse), string(tok.Use), ok)
+	if q.issuers != nil {
+		ok := slices.Contains(q.issuers, tok.Issuer)
+		m.add(prefix, q.issuerCheck, q.issuerWant, tok.Issuer, ok)
 		if !ok {
-			o = outcome{reason: claims.ReasonWrongTokenUse}
+			o = outcome{reason: claims.ReasonClaimDenied}
 			if m == nil {
 				return o
 			}
+		}
+	}
+	if q.tokenUse != "" && (o.ok || m != nil) {
+		ok := tok.Use == q.tokenUse
+		m.add(prefix, "token_use", string(q.tokenUse), string(tok.Use), ok)
+		if !ok && o.ok {
+			o = outcome{reason: claims.ReasonWrongTokenUse}
 		}
 	}
 	if q.scopesAny != nil && (o.ok || m != nil) {

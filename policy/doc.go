@@ -17,11 +17,23 @@
 // ServeMux would reject as conflicting are a load error.
 //
 // A rule then says who may pass: anyone (Anonymous), any valid token (no
-// requirements), or a token that satisfies its requirements: groups
-// (cognito:groups), scopes (of access tokens), token_use, and conditions on
-// single claims (equals, not_equals, contains, starts_with) whose values
-// may name path wildcards or other claims, so that "/users/{sub}/…" can
-// require sub == {sub}. Requirements are ANDed; AnyOf lists alternatives.
+// requirements), or a token that satisfies its requirements: its user pool
+// (pools, or issuers), groups (cognito:groups), scopes (of access tokens),
+// token_use, and conditions on single claims (equals, not_equals,
+// contains, starts_with) whose values may name path wildcards or other
+// claims, so that "/users/{sub}/…" can require sub == {sub}. Requirements
+// are ANDed; AnyOf lists alternatives.
+//
+// When the verifier accepts tokens of several user pools, name the pool in
+// the rules: group names, usernames and custom attributes are each pool's
+// own, and "admin" of pool B is not "admin" of pool A. "pools:
+// [eu-west-1_AbC123]" accepts the pool's tokens under either issuer form
+// (https://cognito-idp.<region>.amazonaws.com/<id> and
+// https://issuer-cognito-idp.<region>.amazonaws.com/<id>); "issuers:"
+// lists issuer URLs compared exactly. A token of another pool is denied
+// with claim_denied (403): it is valid, but not for this rule, and it is
+// told nothing about the rule's other requirements (the pool is checked
+// first).
 // A request that no rule matches gets the default: deny (the zero value),
 // authenticated, or allow; Warnings reports the last two for the program to
 // log at start-up.

@@ -56,8 +56,9 @@ type Var struct {
 // Check is one requirement and its result.
 type Check struct {
 	// Name is the requirement, as named in the policy, e.g. "groups_any",
-	// "any_of[1].scopes_all" or "claims[0]"; or "token", "anonymous",
-	// "default".
+	// "any_of[1].scopes_all", "pools" or "claims[0]" ("issuers|pools" when
+	// both lists are set: the issuer must be in one of them); or "token",
+	// "anonymous", "default".
 	Name string
 	// Want is what the requirement asks for; Got is what the token has.
 	Want, Got string
@@ -135,6 +136,8 @@ func describeToken(tok *claims.Token) string {
 		b.WriteString(" scopes=")
 		b.WriteString(list(tok.Scopes))
 	}
+	b.WriteString(" iss=")
+	b.WriteString(tok.Issuer)
 	return b.String()
 }
 
@@ -163,7 +166,7 @@ func list(l []string) string {
 // String returns the explanation for people, one step a line:
 //
 //	request  GET api.example.com /users/7f3a…/files/a.txt
-//	token    access token: sub=7f3a… username=alice client_id=… groups=[] scopes=[…]
+//	token    access token: sub=7f3a… username=alice client_id=… groups=[] scopes=[…] iss=https://…
 //	rule     user-files  pattern "/users/{sub}/files/{path...}"  path /users/7f3a…/files/a.txt  sub="7f3a…" path="a.txt"
 //	  ok     token: want a valid token; got present
 //	  ok     claims[0]: want sub equals "{sub}" → "7f3a…"; got "7f3a…"

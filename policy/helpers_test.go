@@ -136,11 +136,88 @@ func request(t testing.TB, method, target string) *http.Request {
 	return httptest.NewRequest(method, target, nil)
 }
 
+// The user pools of twoPools: tokens of both are valid, and both have a
+// user bob in a group admin.
+const (
+	poolA = "eu-west-1_PoolA1111"
+	poolB = "eu-west-1_PoolB2222"
+	// issuerA and issuerB are the pools' issuers in the classic form;
+	// issuerANew is pool A's in the newer issuer-cognito-idp form.
+	issuerA    = "https://cognito-idp.eu-west-1.amazonaws.com/" + poolA
+	issuerANew = "https://issuer-cognito-idp.eu-west-1.amazonaws.com/" + poolA
+	issuerB    = "https://cognito-idp.eu-west-1.amazonaws.com/" + poolB
+)
+
+// pools is two fake user pools and one verifier that accepts tokens of
+// both (and of pool A under both issuer forms), access or ID.
+type pools struct {
+	a, b *cognitotest.Pool
+	v    *claims.Verifier
+}
+
+var (
+	poolsOnce   sync.Once
+	sharedPools *pools
+	poolsErr    error
+)
+
+// twoPools returns the package's two-pool fixture, started on first use.
+func twoPools(t testing.TB) *pools {
+	t.Helper()
+	poolsOnce.Do(func() {
+		a, err := cognitotest.Start(cognitotest.Config{PoolID: poolA, Now: now})
+		if err != nil {
+			poolsErr = err
+			return
+		}
+		b, err := cognitotest.Start(cognitotest.Config{PoolID: poolB, Now: now})
+		if err != nil {
+			a.Close()
+			poolsErr = err
+			return
+		}
+		pool := func(p *cognitotest.Pool, issuer string) claims.Pool {
+			return claims.Pool{UserPoolID: p.PoolID(), Issuer: issuer, JWKSURL: p.JWKSURL(), AllowHTTP: true,
+				ClientIDs: []string{p.ClientID()}, TokenUse: claims.AnyToken}
+		}
+		v, err := claims.New(claims.Config{Pools: []claims.Pool{pool(a, ""), pool(a, issuerANew), pool(b, "")}, Now: now})
+		if err == nil {
+			err = v.Hydrate(context.Background())
+		}
+		if err != nil {
+			a.Close()
+			b.Close()
+			poolsErr = err
+			return
+		}
+		sharedPools = &pools{a: a, b: b, v: v}
+	})
+	if poolsErr != nil {
+		t.Fatalf("two pools: %v", poolsErr)
+	}
+	return sharedPools
+}
+
+// verify verifies raw with the two-pool verifier.
+func (ps *pools) verify(t testing.TB, raw string) *claims.Token {
+	t.Helper()
+	tok, err := ps.v.Verify(context.Background(), raw)
+	if err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	return tok
+}
+
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if shared != nil {
 		shared.v.Close()
 		shared.pool.Close()
+	}
+	if sharedPools != nil {
+		sharedPools.v.Close()
+		sharedPools.a.Close()
+		sharedPools.b.Close()
 	}
 	os.Exit(code)
 }

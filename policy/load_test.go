@@ -157,6 +157,19 @@ var loadErrorCases = []struct {
 	{"unmatched brace", "rules:\n  - name: a\n    route: /a/{id}\n    claims:\n      - claim: sub\n        starts_with: '{id'\n", 6, "rules[0].claims[0].starts_with", policy.ErrConfig, "unmatched '{'"},
 	{"bad variable", "rules:\n  - name: a\n    route: /a/{id}\n    claims:\n      - claim: sub\n        equals: '{a b}'\n", 6, "rules[0].claims[0].equals", policy.ErrConfig, "want a path wildcard name"},
 	{"claim variable of a list", "rules:\n  - name: a\n    route: /a\n    claims:\n      - claim: sub\n        equals: '{claim:scope}'\n", 6, "rules[0].claims[0].equals", policy.ErrConfig, "is a list"},
+	{"bad pool id", "rules:\n  - name: a\n    route: /a\n    pools:\n      - eu-west-1_AbC123\n      - eu-west-1\n", 6, "rules[0].pools[1]", policy.ErrConfig, `user pool id "eu-west-1": want <region>_<id>`},
+	{"issuer as pool id", "rules:\n  - name: a\n    route: /a\n    pools: ['https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123']\n", 4, "rules[0].pools[0]", policy.ErrConfig, "an issuer URL goes under issuers"},
+	{"empty pools", "rules:\n  - name: a\n    route: /a\n    pools: []\n", 4, "rules[0].pools", policy.ErrConfig, "empty list; want at least one user pool id"},
+	{"pool twice", "rules:\n  - name: a\n    route: /a\n    pools: [eu-west-1_A1, eu-west-1_A1]\n", 4, "rules[0].pools[1]", policy.ErrConfig, "listed twice"},
+	{"pools not a list", "rules:\n  - name: a\n    route: /a\n    pools: eu-west-1_A1\n", 4, "rules[0].pools", policy.ErrSyntax, "want a list"},
+	{"pool id as issuer", "rules:\n  - name: a\n    route: /a\n    issuers: [eu-west-1_AbC123]\n", 4, "rules[0].issuers[0]", policy.ErrConfig, "a user pool id goes under pools"},
+	{"issuer with a trailing slash", "rules:\n  - name: a\n    route: /a\n    issuers: ['https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_A1/']\n", 4, "rules[0].issuers[0]", policy.ErrConfig, "trailing slash"},
+	{"issuer with a query", "rules:\n  - name: a\n    route: /a\n    issuers: ['https://idp.example.com/p?x=1']\n", 4, "rules[0].issuers[0]", policy.ErrConfig, "query"},
+	{"issuer of another scheme", "rules:\n  - name: a\n    route: /a\n    issuers: ['ftp://idp.example.com/p']\n", 4, "rules[0].issuers[0]", policy.ErrConfig, "https"},
+	{"issuer with a space", "rules:\n  - name: a\n    route: /a\n    issuers: ['https://idp.example.com/p q']\n", 4, "rules[0].issuers[0]", policy.ErrConfig, "whitespace"},
+	{"empty issuers", "rules:\n  - name: a\n    route: /a\n    issuers: []\n", 4, "rules[0].issuers", policy.ErrConfig, "empty list; want at least one issuer"},
+	{"empty pools in an alternative", "rules:\n  - name: a\n    route: /a\n    any_of:\n      - pools: []\n", 5, "rules[0].any_of[0].pools", policy.ErrConfig, "empty list"},
+	{"anonymous with pools", "rules:\n  - name: a\n    route: /a\n    anonymous: true\n    pools: [eu-west-1_A1]\n", 4, "rules[0].anonymous", policy.ErrConfig, "takes no requirements"},
 	{"bad claim name", "rules:\n  - name: a\n    route: /a\n    claims:\n      - claim: 'my claim'\n        equals: x\n", 5, "rules[0].claims[0].claim", policy.ErrConfig, "whitespace"},
 }
 
@@ -220,6 +233,9 @@ func TestNewErrors(t *testing.T) {
 		{"undefined variable in an alternative", policy.Config{Rules: []policy.Rule{{Name: "a", Route: "/a/{x}", AnyOf: []policy.Requirement{{Claims: []policy.Condition{{Claim: "sub", Op: policy.OpEquals, Value: "u-{y}"}}}}}}}, "rules[0].any_of[0].claims[0].equals", "defines no wildcard y"},
 		{"too many variables", policy.Config{Rules: []policy.Rule{{Name: "a", Route: "/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}/{i}", Requirement: policy.Requirement{Claims: []policy.Condition{{Claim: "x", Op: policy.OpEquals, Value: "{a}{b}{c}{d}{e}{f}{g}{h}{i}"}}}}}}, "rules[0]", "at most 8"},
 		{"reserved name", policy.Config{Rules: []policy.Rule{{Name: policy.RuleNonCanonical, Route: "/a"}}}, "rules[0].name", "reserved"},
+		{"bad pool id", policy.Config{Rules: []policy.Rule{{Name: "a", Route: "/a", Requirement: policy.Requirement{Pools: []string{"AbC123"}}}}}, "rules[0].pools[0]", "user pool id"},
+		{"empty pools", policy.Config{Rules: []policy.Rule{{Name: "a", Route: "/a", Requirement: policy.Requirement{Pools: []string{}}}}}, "rules[0].pools", "empty list"},
+		{"bad issuer in an alternative", policy.Config{Rules: []policy.Rule{{Name: "a", Route: "/a", AnyOf: []policy.Requirement{{Issuers: []string{"cognito-idp.eu-west-1.amazonaws.com/eu-west-1_A"}}}}}}, "rules[0].any_of[0].issuers[0]", "issuer"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, err := policy.New(tc.cfg)

@@ -41,11 +41,12 @@ func Load(path string) (*Policy, error) {
 //	rules:
 //	  - name: admin                   # Rule.Name
 //	    route: /admin/                # or routes: [GET /a, POST /b]
+//	    pools: [eu-west-1_AbC123]     # the token's user pool; or issuers: [https://…]
 //	    groups_any: [admin]           # groups_all, scopes_any, scopes_all: lists
 //	    token_use: access             # or id, any
 //	    claims:                       # conditions: claim plus one operator
 //	      - {claim: custom:tenant, equals: acme}
-//	    any_of:                       # alternatives: groups_*, scopes_*, token_use, claims
+//	    any_of:                       # alternatives: pools, issuers, groups_*, scopes_*, token_use, claims
 //	      - {scopes_all: [orders/write]}
 //	  - name: health
 //	    route: GET /healthz
@@ -195,8 +196,8 @@ func (d *decoder) root(root *yaml.Node) Config {
 }
 
 var (
-	ruleKeys        = []string{"name", "route", "routes", "anonymous", "groups_any", "groups_all", "scopes_any", "scopes_all", "token_use", "claims", "any_of"}
-	requirementKeys = []string{"groups_any", "groups_all", "scopes_any", "scopes_all", "token_use", "claims"}
+	ruleKeys        = []string{"name", "route", "routes", "anonymous", "pools", "issuers", "groups_any", "groups_all", "scopes_any", "scopes_all", "token_use", "claims", "any_of"}
+	requirementKeys = []string{"pools", "issuers", "groups_any", "groups_all", "scopes_any", "scopes_all", "token_use", "claims"}
 	conditionKeys   = []string{"claim", "equals", "not_equals", "contains", "starts_with"}
 )
 
@@ -234,6 +235,10 @@ func (d *decoder) rule(n *yaml.Node, field string) Rule {
 // requirement sets the field key of q.
 func (d *decoder) requirement(q *Requirement, key string, v *yaml.Node, field string) {
 	switch key {
+	case "pools":
+		q.Pools = d.strings(v, field)
+	case "issuers":
+		q.Issuers = d.strings(v, field)
 	case "groups_any":
 		q.GroupsAny = d.strings(v, field)
 	case "groups_all":
