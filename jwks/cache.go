@@ -23,28 +23,19 @@ type Cache struct {
 	ownClient bool // the HTTP client is the default one, made for this cache
 }
 
-// New validates cfg and the sources and returns a cache that starts
+// New validates cfg and the sources (see Validate: every problem is
+// reported, each error matching ErrConfig) and returns a cache that starts
 // fetching every source's key set in the background at once. Call Close to
 // stop it. Use Hydrate to wait for the first fetches.
 func New(cfg Config, sources ...Source) (*Cache, error) {
 	ownClient := cfg.HTTPClient == nil
-	cfg, err := cfg.withDefaults()
+	cfg, urls, err := prepare(cfg, sources)
 	if err != nil {
 		return nil, err
 	}
-	if len(sources) == 0 {
-		return nil, errors.New("jwks: no sources")
-	}
 	c := &Cache{cfg: cfg, sets: make(map[string]*Set, len(sources)), ownClient: ownClient}
-	for _, src := range sources {
-		u, err := src.sourceURL()
-		if err != nil {
-			return nil, err
-		}
-		if _, dup := c.sets[src.Issuer]; dup {
-			return nil, fmt.Errorf("jwks: issuer %s configured twice", src.Issuer)
-		}
-		s := &Set{c: c, issuer: src.Issuer, url: u}
+	for i, src := range sources {
+		s := &Set{c: c, issuer: src.Issuer, url: urls[i]}
 		c.sets[src.Issuer] = s
 		c.list = append(c.list, s)
 	}

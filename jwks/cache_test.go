@@ -448,17 +448,40 @@ func TestConfigValidation(t *testing.T) {
 		{name: "negative cooldown", cfg: jwks.Config{Cooldown: -time.Second}, sources: []jwks.Source{{Issuer: issuer}}, wantErr: "negative"},
 		{name: "interval below cooldown", cfg: jwks.Config{RefreshInterval: time.Second}, sources: []jwks.Source{{Issuer: issuer}}, wantErr: "shorter than Cooldown"},
 		{name: "negative body cap", cfg: jwks.Config{MaxResponseBytes: -1}, sources: []jwks.Source{{Issuer: issuer}}, wantErr: "negative"},
+		{name: "every problem at once", cfg: jwks.Config{Cooldown: -time.Second, MaxResponseBytes: -1},
+			sources: []jwks.Source{{Issuer: issuer, URL: "http://127.0.0.1:1/jwks.json"}, {}, {Issuer: "https://a.example/p"}, {Issuer: "https://a.example/p"}},
+			wantErr: "Cooldown is negative (-1s)\njwks: config: MaxResponseBytes is negative\n" +
+				"jwks: source " + issuer + ": url http://127.0.0.1:1/jwks.json is plain http; set AllowHTTP for local development\n" +
+				"jwks: source: empty issuer\njwks: issuer https://a.example/p configured twice"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			verr := jwks.Validate(tt.cfg, tt.sources...)
 			c, err := jwks.New(tt.cfg, tt.sources...)
 			if err == nil {
 				c.Close()
 				t.Fatalf("New succeeded, want error containing %q", tt.wantErr)
 			}
+			if !errors.Is(err, jwks.ErrConfig) || !errors.Is(verr, jwks.ErrConfig) {
+				t.Errorf("New: %v; Validate: %v; want both to match ErrConfig", err, verr)
+			}
+			if verr == nil || verr.Error() != err.Error() {
+				t.Errorf("Validate = %v, New = %v; want the same problems", verr, err)
+			}
 			if !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("error %q does not contain %q", err, tt.wantErr)
 			}
+			for _, src := range tt.sources {
+				if serr := src.Validate(); serr != nil && !errors.Is(serr, jwks.ErrConfig) {
+					t.Errorf("Source.Validate(%+v) = %v, want ErrConfig", src, serr)
+				}
+			}
+			if cerr := tt.cfg.Validate(); cerr != nil && !errors.Is(cerr, jwks.ErrConfig) {
+				t.Errorf("Config.Validate = %v, want ErrConfig", cerr)
+			}
 		})
+	}
+	if err := jwks.Validate(jwks.Config{}, jwks.Source{Issuer: issuer}); err != nil {
+		t.Errorf("Validate of a good configuration: %v", err)
 	}
 }

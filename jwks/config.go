@@ -1,7 +1,8 @@
 package jwks
 
 import (
-	"fmt"
+	"context"
+	"errors"
 	"net"
 	"net/http"
 	"net/url"
@@ -21,13 +22,17 @@ const (
 // Config tunes a Cache. The zero value is ready to use: every field falls
 // back to the default named next to it.
 type Config struct {
-	// HTTPClient makes the requests. Nil means a client with a 2 s connect
-	// timeout, a 3 s response timeout and no redirects followed. Whatever
-	// client is given, each fetch is also bounded by FetchTimeout.
+	// HTTPClient makes the requests. Nil means a client made for this
+	// cache (see DefaultHTTPClient) with a 2 s connect timeout, FetchTimeout
+	// as its response and overall timeout, and no redirects followed.
+	// Whatever client is given, each fetch is also bounded by FetchTimeout;
+	// a given client's own timeouts, if shorter, still apply.
 	HTTPClient *http.Client
 
 	// FetchTimeout bounds one fetch, from connecting to the last body byte.
-	// Zero means DefaultFetchTimeout (3 s).
+	// Zero means DefaultFetchTimeout (3 s). With a nil HTTPClient it is also
+	// the client's timeout, so a longer FetchTimeout for a slow endpoint
+	// takes effect.
 	FetchTimeout time.Duration
 
 	// MaxResponseBytes caps the response body; a larger answer is an error.
@@ -62,6 +67,11 @@ type Config struct {
 
 	// Observer is told about every fetch. Nil means nobody is.
 	Observer Observer
+
+	// dial, when set, replaces the dialer of the default HTTP client. Only
+	// this package's tests set it (export_test.go), to run the default
+	// client over in-memory connections in a testing/synctest bubble.
+	dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // Source is one issuer the cache may fetch keys for.
@@ -76,18 +86,10 @@ type Source struct {
 	AllowHTTP bool
 }
 
-// withDefaults returns cfg with zero fields replaced by defaults, or an
-// error for values that cannot work.
+// withDefaults returns cfg with zero fields replaced by defaults, or the
+// joined errors (each matching ErrConfig) of every value that cannot work.
 func (cfg Config) withDefaults() (Config, error) {
-	set := func(d *time.Duration, def time.Duration, name string) error {
-		if *d < 0 {
-			return fmt.Errorf("jwks: config: %s is negative (%s)", name, *d)
-		}
-		if *d == 0 {
-			*d = def
-		}
-		return nil
-	}
+	var errs []error
 	for _, f := range []struct {
 		d    *time.Duration
 		def  time.Duration
@@ -99,24 +101,30 @@ func (cfg Config) withDefaults() (Config, error) {
 		{&cfg.MaxBackoff, DefaultMaxBackoff, "MaxBackoff"},
 		{&cfg.MaxStaleness, DefaultMaxStaleness, "MaxStaleness"},
 	} {
-		if err := set(f.d, f.def, f.name); err != nil {
-			return cfg, err
+		switch {
+		case *f.d < 0:
+			errs = append(errs, configErrorf("jwks: config: %s is negative (%s)", f.name, *f.d))
+		case *f.d == 0:
+			*f.d = f.def
 		}
 	}
 	if cfg.MaxResponseBytes < 0 {
-		return cfg, fmt.Errorf("jwks: config: MaxResponseBytes is negative")
+		errs = append(errs, configErrorf("jwks: config: MaxResponseBytes is negative"))
 	}
 	if cfg.MaxResponseBytes == 0 {
 		cfg.MaxResponseBytes = DefaultMaxResponseBytes
 	}
 	if cfg.RefreshInterval < cfg.Cooldown {
-		return cfg, fmt.Errorf("jwks: config: RefreshInterval %s is shorter than Cooldown %s", cfg.RefreshInterval, cfg.Cooldown)
+		errs = append(errs, configErrorf("jwks: config: RefreshInterval %s is shorter than Cooldown %s", cfg.RefreshInterval, cfg.Cooldown))
 	}
 	if cfg.MaxBackoff < cfg.Cooldown {
-		return cfg, fmt.Errorf("jwks: config: MaxBackoff %s is shorter than Cooldown %s", cfg.MaxBackoff, cfg.Cooldown)
+		errs = append(errs, configErrorf("jwks: config: MaxBackoff %s is shorter than Cooldown %s", cfg.MaxBackoff, cfg.Cooldown))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return cfg, err
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = DefaultHTTPClient()
+		cfg.HTTPClient = newHTTPClient(cfg.FetchTimeout, cfg.dial)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -125,17 +133,31 @@ func (cfg Config) withDefaults() (Config, error) {
 }
 
 // DefaultHTTPClient returns the client a Cache uses when Config.HTTPClient
-// is nil: 2 s to connect and finish TLS, 3 s for the whole exchange, and
-// redirects returned rather than followed (a key set that moves is a
-// configuration change, not something to follow silently).
-func DefaultHTTPClient() *http.Client {
+// is nil and FetchTimeout is the default: 2 s to connect and finish TLS,
+// 3 s (DefaultFetchTimeout) for the whole exchange, and redirects returned
+// rather than followed (a key set that moves is a configuration change, not
+// something to follow silently). With another FetchTimeout, the Cache's own
+// client waits that long for the response and for the whole exchange
+// instead, so that the client never gives up before FetchTimeout does.
+func DefaultHTTPClient() *http.Client { return newHTTPClient(DefaultFetchTimeout, nil) }
+
+// newHTTPClient returns the default client for fetches bounded by
+// fetchTimeout: its Timeout and ResponseHeaderTimeout are fetchTimeout,
+// its connect and TLS handshake timeouts 2 s (or fetchTimeout when that is
+// shorter). dial, when not nil, replaces the dialer (tests only: an
+// in-memory connection inside a testing/synctest bubble).
+func newHTTPClient(fetchTimeout time.Duration, dial func(ctx context.Context, network, addr string) (net.Conn, error)) *http.Client {
+	connect := min(2*time.Second, fetchTimeout)
+	if dial == nil {
+		dial = (&net.Dialer{Timeout: connect, KeepAlive: 30 * time.Second}).DialContext
+	}
 	return &http.Client{
-		Timeout: DefaultFetchTimeout,
+		Timeout: fetchTimeout,
 		Transport: &http.Transport{
 			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           (&net.Dialer{Timeout: 2 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-			TLSHandshakeTimeout:   2 * time.Second,
-			ResponseHeaderTimeout: DefaultFetchTimeout,
+			DialContext:           dial,
+			TLSHandshakeTimeout:   connect,
+			ResponseHeaderTimeout: fetchTimeout,
 			MaxIdleConnsPerHost:   2,
 			IdleConnTimeout:       90 * time.Second,
 			ForceAttemptHTTP2:     true,
@@ -144,10 +166,11 @@ func DefaultHTTPClient() *http.Client {
 	}
 }
 
-// sourceURL validates src and returns the key set URL.
+// sourceURL validates src and returns the key set URL. Its errors match
+// ErrConfig.
 func (src Source) sourceURL() (string, error) {
 	if src.Issuer == "" {
-		return "", fmt.Errorf("jwks: source: empty issuer")
+		return "", configErrorf("jwks: source: empty issuer")
 	}
 	raw := src.URL
 	if raw == "" {
@@ -155,27 +178,75 @@ func (src Source) sourceURL() (string, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", fmt.Errorf("jwks: source %s: bad url: %w", src.Issuer, err)
+		return "", configErrorf("jwks: source %s: bad url: %w", src.Issuer, err)
 	}
 	switch {
 	case u.Scheme == "https":
 	case u.Scheme == "http" && src.AllowHTTP:
 	case u.Scheme == "http":
-		return "", fmt.Errorf("jwks: source %s: url %s is plain http; set AllowHTTP for local development", src.Issuer, raw)
+		// Keys fetched over plain http can be replaced by anyone on the
+		// path, and with them every token's signature.
+		return "", configErrorf("jwks: source %s: url %s is plain http; set AllowHTTP for local development", src.Issuer, raw)
 	default:
-		return "", fmt.Errorf("jwks: source %s: url %s: scheme must be https", src.Issuer, raw)
+		return "", configErrorf("jwks: source %s: url %s: scheme must be https", src.Issuer, raw)
 	}
 	if u.Host == "" {
-		return "", fmt.Errorf("jwks: source %s: url %s has no host", src.Issuer, raw)
+		return "", configErrorf("jwks: source %s: url %s has no host", src.Issuer, raw)
 	}
 	if u.User != nil {
-		return "", fmt.Errorf("jwks: source %s: url must not carry credentials", src.Issuer)
+		return "", configErrorf("jwks: source %s: url must not carry credentials", src.Issuer)
 	}
 	return u.String(), nil
 }
 
-// Validate reports whether cfg is usable, as New would.
+// Validate reports whether cfg is usable, as New would: nil, or the joined
+// errors of every problem, each matching ErrConfig. It does not check
+// sources; see the package function Validate for everything New checks.
 func (cfg Config) Validate() error {
 	_, err := cfg.withDefaults()
 	return err
+}
+
+// Validate reports whether the source is usable, as New would: its issuer
+// is set and its URL is https (or http with AllowHTTP), with a host and no
+// credentials. Errors match ErrConfig.
+func (src Source) Validate() error {
+	_, err := src.sourceURL()
+	return err
+}
+
+// Validate runs every check of New(cfg, sources...) without starting
+// anything: the configuration, at least one source, each source, and no
+// issuer twice. It returns nil, or the joined errors of every problem, each
+// matching ErrConfig.
+func Validate(cfg Config, sources ...Source) error {
+	_, _, err := prepare(cfg, sources)
+	return err
+}
+
+// prepare is the validation of New: cfg with its defaults and each
+// source's URL, or the joined errors of every problem.
+func prepare(cfg Config, sources []Source) (Config, []string, error) {
+	cfg, err := cfg.withDefaults()
+	errs := []error{err}
+	if len(sources) == 0 {
+		errs = append(errs, configErrorf("jwks: no sources"))
+	}
+	urls := make([]string, len(sources))
+	seen := make(map[string]bool, len(sources))
+	for i, src := range sources {
+		u, err := src.sourceURL()
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if seen[src.Issuer] {
+			errs = append(errs, configErrorf("jwks: issuer %s configured twice", src.Issuer))
+		}
+		seen[src.Issuer], urls[i] = true, u
+	}
+	if err := errors.Join(errs...); err != nil {
+		return cfg, nil, err
+	}
+	return cfg, urls, nil
 }

@@ -1,6 +1,9 @@
 package jwks
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Errors returned by this package. They are wrapped with context; test them
 // with errors.Is.
@@ -46,4 +49,20 @@ var (
 
 	// ErrClosed means the cache was closed.
 	ErrClosed = errors.New("jwks: cache closed")
+
+	// ErrConfig is matched by every error of New, Validate, Config.Validate
+	// and Source.Validate: the configuration or a source cannot work.
+	ErrConfig = errors.New("jwks: invalid configuration")
 )
+
+// configError is a configuration problem: its text is the detail alone,
+// and it matches ErrConfig and whatever the detail wraps.
+type configError struct{ err error }
+
+func (e *configError) Error() string   { return e.err.Error() }
+func (e *configError) Unwrap() []error { return []error{ErrConfig, e.err} }
+
+// configErrorf returns a configError with the formatted detail.
+func configErrorf(format string, a ...any) error {
+	return &configError{fmt.Errorf(format, a...)}
+}

@@ -22,7 +22,7 @@ func (c *Cache) fetch(ctx context.Context, url string) (map[string]*Key, []Skipp
 		if ctx.Err() != nil {
 			return nil, nil, fmt.Errorf("jwks: get %s: %w: %w", url, ErrFetch, ctx.Err())
 		}
-		return nil, nil, fmt.Errorf("jwks: %w: %w", ErrFetch, err)
+		return nil, nil, fmt.Errorf("%w: %w", ErrFetch, err) // err names the method and URL
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {

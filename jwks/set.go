@@ -55,6 +55,12 @@ func (s *Set) URL() string { return s.url }
 // triggers a refresh (or joins the one in flight) and waits for it, unless
 // the cooldown forbids a new attempt, in which case it fails at once with
 // ErrKeyNotFound (or ErrUnavailable when no usable set is held).
+//
+// A fetch that fails, its own FetchTimeout included, leaves ErrUnavailable
+// (when no usable set is held) or ErrKeyNotFound, never a bare context
+// error. When ctx ends while Key waits, the error wraps ctx.Err() and no
+// sentinel of this package: the caller gave up, the fetch goes on for the
+// others.
 func (s *Set) Key(ctx context.Context, kid string) (*Key, error) {
 	if sn := s.snap.Load(); sn != nil {
 		if k := sn.keys[kid]; k != nil && s.c.cfg.Now().Sub(sn.fetchedAt) <= s.c.cfg.MaxStaleness {
