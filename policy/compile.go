@@ -118,9 +118,9 @@ func compile(cfg Config) (*Policy, errorList) {
 	switch cfg.Default {
 	case DefaultDeny:
 	case DefaultAuthenticated:
-		p.warnings = append(p.warnings, "default: authenticated lets any valid token through on every route that no rule matches")
+		p.warnings = append(p.warnings, "default: authenticated lets any valid token through on every route that no rule matches, including routes the upstream adds later; prefer default: deny with a rule for each route")
 	case DefaultAllow:
-		p.warnings = append(p.warnings, "default: allow lets every request that no rule matches through, without a token")
+		p.warnings = append(p.warnings, "default: allow lets every request that no rule matches through, without a token: the policy fails open, for routes the upstream adds later too; prefer default: deny with anonymous rules for the public routes")
 	default:
 		c.errs.add("default", fmt.Sprintf("unknown default %v; want deny, authenticated or allow", cfg.Default))
 	}
@@ -230,10 +230,33 @@ func (c *compiler) route(cr *rule, field, s string, varFields map[string]string)
 	c.p.hasHosts = c.p.hasHosts || pat.host != ""
 	if pat.isCatchAll() {
 		c.catchAll = true
-		if cr.anonymous {
-			c.p.warnings = append(c.p.warnings, fmt.Sprintf("rule %q: route %q is anonymous: every request that no other rule matches needs no token", cr.name, s))
-		}
 	}
+	if cr.anonymous && pat.matchesEveryPath() {
+		c.p.warnings = append(c.p.warnings, openWarning(cr.name, &pat))
+	}
+}
+
+// openWarning warns that the anonymous route p of rule matches every path
+// (of its method, of its host): an upstream's every route that no other
+// rule names is public, including those it adds later. "GET /" is often
+// meant as the root page only, which is "GET /{$}".
+func openWarning(rule string, p *pattern) string {
+	what := "request"
+	switch p.method {
+	case "":
+	case http.MethodGet:
+		what = "GET and HEAD request"
+	default:
+		what = p.method + " request"
+	}
+	if p.host != "" {
+		what += " to " + p.host
+	}
+	root := p.host + "/{$}"
+	if p.method != "" {
+		root = p.method + " " + root
+	}
+	return fmt.Sprintf("rule %q: route %q is anonymous and matches every path: every %s that no other rule matches needs no token, including paths the upstream adds later; for the root page only, write %q", rule, p.str, what, root)
 }
 
 // compileRequirement validates and compiles q, the requirement at field.
@@ -523,5 +546,8 @@ func (p *Policy) Rules() []string { return slices.Clone(p.names) }
 func (p *Policy) Default() Default { return p.def }
 
 // Warnings returns what the program should log loudly at start-up: a
-// default other than deny, an anonymous catch-all route.
+// default other than deny, and each anonymous route that matches every
+// path of its method or host ("/", "GET /", "GET /{path...}",
+// "api.example.com/"), which makes public every request that no other rule
+// matches. Each warning says what it opens and what to write instead.
 func (p *Policy) Warnings() []string { return slices.Clone(p.warnings) }

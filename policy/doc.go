@@ -35,8 +35,13 @@
 // told nothing about the rule's other requirements (the pool is checked
 // first).
 // A request that no rule matches gets the default: deny (the zero value),
-// authenticated, or allow; Warnings reports the last two for the program to
-// log at start-up.
+// authenticated, or allow. Warnings reports, for the program to log loudly
+// at start-up, the last two and every anonymous route that matches every
+// path of its method or host ("/", "GET /", "GET /{path...}",
+// "api.example.com/"): each makes public every request that no other rule
+// matches, including routes the upstream adds later. "GET /" in
+// ServeMux's syntax is a subtree, not the root page; the root page alone
+// is "GET /{$}".
 //
 // # Decisions
 //

@@ -97,7 +97,13 @@ func (p *pattern) index(name string) int {
 // isCatchAll reports whether p matches every request: "/" or "/{x...}"
 // without method or host.
 func (p *pattern) isCatchAll() bool {
-	return p.method == "" && p.host == "" && len(p.segs) == 1 && p.segs[0].kind == segMulti
+	return p.method == "" && p.host == "" && p.matchesEveryPath()
+}
+
+// matchesEveryPath reports whether p matches every path of its method and
+// host: its path is "/" or "/{x...}".
+func (p *pattern) matchesEveryPath() bool {
+	return len(p.segs) == 1 && p.segs[0].kind == segMulti
 }
 
 // extract stores in vals[k] the raw (still escaped) text that the wildcard
