@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/cognito-gate/cognito-gate/claims"
 )
@@ -326,6 +328,9 @@ func compileRequirement(q *Requirement, field string, vars *[]string, varFields 
 		n := len(*vars)
 		var msg string
 		cc.value, msg = parseTemplate(cond.Value, vars)
+		if msg == "" {
+			msg = checkListValue(cc.claim.kind, &cc.value)
+		}
 		if msg != "" {
 			errs.add(f, msg)
 		}
@@ -361,15 +366,19 @@ func checkList(l []string, field, what string, check func(string) string, errs *
 // checkGroup validates a Cognito group name: 1 to 128 characters, no
 // whitespace or control characters.
 func checkGroup(g string) string {
-	if g == "" || len(g) > 128 {
+	if g == "" || utf8.RuneCountInString(g) > 128 {
 		return fmt.Sprintf("group name %q: want 1 to 128 characters", g)
 	}
-	for _, r := range g {
-		if r <= ' ' || r == 0x7f {
-			return fmt.Sprintf("group name %q has whitespace or a control character", g)
-		}
+	if strings.ContainsFunc(g, spaceOrControl) {
+		return fmt.Sprintf("group name %q has whitespace or a control character", g)
 	}
 	return ""
+}
+
+// spaceOrControl reports whether r is whitespace or a control character,
+// which Cognito group names never have.
+func spaceOrControl(r rune) bool {
+	return r <= ' ' || unicode.IsSpace(r) || unicode.IsControl(r)
 }
 
 // checkScope validates an OAuth scope token (RFC 6749 section 3.3), which
@@ -378,9 +387,51 @@ func checkScope(s string) string {
 	if s == "" || len(s) > 256 {
 		return fmt.Sprintf("scope %q: want 1 to 256 characters", s)
 	}
+	return checkScopeChars(s)
+}
+
+// checkScopeChars returns why s has a character that no scope token has
+// (RFC 6749 section 3.3: printable ASCII but space, '"' and '\\'), or "".
+// The scope claim is a list of scopes separated by single spaces, so a
+// "scope" with whitespace in a policy is two scopes written as one, and
+// could never match.
+func checkScopeChars(s string) string {
+	if strings.ContainsFunc(s, unicode.IsSpace) {
+		return fmt.Sprintf("scope %q has whitespace; scopes are separated by single spaces (RFC 6749 section 3.3), so no scope contains any: list each scope as its own item", s)
+	}
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c <= ' ' || c == '"' || c == '\\' || c >= 0x7f {
-			return fmt.Sprintf("scope %q: want printable ASCII without spaces, quotes or backslashes", s)
+		if c := s[i]; c < ' ' || c == '"' || c == '\\' || c >= 0x7f {
+			return fmt.Sprintf("scope %q is not a scope token: want printable ASCII without spaces, quotes or backslashes (RFC 6749 section 3.3)", s)
+		}
+	}
+	return ""
+}
+
+// checkListValue validates the literal parts of the value of a condition
+// on a list claim: a scope or group that no token can have is an error,
+// not a condition that silently never holds.
+func checkListValue(kind claimKind, t *template) string {
+	for _, p := range t.parts {
+		if p.slot >= 0 || p.claim != nil {
+			continue
+		}
+		switch kind {
+		case claimScopes:
+			if msg := checkScopeChars(p.lit); msg != "" {
+				return msg
+			}
+		case claimGroups:
+			if strings.ContainsFunc(p.lit, spaceOrControl) {
+				return fmt.Sprintf("group name %q has whitespace or a control character; no group name has", p.lit)
+			}
+		}
+	}
+	if len(t.parts) == 1 && t.parts[0].slot < 0 && t.parts[0].claim == nil {
+		switch lit := t.parts[0].lit; kind {
+		case claimScopes:
+			return checkScope(lit)
+		case claimGroups:
+			return checkGroup(lit)
 		}
 	}
 	return ""

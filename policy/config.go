@@ -120,7 +120,9 @@ type Requirement struct {
 	// ScopesAny requires at least one of these scopes of an access token;
 	// ScopesAll all of them. ID tokens have no scopes and never satisfy a
 	// scope requirement (combining scopes with TokenUse IDToken is an
-	// error).
+	// error). Each is one scope-token of RFC 6749 section 3.3: the scope
+	// claim separates scopes by single spaces, so a value with whitespace
+	// ("orders/read orders/write") is a load error, not two scopes.
 	ScopesAny, ScopesAll []string
 	// TokenUse requires an access token (claims.AccessToken) or an ID
 	// token (claims.IDToken). Empty or claims.AnyToken accepts both.
@@ -155,7 +157,10 @@ func (q *Requirement) isZero() bool {
 // "{{" and "}}" are literal braces; everything else is literal. So on
 // "/users/{sub}/files/{path...}", {Claim: "sub", Op: OpEquals, Value:
 // "{sub}"} lets users reach only their own files. A value that comes out
-// empty fails the condition.
+// empty fails the condition. On the list claims scope and cognito:groups,
+// the literal text of the value must be able to occur in one element: no
+// whitespace (and, for scope, only the characters of an RFC 6749 scope
+// token), or New reports an error.
 type Condition struct {
 	// Claim is the claim's name, e.g. "sub" or "custom:tenant".
 	Claim string

@@ -137,6 +137,14 @@ var loadErrorCases = []struct {
 	{"empty group list", "rules:\n  - name: a\n    route: /a\n    groups_any: []\n", 4, "rules[0].groups_any", policy.ErrConfig, "empty list; want at least one group name"},
 	{"empty scope list", "rules:\n  - name: a\n    route: /a\n    scopes_all: []\n", 4, "rules[0].scopes_all", policy.ErrConfig, "empty list; want at least one scope"},
 	{"group with a space", "rules:\n  - name: a\n    route: /a\n    groups_all:\n      - 'my group'\n", 5, "rules[0].groups_all[0]", policy.ErrConfig, "whitespace"},
+	{"two scopes in one item", "rules:\n  - name: a\n    route: /a\n    scopes_any: [orders/read orders/write]\n", 4, "rules[0].scopes_any[0]", policy.ErrConfig, "has whitespace; scopes are separated by single spaces (RFC 6749 section 3.3)"},
+	{"scope with a tab", "rules:\n  - name: a\n    route: /a\n    scopes_all:\n      - x\n      - \"orders/read\\torders/write\"\n", 6, "rules[0].scopes_all[1]", policy.ErrConfig, "has whitespace"},
+	{"scope with a no-break space", "rules:\n  - name: a\n    route: /a\n    scopes_all: [\"orders/read\\u00a0orders/write\"]\n", 4, "rules[0].scopes_all[0]", policy.ErrConfig, "has whitespace"},
+	{"scope with a line break", "rules:\n  - name: a\n    route: /a\n    scopes_any:\n      - |\n        orders/read\n", 5, "rules[0].scopes_any[0]", policy.ErrConfig, "has whitespace"},
+	{"scope condition with a space", "rules:\n  - name: a\n    route: /a\n    claims:\n      - claim: scope\n        contains: orders/read orders/write\n", 6, "rules[0].claims[0].contains", policy.ErrConfig, "has whitespace"},
+	{"scope condition template with a space", "rules:\n  - name: a\n    route: /a/{x}\n    claims:\n      - claim: scope\n        contains: 'orders/{x} admin'\n", 6, "rules[0].claims[0].contains", policy.ErrConfig, "has whitespace"},
+	{"scope condition with a quote", "rules:\n  - name: a\n    route: /a\n    claims:\n      - claim: scope\n        contains: 'a\"b'\n", 6, "rules[0].claims[0].contains", policy.ErrConfig, "not a scope"},
+	{"group condition with a space", "rules:\n  - name: a\n    route: /a\n    claims:\n      - claim: cognito:groups\n        contains: 'my group'\n", 6, "rules[0].claims[0].contains", policy.ErrConfig, "whitespace"},
 	{"scope with a quote", "rules:\n  - name: a\n    route: /a\n    scopes_any: ['a\"b']\n", 4, "rules[0].scopes_any[0]", policy.ErrConfig, "without spaces, quotes"},
 	{"group twice", "rules:\n  - name: a\n    route: /a\n    groups_any: [x, x]\n", 4, "rules[0].groups_any[1]", policy.ErrConfig, "listed twice"},
 	{"unknown token_use", "rules:\n  - name: a\n    route: /a\n    token_use: refresh\n", 4, "rules[0].token_use", policy.ErrConfig, `unknown token_use "refresh"; want access, id or any`},
@@ -299,5 +307,32 @@ func TestRefusesGo121Mux(t *testing.T) {
 	cmd.Env = append(os.Environ(), "POLICY_TEST_GO121=1", "GODEBUG=httpmuxgo121=1")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("child: %v\n%s", err, out)
+	}
+}
+
+// TestGroupNameLength checks that group names are limited to 128
+// characters, as in Cognito, not 128 bytes.
+func TestGroupNameLength(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		group string
+		ok    bool
+	}{
+		{"128 ASCII characters", strings.Repeat("g", 128), true},
+		{"129 ASCII characters", strings.Repeat("g", 129), false},
+		{"128 three-byte characters", strings.Repeat("管", 128), true},
+		{"129 three-byte characters", strings.Repeat("管", 129), false},
+		{"no-break space", "a\u00a0b", false},
+		{"line separator", "a\u2028b", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := policy.New(policy.Config{Rules: []policy.Rule{{Name: "a", Route: "/a", Requirement: policy.Requirement{GroupsAny: []string{tc.group}}}}})
+			if (err == nil) != tc.ok {
+				t.Errorf("New with group %q: %v; want ok=%v", tc.group, err, tc.ok)
+			}
+			if err != nil && !errors.Is(err, policy.ErrConfig) {
+				t.Errorf("error %v does not match ErrConfig", err)
+			}
+		})
 	}
 }
