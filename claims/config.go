@@ -2,6 +2,7 @@ package claims
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -196,6 +197,9 @@ type pool struct {
 	keys    *jwks.Set
 }
 
+// compile validates cfg — every check New makes, the key cache's included,
+// short of starting anything — and returns it compiled, or the joined
+// errors of every problem found, each matching ErrConfig.
 func (cfg Config) compile() (*compiledConfig, error) {
 	cc := &compiledConfig{
 		pools:    make(map[string]*pool, len(cfg.Pools)),
@@ -208,16 +212,20 @@ func (cfg Config) compile() (*compiledConfig, error) {
 		jwks:     cfg.JWKS,
 		cache:    cfg.Cache,
 	}
+	var errs []error
+	fail := func(format string, a ...any) { errs = append(errs, configErrorf(format, a...)) }
 	if len(cfg.Pools) == 0 {
-		return nil, fmt.Errorf("claims: config: no user pools")
+		fail("no user pools")
 	}
 	for i, p := range cfg.Pools {
 		iss, err := p.issuer()
 		if err != nil {
-			return nil, fmt.Errorf("claims: config: pool %d: %w", i, err)
+			fail("pool %d: %w", i, err)
+			continue
 		}
 		if _, dup := cc.pools[iss]; dup {
-			return nil, fmt.Errorf("claims: config: pool %d: issuer %s listed twice", i, iss)
+			fail("pool %d: issuer %s listed twice", i, iss)
+			continue
 		}
 		cp := &pool{issuer: iss}
 		switch p.TokenUse {
@@ -228,25 +236,31 @@ func (cfg Config) compile() (*compiledConfig, error) {
 		case AnyToken:
 			cp.access, cp.id = true, true
 		case "":
-			return nil, fmt.Errorf("claims: config: pool %d (%s): TokenUse is required: %q, %q or %q", i, iss, AccessToken, IDToken, AnyToken)
+			fail("pool %d (%s): TokenUse is required: %q, %q or %q", i, iss, AccessToken, IDToken, AnyToken)
 		default:
-			return nil, fmt.Errorf("claims: config: pool %d (%s): TokenUse %q: want %q, %q or %q", i, iss, p.TokenUse, AccessToken, IDToken, AnyToken)
+			fail("pool %d (%s): TokenUse %q: want %q, %q or %q", i, iss, p.TokenUse, AccessToken, IDToken, AnyToken)
 		}
 		switch {
 		case p.SkipClientIDCheck && len(p.ClientIDs) > 0:
-			return nil, fmt.Errorf("claims: config: pool %d (%s): ClientIDs and SkipClientIDCheck both set", i, iss)
+			fail("pool %d (%s): ClientIDs and SkipClientIDCheck both set", i, iss)
 		case !p.SkipClientIDCheck && len(p.ClientIDs) == 0:
-			return nil, fmt.Errorf("claims: config: pool %d (%s): no ClientIDs; list the app clients or set SkipClientIDCheck", i, iss)
+			fail("pool %d (%s): no ClientIDs; list the app clients or set SkipClientIDCheck", i, iss)
 		}
 		for _, id := range p.ClientIDs {
 			if strings.TrimSpace(id) == "" || id != strings.TrimSpace(id) {
-				return nil, fmt.Errorf("claims: config: pool %d (%s): client id %q is empty or padded", i, iss, id)
+				fail("pool %d (%s): client id %q is empty or padded", i, iss, id)
 			}
+		}
+		// The key set's own checks (an https URL with a host and no
+		// credentials), which jwks.New would otherwise be first to make.
+		src := jwks.Source{Issuer: iss, URL: p.JWKSURL, AllowHTTP: p.AllowHTTP}
+		if err := src.Validate(); err != nil {
+			fail("pool %d (%s): %w", i, iss, err)
 		}
 		cp.clients = slices.Clone(p.ClientIDs)
 		cc.pools[iss] = cp
 		cc.issuers = append(cc.issuers, iss)
-		cc.jwksSource = append(cc.jwksSource, jwks.Source{Issuer: iss, URL: p.JWKSURL, AllowHTTP: p.AllowHTTP})
+		cc.jwksSource = append(cc.jwksSource, src)
 	}
 
 	cc.algs = slices.Clone(cfg.Algorithms)
@@ -254,11 +268,11 @@ func (cfg Config) compile() (*compiledConfig, error) {
 		cc.algs = []string{"RS256"}
 	}
 	if len(cc.algs) == 0 {
-		return nil, fmt.Errorf("claims: config: Algorithms is empty; leave it nil for RS256")
+		fail("Algorithms is empty; leave it nil for RS256")
 	}
 	for _, a := range cc.algs {
 		if !jose.Supported(a) {
-			return nil, fmt.Errorf("claims: config: algorithm %q: want one of %s", a, strings.Join(jose.Algorithms, ", "))
+			fail("algorithm %q: want one of %s", a, strings.Join(jose.Algorithms, ", "))
 		}
 	}
 
@@ -268,18 +282,31 @@ func (cfg Config) compile() (*compiledConfig, error) {
 	case cc.leeway == NoLeeway:
 		cc.leeway = 0
 	case cc.leeway < 0:
-		return nil, fmt.Errorf("claims: config: Leeway %s is negative; use NoLeeway for none", cc.leeway)
+		fail("Leeway %s is negative; use NoLeeway for none", cc.leeway)
 	case cc.leeway > MaxLeeway:
-		return nil, fmt.Errorf("claims: config: Leeway %s is over %s", cc.leeway, MaxLeeway)
+		fail("Leeway %s is over %s", cc.leeway, MaxLeeway)
 	}
-	for _, list := range []struct {
-		name string
-		vals []string
-	}{{"RequiredScopes", cc.scopes}, {"RequiredGroups", cc.groups}} {
-		for _, v := range list.vals {
-			if v == "" || strings.ContainsAny(v, " \t\n") {
-				return nil, fmt.Errorf("claims: config: %s: %q is empty or contains whitespace", list.name, v)
-			}
+	// An empty, non-nil list is refused rather than read as "no
+	// requirement": a configuration that meant to require something (and
+	// lost its values on the way, say from an empty YAML list) must not
+	// silently let every token through.
+	if cfg.RequiredScopes != nil && len(cfg.RequiredScopes) == 0 {
+		fail("RequiredScopes is empty; leave it nil for no scope requirement")
+	}
+	if cfg.RequiredGroups != nil && len(cfg.RequiredGroups) == 0 {
+		fail("RequiredGroups is empty; leave it nil for no group requirement")
+	}
+	for _, v := range cc.scopes {
+		// A scope that is not an RFC 6749 scope-token could never be
+		// granted (parseScopes refuses such tokens), and would be quoted
+		// into WWW-Authenticate.
+		if !validScopeToken(v) {
+			fail("RequiredScopes: %q is not a scope token (printable ASCII without space, quote or backslash)", v)
+		}
+	}
+	for _, v := range cc.groups {
+		if v == "" || strings.ContainsAny(v, " \t\n") {
+			fail("RequiredGroups: %q is empty or contains whitespace", v)
 		}
 	}
 
@@ -287,10 +314,10 @@ func (cfg Config) compile() (*compiledConfig, error) {
 	case cc.maxBytes == 0:
 		cc.maxBytes = DefaultMaxTokenBytes
 	case cc.maxBytes < 256:
-		return nil, fmt.Errorf("claims: config: MaxTokenBytes %d is too small for any token", cc.maxBytes)
+		fail("MaxTokenBytes %d is too small for any token", cc.maxBytes)
 	}
 	if cc.cache.MaxEntries < 0 || cc.cache.MaxBytes < 0 {
-		return nil, fmt.Errorf("claims: config: Cache limits are negative; use Cache.Disabled to turn the cache off")
+		fail("Cache limits are negative; use Cache.Disabled to turn the cache off")
 	}
 	if cc.now == nil {
 		cc.now = time.Now
@@ -298,14 +325,21 @@ func (cfg Config) compile() (*compiledConfig, error) {
 	if cc.jwks.Now == nil {
 		cc.jwks.Now = cc.now
 	}
+	if err := cc.jwks.Validate(); err != nil {
+		errs = append(errs, &configError{fmt.Errorf("claims: config: %w", err)})
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
 	return cc, nil
 }
 
-// CheckPool validates one pool as New would, without starting anything,
-// and returns its issuer.
+// CheckPool validates one pool as New would, the checks of its key set
+// URL included, without starting anything, and returns its issuer. Errors
+// match ErrConfig.
 func CheckPool(p Pool) (string, error) {
 	if _, err := p.issuer(); err != nil {
-		return "", err
+		return "", &configError{err}
 	}
 	cc, err := Config{Pools: []Pool{p}}.compile()
 	if err != nil {
@@ -314,15 +348,12 @@ func CheckPool(p Pool) (string, error) {
 	return cc.issuers[0], nil
 }
 
-// Validate reports whether cfg is usable, as New would, without starting
-// anything.
+// Validate reports whether cfg is usable: it makes every check New makes,
+// those of the key cache included, without starting anything, so that
+// Validate(cfg) == nil exactly when New(cfg) would succeed. It reports
+// every problem at once: the joined errors (errors.Join), each matching
+// ErrConfig.
 func (cfg Config) Validate() error {
-	cc, err := cfg.compile()
-	if err != nil {
-		return err
-	}
-	if err := cc.jwks.Validate(); err != nil {
-		return fmt.Errorf("claims: config: %w", err)
-	}
-	return nil
+	_, err := cfg.compile()
+	return err
 }

@@ -3,6 +3,7 @@ package claims
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -51,6 +52,23 @@ var (
 	// fetched, or stale past the limit): the token could not be checked.
 	ErrJWKSUnavailable = jwks.ErrUnavailable
 )
+
+// ErrConfig is matched by every error of New, Config.Validate and
+// CheckPool: the configuration would weaken a check or cannot work. It is
+// no verification outcome, so ReasonOf maps it to ReasonInternal.
+var ErrConfig = errors.New("claims: invalid configuration")
+
+// configError is a configuration problem: its text is the detail alone,
+// and it matches ErrConfig and whatever the detail wraps.
+type configError struct{ err error }
+
+func (e *configError) Error() string   { return e.err.Error() }
+func (e *configError) Unwrap() []error { return []error{ErrConfig, e.err} }
+
+// configErrorf returns a configError "claims: config: " + the detail.
+func configErrorf(format string, a ...any) error {
+	return &configError{fmt.Errorf("claims: config: "+format, a...)}
+}
 
 // ScopeError is returned when a required scope is missing. It matches
 // ErrInsufficientScope.

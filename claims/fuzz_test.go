@@ -30,6 +30,7 @@ func FuzzVerify(f *testing.F) {
 	f.Add(pool.IDToken(cognitotest.WithClaim("identities", []map[string]any{{"userId": "1", "primary": "true", "dateCreated": "1700000000000"}})))
 	f.Add(pool.AccessToken(cognitotest.WithHeader("alg", "none")))
 	f.Add(pool.AccessToken(cognitotest.WithClaim("exp", "soon")))
+	f.Add(pool.AccessToken(cognitotest.WithClaim("scope", "openid\temail")))
 	f.Add(pool.SignRaw([]byte(`{"alg":"RS256","kid":"`+pool.KeyIDs()[0]+`","alg":"x"}`), []byte(`{"a":1,"a":2}`), pool.KeyIDs()[0]))
 	f.Add("a.b.c")
 	f.Add("..")

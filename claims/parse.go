@@ -167,7 +167,7 @@ func parseClaims(payload []byte, t *Token, rc *rawClaims) error {
 		case "scope":
 			var s string
 			if s, err = view(v, kind); err == nil {
-				t.Scopes = strings.Fields(s)
+				t.Scopes, err = parseScopes(s)
 			}
 		case "email":
 			t.Email, err = view(v, kind)
@@ -266,6 +266,65 @@ func numericDate(v []byte) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("date %d out of range", n)
 	}
 	return time.Unix(n, 0), nil
+}
+
+// parseScopes splits the scope claim as RFC 6749 section 3.3 defines it:
+// scope-tokens separated by single spaces,
+//
+//	scope       = scope-token *( SP scope-token )
+//	scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+//
+// The empty string is no scopes (an empty, non-nil list). Anything else
+// that is not such a list — a tab, line break or other whitespace between
+// tokens, two spaces in a row, a leading or trailing space, a quote, a
+// backslash, a control or non-ASCII byte — is an error, and the token is
+// malformed.
+//
+// The security reason: consumers of one token must agree on the scopes it
+// grants. strings.Fields, which this replaced, also splits on tabs, so
+// "openid\temail" granted email here while an upstream that splits on
+// spaces (as the RFC says) reads the single scope "openid\temail"; and a
+// scope with a quote or backslash could not be quoted into a
+// WWW-Authenticate scope attribute. Cognito writes only well-formed lists,
+// so refusing the rest costs nothing legitimate. The strings are views of
+// s (no copies).
+func parseScopes(s string) ([]string, error) {
+	if s == "" {
+		return []string{}, nil
+	}
+	out := make([]string, 0, strings.Count(s, " ")+1)
+	start := 0
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && s[i] != ' ' {
+			if !isScopeChar(s[i]) {
+				return nil, fmt.Errorf("byte %d (%#x) is not allowed in a scope", i, s[i])
+			}
+			continue
+		}
+		if i == start {
+			return nil, fmt.Errorf("empty scope at byte %d (a leading, trailing or doubled space)", i)
+		}
+		out = append(out, s[start:i])
+		start = i + 1
+	}
+	return out, nil
+}
+
+// isScopeChar reports whether c may appear in an RFC 6749 scope-token:
+// printable ASCII except space, '"' and '\\'.
+func isScopeChar(c byte) bool { return c >= 0x21 && c <= 0x7e && c != '"' && c != '\\' }
+
+// validScopeToken reports whether s is one RFC 6749 scope-token.
+func validScopeToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isScopeChar(s[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // boolish decodes a JSON boolean, or the strings "true"/"false" that

@@ -3,6 +3,7 @@ package claims
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -16,6 +17,11 @@ func FuzzParseClaims(f *testing.F) {
 	f.Add([]byte(`{"Token_Use":"id","token_use":"access"}`))
 	f.Add([]byte(`{"token_use":"access","token_use":"id"}`))
 	f.Add([]byte(`{"\u0073ub":"x"}`))
+	f.Add([]byte(`{"scope":"openid\temail"}`))
+	f.Add([]byte(`{"scope":"openid  email"}`))
+	f.Add([]byte(`{"scope":" openid"}`))
+	f.Add([]byte(`{"scope":"openid\u00a0email"}`))
+	f.Add([]byte(`{"scope":""}`))
 	f.Fuzz(func(t *testing.T, payload []byte) {
 		var tok Token
 		var rc rawClaims
@@ -68,11 +74,49 @@ func FuzzParseClaims(f *testing.F) {
 				t.Errorf("exp = %d, encoding/json says %d (%v)", tok.Expiry.Unix(), n, err)
 			}
 		}
+		if _, ok := m["scope"]; ok {
+			// Accepted scopes are exactly the single-space split.
+			want := []string{}
+			if sc := str("scope"); sc != "" {
+				want = strings.Split(sc, " ")
+			}
+			if !slices.Equal(tok.Scopes, want) {
+				t.Errorf("scopes = %q, want %q", tok.Scopes, want)
+			}
+		}
 		if raw, ok := m["cognito:groups"]; ok {
 			var g []string
 			if err := json.Unmarshal(raw, &g); err != nil || !slices.Equal(g, tok.Groups) {
 				t.Errorf("groups = %q, encoding/json says %q (%v)", tok.Groups, g, err)
 			}
+		}
+	})
+}
+
+// FuzzScopes checks parseScopes against the RFC 6749 grammar written the
+// slow way: the empty string is no scopes; otherwise the single-space
+// split must yield only valid scope-tokens, and is then the result.
+func FuzzScopes(f *testing.F) {
+	for _, s := range []string{"", "openid", "openid email", "openid\temail", "openid  email", " a", "a ", "a\nb",
+		`a"b`, `a\b`, "caf\u00e9", "a\u00a0b", "\x7f", "https://api.example.com/orders.read", "!#[]~"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := parseScopes(s)
+		want, wantOK := []string{}, true
+		if s != "" {
+			want = strings.Split(s, " ")
+			for _, w := range want {
+				wantOK = wantOK && validScopeToken(w)
+			}
+		}
+		switch {
+		case wantOK && err != nil:
+			t.Fatalf("parseScopes(%q): %v, want %q", s, err, want)
+		case !wantOK && err == nil:
+			t.Fatalf("parseScopes(%q) = %q, want an error", s, got)
+		case wantOK && !slices.Equal(got, want):
+			t.Fatalf("parseScopes(%q) = %q, want %q", s, got, want)
 		}
 	})
 }

@@ -37,7 +37,10 @@ type Token struct {
 	ClientID string
 	// Groups is cognito:groups; nil when the user is in none.
 	Groups []string
-	// Scopes is the space-separated scope claim of access tokens.
+	// Scopes is the scope claim of access tokens, split on single spaces
+	// (RFC 6749 section 3.3); empty, not nil, when the claim is "". A
+	// claim that is not such a list of scope-tokens (tabs, doubled or
+	// leading spaces, quotes, non-ASCII) makes the token malformed.
 	Scopes []string
 	// Roles is cognito:roles and PreferredRole cognito:preferred_role (ID
 	// tokens of users in groups with IAM roles).

@@ -19,9 +19,12 @@ type Verifier struct {
 
 // New validates cfg and returns a Verifier whose key cache starts fetching
 // every pool's key set in the background. Misconfiguration (no pools, a bad
-// pool id, an http issuer without AllowHTTP, no client ids without
-// SkipClientIDCheck, a missing or unknown TokenUse, an unknown algorithm, a
-// leeway out of range) is an error here, never at the first request.
+// pool id, an http issuer or key set URL without AllowHTTP, no client ids
+// without SkipClientIDCheck, a missing or unknown TokenUse, an unknown
+// algorithm, a leeway out of range, an empty RequiredScopes or
+// RequiredGroups list, bad key cache timings) is an error here, never at
+// the first request: the joined errors of every problem (the same as
+// Config.Validate's), each matching ErrConfig.
 func New(cfg Config) (*Verifier, error) {
 	cc, err := cfg.compile()
 	if err != nil {
@@ -29,7 +32,8 @@ func New(cfg Config) (*Verifier, error) {
 	}
 	keys, err := jwks.New(cc.jwks, cc.jwksSource...)
 	if err != nil {
-		return nil, fmt.Errorf("claims: config: %w", err)
+		// compile made jwks.New's checks: this is not expected.
+		return nil, &configError{fmt.Errorf("claims: config: %w", err)}
 	}
 	for iss, p := range cc.pools {
 		p.keys = keys.Set(iss)

@@ -68,10 +68,32 @@ func WithGroups(groups ...string) TokenOption {
 }
 
 // WithScopes sets the scope claim of access tokens to the scopes joined by
-// spaces, instead of DefaultScope. With no arguments the claim is the empty
-// string; remove it with WithoutClaim("scope").
+// single spaces, instead of DefaultScope. With no arguments the claim is
+// the empty string; remove it with WithoutClaim("scope").
+//
+// Each scope must be an RFC 6749 scope-token: one or more printable ASCII
+// characters other than space, '"' and '\\'. WithScopes panics otherwise
+// (a mistake in the calling test): WithScopes("a b") would mint two scopes
+// and WithScopes("a\tb") a claim that verifiers refuse as malformed. To
+// mint such a claim on purpose, use WithClaim("scope", "a\tb").
 func WithScopes(scopes ...string) TokenOption {
+	for _, sc := range scopes {
+		if !scopeToken(sc) {
+			panic(fmt.Sprintf("cognitotest: WithScopes: %q is not a scope token; use WithClaim(\"scope\", ...) for a malformed claim", sc))
+		}
+	}
 	return func(s *tokenSpec) { s.scopes, s.scopesSet = slices.Clone(scopes), true }
+}
+
+// scopeToken reports whether s is an RFC 6749 scope-token:
+// 1*( %x21 / %x23-5B / %x5D-7E ).
+func scopeToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x21 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // WithClientID sets the client_id of access tokens and the aud of ID tokens

@@ -258,6 +258,26 @@ func TestWithKeyIDUnknownPanics(t *testing.T) {
 	}
 }
 
+// TestWithScopesRefusesNonScopeTokens: WithScopes mints only the
+// single-space list of RFC 6749 scope-tokens that verifiers accept (finding
+// 17); anything else is a mistake in the test, while WithClaim still mints
+// a malformed scope claim on purpose.
+func TestWithScopesRefusesNonScopeTokens(t *testing.T) {
+	p := sharedPool(t)
+	for _, sc := range []string{"", "a b", "a\tb", "a\nb", `a"b`, `a\b`, "caf\u00e9", "a\x00"} {
+		msg := mustPanic(t, func() { cognitotest.WithScopes("openid", sc) })
+		if !strings.Contains(msg, "WithScopes") {
+			t.Errorf("WithScopes(%q) panic = %q, want it to name WithScopes", sc, msg)
+		}
+	}
+	if got := decode(t, p.AccessToken(cognitotest.WithClaim("scope", "openid\temail"))).claims["scope"]; got != "openid\temail" {
+		t.Errorf("WithClaim scope = %v, want the tab kept", got)
+	}
+	if got := decode(t, p.AccessToken(cognitotest.WithScopes("!#[]~", "https://api.example.com/x.read"))).claims["scope"]; got != "!#[]~ https://api.example.com/x.read" {
+		t.Errorf("scope = %v", got)
+	}
+}
+
 func TestSign(t *testing.T) {
 	p := sharedPool(t)
 	kids := p.KeyIDs()
