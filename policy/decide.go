@@ -247,9 +247,9 @@ type outcome struct {
 }
 
 // eval checks tok against q in a fixed order (issuer, token_use, scopes,
-// groups, claims) and reports the first failure. With m set it records every check,
-// prefixing their names with prefix, and does not stop at the first
-// failure; the outcome is the same.
+// groups, claims) and reports the first failure. With m set it records
+// every check, prefixing their names with prefix, and does not stop at the
+// first failure; the outcome is the same.
 func (q *requirement) eval(tok *claims.Token, vars []string, m *Match, prefix string) outcome {
 	o := outcome{ok: true, reason: claims.ReasonOK}
 	if q.issuers != nil {

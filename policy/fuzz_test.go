@@ -32,7 +32,9 @@ func FuzzParse(f *testing.F) {
 		request(f, "GET", "http://internal.example.com/x"),
 		request(f, "GET", "/docs/../admin"),
 		request(f, "GET", "/a/"),
+		request(f, "GET", "/x"),
 	}
+	requests[len(requests)-1].Host = "www.example.com,internal.example.com"
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := policy.Parse(data, "fuzz.yaml")
 		if err != nil {
