@@ -1,9 +1,16 @@
 package main
 
 import (
+	"errors"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/cognito-gate/cognito-gate/policy"
 )
+
+var policyCheckHost = policy.CheckHost
 
 // FuzzParseConfig feeds arbitrary text to the configuration loader. It must
 // never panic, and every error must name the file.
@@ -34,6 +41,51 @@ func FuzzParseConfig(f *testing.F) {
 		}
 		if err := cfg.claims.Validate(); err != nil {
 			t.Fatalf("accepted a configuration the verifier rejects: %v", err)
+		}
+	})
+}
+
+// FuzzOriginalRequest feeds arbitrary header values to the forward-auth
+// subrequest parser. It must never panic, must refuse with errBadRequest,
+// and whatever it accepts must be a path-only request with a valid host
+// and a method token, taken from the configured headers alone.
+func FuzzOriginalRequest(f *testing.F) {
+	f.Add("GET", "/admin/x?a=1", "api.example.com", "/public/x", false)
+	f.Add("", "", "", "", false)
+	f.Add("GET", "http://evil/x", "a,b", "", false)
+	f.Add("DELETE", "//x", "[::1]:80", "/y", true)
+	f.Add("GET", "/ext-authz/x", "h:1:2", "", true)
+	headers := forwardAuthConfig{Mode: modeHeaders, MethodHeader: "X-Forwarded-Method", URIHeader: "X-Forwarded-Uri", HostHeader: "X-Forwarded-Host"}
+	envoy := forwardAuthConfig{Mode: modeEnvoy, PathPrefix: "/ext-authz"}
+	f.Fuzz(func(t *testing.T, method, uri, host, other string, envoyMode bool) {
+		r := httptest.NewRequest("GET", "/auth", nil)
+		fa := headers
+		if envoyMode {
+			fa = envoy
+			if u, err := url.ParseRequestURI(uri); err == nil && u.Host == "" {
+				r.URL, r.Host = u, host
+			}
+		} else {
+			r.Header["X-Forwarded-Method"] = []string{method}
+			r.Header["X-Forwarded-Uri"] = []string{uri}
+			r.Header["X-Forwarded-Host"] = []string{host}
+		}
+		r.Header["X-Original-Uri"] = []string{other}
+		orig, err := originalRequest(r, fa)
+		if err != nil {
+			if !errors.Is(err, errBadRequest) {
+				t.Fatalf("error %v is not a bad request", err)
+			}
+			return
+		}
+		if orig.URL.Host != "" || orig.URL.Scheme != "" || !strings.HasPrefix(orig.URL.Path, "/") && orig.URL.Opaque == "" {
+			t.Fatalf("accepted a URI that is not a path: %q", orig.URL)
+		}
+		if policyCheckHost(orig.Host) != nil {
+			t.Fatalf("accepted host %q", orig.Host)
+		}
+		if !envoyMode && (orig.Method != method || orig.RequestURI != uri || orig.Host != host) {
+			t.Fatalf("judged %s %s %s, sent %q %q %q", orig.Method, orig.RequestURI, orig.Host, method, uri, host)
 		}
 	})
 }

@@ -114,15 +114,6 @@ func (u *rawUpstream) since(n int) []rawRequest {
 	return append([]rawRequest(nil), u.reqs[n:]...)
 }
 
-// target is the request line's target.
-func (r rawRequest) target() string {
-	f := strings.Fields(r.line)
-	if len(f) < 2 {
-		return ""
-	}
-	return f[1]
-}
-
 // values returns the values of every header line whose name is name or a
 // spelling an upstream runtime would read as name (sameHeader).
 func (r rawRequest) values(name string) []string {
