@@ -343,3 +343,35 @@ func TestBoundaryServePreflight(t *testing.T) {
 		})
 	}
 }
+
+// TestBoundaryServeTrailers checks that request trailers cannot carry what
+// headers may not: an identity or override header declared as a trailer
+// of a chunked body does not reach the upstream, not even as a declared
+// name. (httputil.ReverseProxy forwards no request trailer values at all:
+// it copies the trailer map before the body is read.)
+func TestBoundaryServeTrailers(t *testing.T) {
+	pool := cognitotest.New(t, cognitotest.Config{})
+	up := newRawUpstream(t)
+	cfg := writeConfig(t, pool, "http://"+up.addr, boundaryPolicy, "")
+	p := start(t, []string{"proxy", "admin"}, "serve", "--config", cfg)
+	before := up.count()
+	req := head("POST", "/public/x", "api.example.com", "Transfer-Encoding: chunked", "Trailer: X-Auth-Groups, X-Original-URL, X-Checksum") +
+		"5\r\nhello\r\n0\r\nX-Auth-Groups: admin\r\nX-Original-URL: /admin/x\r\nX-Checksum: 42\r\n\r\n"
+	if resp := rawDo(t, p.addr["proxy"], req); resp.status != 200 {
+		t.Fatalf("status %d", resp.status)
+	}
+	r := up.since(before)[0]
+	if string(r.body) != "hello" {
+		t.Errorf("body %q", r.body)
+	}
+	var names []string
+	for _, f := range append(r.header, r.trailer...) {
+		names = append(names, f[0])
+		if sameHeader(f[0], "X-Auth-Groups") || sameHeader(f[0], "X-Original-URL") {
+			t.Errorf("%s: %s reached the upstream", f[0], f[1])
+		}
+	}
+	if got := r.values("Trailer"); len(got) != 1 || got[0] != "X-Checksum" {
+		t.Errorf("Trailer upstream %q (all fields %q), want X-Checksum alone", got, names)
+	}
+}

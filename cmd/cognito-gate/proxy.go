@@ -70,6 +70,8 @@ func (g *gate) rewrite(pr *httputil.ProxyRequest) {
 	in, out := pr.In, pr.Out
 	pr.SetURL(g.cfg.upstream)
 	g.cfg.filter.strip(out.Header)
+	// Trailers are headers too, to some upstreams: the same names go.
+	g.cfg.filter.strip(out.Trailer)
 	dropH2C(out.Header)
 	tok, _ := claims.FromContext(in.Context())
 	g.cfg.credentials.strip(in, out, tok != nil, g.cfg.forwardAuthorization)

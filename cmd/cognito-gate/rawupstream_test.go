@@ -27,8 +27,9 @@ type rawUpstream struct {
 // rawRequest is one recorded request.
 type rawRequest struct {
 	line   string      // e.g. "GET /public/x HTTP/1.1"
-	header [][2]string // name and value, as sent
-	body   []byte
+	header  [][2]string // name and value, as sent
+	trailer [][2]string // trailer fields of a chunked body, as sent
+	body    []byte
 }
 
 func newRawUpstream(t *testing.T) *rawUpstream {
@@ -94,6 +95,16 @@ func (u *rawUpstream) serve(c net.Conn) {
 		body = httputil.NewChunkedReader(br)
 	}
 	req.body, _ = io.ReadAll(io.LimitReader(body, 1<<20))
+	if chunked {
+		for {
+			l, err := br.ReadString('\n')
+			if l = strings.TrimRight(l, "\r\n"); err != nil || l == "" {
+				break
+			}
+			name, value, _ := strings.Cut(l, ":")
+			req.trailer = append(req.trailer, [2]string{name, strings.TrimSpace(value)})
+		}
+	}
 	u.mu.Lock()
 	u.reqs = append(u.reqs, req)
 	u.mu.Unlock()
