@@ -26,7 +26,7 @@ type rawUpstream struct {
 
 // rawRequest is one recorded request.
 type rawRequest struct {
-	line   string      // e.g. "GET /public/x HTTP/1.1"
+	line    string      // e.g. "GET /public/x HTTP/1.1"
 	header  [][2]string // name and value, as sent
 	trailer [][2]string // trailer fields of a chunked body, as sent
 	body    []byte
