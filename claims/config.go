@@ -104,8 +104,12 @@ type Config struct {
 	RequiredGroups []string
 
 	// Check, when set, runs last on every token that passed all other
-	// checks. A non-nil error rejects the token; unless it already wraps one
-	// of this package's errors it is wrapped in ErrClaimDenied.
+	// checks (on the caller's copy of the token). A non-nil error rejects
+	// the token; unless it already wraps one of this package's errors it is
+	// wrapped in ErrClaimDenied. A context error (or ErrCanceled) is
+	// wrapped in ErrCanceled only when ctx itself has ended, and in
+	// ErrClaimDenied otherwise: a hook cannot turn a live request into a
+	// cancelled one.
 	Check func(ctx context.Context, t *Token) error
 
 	// MaxTokenBytes caps the raw token size. Zero means

@@ -49,8 +49,16 @@ var (
 	// ErrClaimDenied means a claim condition or the custom check failed.
 	ErrClaimDenied = errors.New("claims: claim check failed")
 	// ErrJWKSUnavailable means the issuer's keys could not be had (never
-	// fetched, or stale past the limit): the token could not be checked.
+	// fetched, stale past the limit, or the fetch failed, its own
+	// FetchTimeout included): the token could not be checked.
 	ErrJWKSUnavailable = jwks.ErrUnavailable
+	// ErrCanceled means the caller's context ended (it was cancelled or
+	// its deadline passed) while Verify waited — for the issuer's keys, or
+	// in Check — so nothing was decided about the token. The error also
+	// wraps ctx.Err(). Its reason is ReasonCanceled, never a 503: a client
+	// that goes away while keys are fetched is no failure of the key
+	// endpoint.
+	ErrCanceled = errors.New("claims: request canceled")
 )
 
 // ErrConfig is matched by every error of New, Config.Validate and
@@ -115,8 +123,10 @@ const (
 	// Answered 400.
 	ReasonBadRequest Reason = "bad_request"
 	// ReasonCanceled is a request whose client went away (its context was
-	// cancelled) before it could be checked. It is no failure of the gate
-	// or of the key endpoint, and never a 503: nothing is answered.
+	// cancelled, or its deadline passed) before it could be checked. It is
+	// no failure of the gate or of the key endpoint, and never a 503:
+	// nothing is answered (Status is StatusClientClosed, for the record
+	// only). Errors wrapping ErrCanceled, and bare context errors, have it.
 	ReasonCanceled Reason = "canceled"
 )
 
@@ -125,6 +135,9 @@ var reasonTable = []struct {
 	err    error
 	reason Reason
 }{
+	// First: whatever else went wrong, a caller that gave up was given
+	// up on.
+	{ErrCanceled, ReasonCanceled},
 	{ErrMissingToken, ReasonMissingToken},
 	{ErrMalformed, ReasonMalformed},
 	{ErrUnsupportedAlg, ReasonUnsupportedAlg},
@@ -143,14 +156,27 @@ var reasonTable = []struct {
 	{ErrClaimDenied, ReasonClaimDenied},
 	{ErrJWKSUnavailable, ReasonJWKSUnavailable},
 	{jwks.ErrClosed, ReasonJWKSUnavailable},
-	// The caller gave up while keys were being fetched: the token could not
-	// be checked.
-	{context.Canceled, ReasonJWKSUnavailable},
-	{context.DeadlineExceeded, ReasonJWKSUnavailable},
+	// Last: a bare context error. Verify never returns one (a fetch's own
+	// timeout is wrapped in ErrJWKSUnavailable, the caller's end in
+	// ErrCanceled, a Check hook's context error on a live request in
+	// ErrClaimDenied), so one that gets here came from the caller's own
+	// context, e.g. through another Verifier implementation.
+	{context.Canceled, ReasonCanceled},
+	{context.DeadlineExceeded, ReasonCanceled},
 }
 
 // ReasonOf maps an error from this package (or jwks) to its Reason: nil is
 // ReasonOK, an error outside the vocabulary is ReasonInternal.
+//
+// An error that wraps ErrCanceled is ReasonCanceled whatever else it
+// wraps. A bare context.Canceled or context.DeadlineExceeded (one that
+// wraps no sentinel of this package or jwks) is ReasonCanceled too: errors
+// of Verify never are bare context errors, so such an error can only be
+// the caller's own context ending, and it must never read as
+// jwks_unavailable (503, which pages whoever runs the gate). A context
+// error wrapped in a sentinel takes the sentinel's reason: a key fetch
+// that timed out is jwks_unavailable, a Check hook that returned
+// context.Canceled for a live request is claim_denied.
 func ReasonOf(err error) Reason {
 	if err == nil {
 		return ReasonOK

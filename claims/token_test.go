@@ -144,7 +144,14 @@ func TestReasonOf(t *testing.T) {
 		{claims.ErrClaimDenied, claims.ReasonClaimDenied, 403},
 		{fmt.Errorf("x: %w: %w", claims.ErrJWKSUnavailable, jwks.ErrStatus), claims.ReasonJWKSUnavailable, 503},
 		{jwks.ErrClosed, claims.ReasonJWKSUnavailable, 503},
-		{context.Canceled, claims.ReasonJWKSUnavailable, 503},
+		// Finding 18: a bare context error is the caller's own, never 503.
+		{context.Canceled, claims.ReasonCanceled, claims.StatusClientClosed},
+		{fmt.Errorf("x: %w", context.DeadlineExceeded), claims.ReasonCanceled, claims.StatusClientClosed},
+		{fmt.Errorf("x: %w: %w", claims.ErrCanceled, context.Canceled), claims.ReasonCanceled, claims.StatusClientClosed},
+		{fmt.Errorf("x: %w: %w", claims.ErrCanceled, claims.ErrJWKSUnavailable), claims.ReasonCanceled, claims.StatusClientClosed},
+		{fmt.Errorf("x: %w: %w", claims.ErrJWKSUnavailable, context.DeadlineExceeded), claims.ReasonJWKSUnavailable, 503},
+		{fmt.Errorf("x: %w: %w", claims.ErrClaimDenied, context.Canceled), claims.ReasonClaimDenied, 403},
+		{claims.ErrConfig, claims.ReasonInternal, 500},
 		{errors.New("something else"), claims.ReasonInternal, 500},
 	}
 	for _, tt := range tests {

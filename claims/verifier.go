@@ -84,7 +84,10 @@ func (v *Verifier) Close() error { return v.keys.Close() }
 // from the cache (see Token); Check, too, runs on that copy, never on the
 // cached one.
 //
-// Every error matches one sentinel of this package; ReasonOf names it.
+// Every error matches one sentinel of this package; ReasonOf names it. When
+// ctx ends while Verify waits for keys (or in Check), the error wraps
+// ErrCanceled (ReasonCanceled), whatever the key fetch did; a fetch that
+// fails or times out on its own while ctx is live is ErrJWKSUnavailable.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 	if raw == "" {
 		return nil, ErrMissingToken
@@ -120,7 +123,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 	}
 	key, err := p.keys.Key(ctx, t.KeyID)
 	if err != nil {
-		return nil, fmt.Errorf("claims: %w", err)
+		return nil, keyError(ctx, err)
 	}
 	if err := key.Verify(t.Algorithm, seg.signingInput, seg.sig); err != nil {
 		return nil, fmt.Errorf("claims: %w", err)
@@ -149,7 +152,13 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 // be used (its key is no longer the issuer's current one) and the token must
 // be verified in full.
 func (v *Verifier) fromCache(ctx context.Context, raw string, e *cacheEntry) (_ *Token, _ error, ok bool) {
-	if key, err := e.p.keys.Key(ctx, e.tok.KeyID); err != nil || key != e.key {
+	key, err := e.p.keys.Key(ctx, e.tok.KeyID)
+	if err != nil && ctx.Err() != nil {
+		// The caller gave up waiting for a refresh: that says nothing
+		// about the cached token, which stays.
+		return nil, keyError(ctx, err), true
+	}
+	if err != nil || key != e.key {
 		v.cache.remove(raw)
 		return nil, nil, false
 	}
@@ -242,13 +251,34 @@ func (v *Verifier) checkRequirements(ctx context.Context, t *Token) error {
 	}
 	if v.cc.check != nil {
 		if err := v.cc.check(ctx, t); err != nil {
-			if ReasonOf(err) == ReasonInternal {
+			switch r := ReasonOf(err); {
+			case (r == ReasonInternal || r == ReasonCanceled) && ctx.Err() != nil:
+				return fmt.Errorf("claims: check: %w: %w", ErrCanceled, err)
+			case r == ReasonCanceled:
+				// A context error (or ErrCanceled) from the hook while the
+				// request is live is the hook refusing the token, never a
+				// cancellation that answers nothing. Its text is kept, not
+				// its chain, which would still read as canceled.
+				return fmt.Errorf("claims: check: %w: %v", ErrClaimDenied, err)
+			case r == ReasonInternal:
 				return fmt.Errorf("claims: check: %w: %w", ErrClaimDenied, err)
 			}
 			return err
 		}
 	}
 	return nil
+}
+
+// keyError wraps an error of the key lookup: in ErrCanceled when the
+// caller's context has ended (whatever the lookup said: the caller gave
+// up, and must not be counted as a key endpoint failure), otherwise as it
+// is (ErrUnknownKID, or ErrJWKSUnavailable for a fetch that failed or
+// timed out on its own).
+func keyError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("claims: %w: %w", ErrCanceled, err)
+	}
+	return fmt.Errorf("claims: %w", err)
 }
 
 // anyIn reports whether any of want is in have.

@@ -28,6 +28,11 @@ type Result struct {
 // — and records its outcome (metrics, log) exactly as Handler does, but
 // leaves the response to the caller. It is for integrations that answer on
 // another's behalf, such as a forward-auth endpoint.
+//
+// When the client went away during the check, the Result is not allowed
+// and Err.Reason is claims.ReasonCanceled (Status 499): answer nothing —
+// panic(http.ErrAbortHandler) as Handler does — rather than a denial,
+// and never a 2xx.
 func (m *Middleware) Authorize(r *http.Request) Result {
 	return result(m.authorize(r))
 }

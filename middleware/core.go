@@ -66,6 +66,19 @@ func (o *outcome) allowed() bool {
 	return o.result == ResultAllowed || o.result == ResultSkipped || o.result == ResultPreflight
 }
 
+// abortIfCanceled aborts the response of a request whose client went away:
+// nothing is written, and the server closes the connection (HTTP/1) or
+// resets the stream (HTTP/2) instead of finishing the response. Returning
+// without writing would not do: the server would then send an empty 200
+// to a client that may still be there (a request context can also end
+// through Server.BaseContext or a wrapping handler), and a forward-auth
+// caller (nginx auth_request, say) reads a 200 as "allow".
+func abortIfCanceled(o *outcome) {
+	if o.result == ResultCanceled {
+		panic(http.ErrAbortHandler)
+	}
+}
+
 // asError converts a denial into the *Error given to error handlers.
 func (o *outcome) asError() *Error {
 	return &Error{Status: o.status, Reason: o.reason, Rule: o.rule, Scopes: o.scopes, TokenSent: o.tokenSent, Err: o.err}
@@ -102,11 +115,16 @@ func (m *Middleware) decide(r *http.Request) (o outcome) {
 		o.verifyTime = time.Since(start)
 		if err != nil {
 			o.err = err
-			o.reason = claims.ReasonOf(err)
+			o.reason = verifyReason(r, err)
 			o.status = o.reason.Status()
-			o.result = ResultDenied
-			if o.status >= 500 {
+			switch {
+			case o.reason == claims.ReasonCanceled:
+				o.result = ResultCanceled
+				return o
+			case o.status >= 500:
 				o.result = ResultUnavailable
+			default:
+				o.result = ResultDenied
 			}
 			if o.status == http.StatusForbidden {
 				// The verifier's own requirements (RequiredScopes, ...).
@@ -126,6 +144,25 @@ func (m *Middleware) decide(r *http.Request) (o outcome) {
 	}
 	o.result = ResultAllowed
 	return o
+}
+
+// verifyReason is the reason of a verification error for request r. The
+// request is canceled when, and only when, its context has ended: a
+// failure to check the token (jwks_unavailable, internal_error) while the
+// client is gone is the client's doing, not the key endpoint's (no 503, no
+// page), and a Verifier that says canceled while the request is live is
+// not believed (internal_error, 500), because a canceled request is not
+// answered.
+func verifyReason(r *http.Request, err error) claims.Reason {
+	reason := claims.ReasonOf(err)
+	gone := r.Context().Err() != nil
+	switch {
+	case reason == claims.ReasonCanceled && !gone:
+		return claims.ReasonInternal
+	case gone && (reason == claims.ReasonJWKSUnavailable || reason == claims.ReasonInternal):
+		return claims.ReasonCanceled
+	}
+	return reason
 }
 
 // isPreflight reports whether r is a CORS preflight request.

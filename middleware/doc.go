@@ -27,9 +27,15 @@
 // reason from claims' fixed vocabulary. Nothing about the token or the keys
 // reaches the client.
 //
+// A request whose client went away while it was checked (its context
+// ended, e.g. while keys were fetched) is neither a denial nor a 503: its
+// result and reason are "canceled", it is logged at debug, and its response
+// is aborted (panic(http.ErrAbortHandler)) so that nothing, not even an
+// empty 200, is answered.
+//
 // Every request is recorded once: a Prometheus counter by result and
 // reason (see Metrics), a verification-time histogram, a policy decision
 // counter by rule, and one zap log line (denials at info, 503s at warn,
-// allowed requests at debug). The token, its signature and key material are
+// allowed and canceled requests at debug). The token, its signature and key material are
 // never logged. LogJWKS turns key set fetches into log lines.
 package middleware

@@ -81,6 +81,7 @@ func (m *Middleware) Echo(cfg EchoConfig) echo.MiddlewareFunc {
 			}
 			r := c.Request()
 			o := m.authorize(r)
+			abortIfCanceled(&o) // see Handler
 			if !o.allowed() {
 				e := o.asError()
 				if cfg.ErrorHandler != nil {

@@ -16,7 +16,10 @@ var errInvalidRequest = errors.New("middleware: invalid request")
 // a request. Use errors.As to get it; Err holds the verification error, whose
 // text is for logs only and must not be sent to clients.
 type Error struct {
-	// Status is the HTTP status to answer: 400, 401, 403, 500 or 503.
+	// Status is the HTTP status to answer: 400, 401, 403, 500 or 503; or
+	// claims.StatusClientClosed (499) with Reason claims.ReasonCanceled
+	// when the client went away, which must not be answered at all (see
+	// Result).
 	Status int
 	// Reason is the reason from the fixed vocabulary.
 	Reason claims.Reason

@@ -10,7 +10,7 @@ import (
 )
 
 // logOutcome writes one line per request: denials at info (warn when the
-// token could not be checked), allowed requests at debug. Fields have stable
+// token could not be checked), allowed and canceled requests at debug. Fields have stable
 // names; the token, its signature and key material are never logged.
 func logOutcome(l *zap.Logger, r *http.Request, o *outcome) {
 	lvl := zapcore.DebugLevel
@@ -22,6 +22,10 @@ func logOutcome(l *zap.Logger, r *http.Request, o *outcome) {
 		lvl, msg = zapcore.WarnLevel, "token could not be checked"
 	case ResultSkipped, ResultPreflight:
 		msg = "request not checked"
+	case ResultCanceled:
+		// The client went away: nothing to act on, and at warn a client
+		// could fill the log by hanging up.
+		msg = "request canceled"
 	}
 	ce := l.Check(lvl, msg)
 	if ce == nil {

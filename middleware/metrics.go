@@ -22,6 +22,11 @@ const (
 	ResultUnavailable = "unavailable" // 500 or 503: the token could not be checked
 	ResultSkipped     = "skipped"     // the Skipper let it through unchecked
 	ResultPreflight   = "preflight"   // a CORS preflight let through unchecked
+	// ResultCanceled is a request whose client went away (its context
+	// ended) before it was decided, reason "canceled": nothing is answered.
+	// It is its own result, never "unavailable", so that clients that hang
+	// up while keys are fetched do not look like a key endpoint outage.
+	ResultCanceled = "canceled"
 )
 
 // Metrics holds the Prometheus metrics of one or more middlewares that share
@@ -45,7 +50,7 @@ type Metrics struct {
 type counter struct{ prometheus.Counter }
 
 // results lists the Result constants, in the order of Metrics.outcomes.
-var results = [...]string{ResultAllowed, ResultDenied, ResultUnavailable, ResultSkipped, ResultPreflight}
+var results = [...]string{ResultAllowed, ResultDenied, ResultUnavailable, ResultSkipped, ResultPreflight, ResultCanceled}
 
 // reasonIndex numbers the reasons of claims.Reasons.
 var reasonIndex = func() map[claims.Reason]int {
@@ -65,7 +70,7 @@ func NewMetrics(reg prometheus.Registerer, v *claims.Verifier) (*Metrics, error)
 	m := &Metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: Namespace, Name: "requests_total",
-			Help: "Requests seen by the auth middleware, by result (allowed, denied, unavailable, skipped, preflight) and reason.",
+			Help: "Requests seen by the auth middleware, by result (allowed, denied, unavailable, skipped, preflight, canceled) and reason.",
 		}, []string{"result", "reason"}),
 		verify: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Namespace: Namespace, Name: "verify_duration_seconds",
@@ -91,7 +96,9 @@ func NewMetrics(reg prometheus.Registerer, v *claims.Verifier) (*Metrics, error)
 		case claims.ReasonOK:
 		case claims.ReasonJWKSUnavailable, claims.ReasonInternal:
 			m.requests.WithLabelValues(ResultUnavailable, string(r))
-		default:
+		case claims.ReasonCanceled:
+			m.requests.WithLabelValues(ResultCanceled, string(r))
+		default: // the denials, bad_request among them
 			m.requests.WithLabelValues(ResultDenied, string(r))
 		}
 	}

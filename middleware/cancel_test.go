@@ -1,0 +1,301 @@
+package middleware_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/cognito-gate/cognito-gate/claims"
+	"github.com/cognito-gate/cognito-gate/cognitotest"
+	"github.com/cognito-gate/cognito-gate/jwks"
+	"github.com/cognito-gate/cognito-gate/middleware"
+)
+
+// keyEndpoint is an in-memory key set endpoint that works inside synctest
+// bubbles: it serves jwks, or blocks until the request is cancelled.
+type keyEndpoint struct {
+	mu    sync.Mutex
+	block bool
+	jwks  []byte
+}
+
+func (k *keyEndpoint) RoundTrip(r *http.Request) (*http.Response, error) {
+	k.mu.Lock()
+	block := k.block
+	k.mu.Unlock()
+	if block {
+		<-r.Context().Done()
+		return nil, r.Context().Err()
+	}
+	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Request: r,
+		Body: io.NopCloser(bytes.NewReader(k.jwks))}, nil
+}
+
+// writeCounter is a ResponseWriter that counts every call that would
+// answer the client.
+type writeCounter struct {
+	h     http.Header
+	calls int
+}
+
+func (w *writeCounter) Header() http.Header         { return w.h }
+func (w *writeCounter) WriteHeader(int)             { w.calls++ }
+func (w *writeCounter) Write(b []byte) (int, error) { w.calls++; return len(b), nil }
+
+// cancelEnv is a middleware (net/http and Echo) in front of a verifier
+// whose key endpoint blocks, built inside a synctest bubble.
+type cancelEnv struct {
+	handler, errorHandler, echoErrorHandler bool // what was called
+	errStatus                               int  // the status the ErrorHandler was given
+	reg                                     *prometheus.Registry
+	logs                                    *observer.ObservedLogs
+	h                                       http.Handler
+	e                                       *echo.Echo
+	v                                       *claims.Verifier
+}
+
+func newCancelEnv(t *testing.T, pool *cognitotest.Pool, fetchTimeout time.Duration) *cancelEnv {
+	t.Helper()
+	ep := &keyEndpoint{block: true, jwks: pool.JWKS()}
+	v, err := claims.New(claims.Config{
+		Pools: []claims.Pool{{UserPoolID: pool.PoolID(), JWKSURL: pool.JWKSURL(), AllowHTTP: true, ClientIDs: []string{pool.ClientID()}, TokenUse: claims.AccessToken}},
+		JWKS:  jwks.Config{HTTPClient: &http.Client{Transport: ep}, FetchTimeout: fetchTimeout},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ce := &cancelEnv{reg: prometheus.NewRegistry(), v: v}
+	metrics, err := middleware.NewMetrics(ce.reg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	core, logs := observer.New(zapcore.DebugLevel)
+	ce.logs = logs
+	m, err := middleware.New(middleware.Config{Verifier: v, Policy: testPolicy(t), Metrics: metrics, Logger: zap.New(core),
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			ce.errorHandler = true
+			var me *middleware.Error
+			if errors.As(err, &me) {
+				ce.errStatus = me.Status
+			}
+			w.WriteHeader(http.StatusTeapot)
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ce.h = m.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { ce.handler = true }))
+	ce.e = echo.New()
+	ce.e.Use(m.Echo(middleware.EchoConfig{ErrorHandler: func(c echo.Context, err error) error {
+		ce.echoErrorHandler = true
+		return err
+	}}))
+	ce.e.GET("/me", func(c echo.Context) error { ce.handler = true; return nil })
+	return ce
+}
+
+// serveCanceled sends a request for /me through h on a context that is
+// cancelled once the request waits for the blocked key endpoint, and
+// returns what the handler panicked with.
+func serveCanceled(h http.Handler, w http.ResponseWriter, tok string) (panicked any) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() { panicked = recover() }()
+		h.ServeHTTP(w, bearerReq("GET", "/me", tok).WithContext(ctx))
+	}()
+	synctest.Wait()
+	cancel()
+	<-done
+	return panicked
+}
+
+// TestCanceledRequestIsItsOwnOutcome guards finding 18 in the middleware:
+// a client that disconnected while keys were fetched was answered 503,
+// counted as unavailable/jwks_unavailable and logged at warn. It is now
+// result "canceled", reason "canceled", logged at debug, and nothing is
+// answered: the response is aborted (http.ErrAbortHandler), never an
+// empty 200, and neither the error handler nor the next handler runs.
+func TestCanceledRequestIsItsOwnOutcome(t *testing.T) {
+	pool := cognitotest.New(t, cognitotest.Config{PoolID: "eu-west-1_Cancel", Now: func() time.Time { return time.Now() }})
+	for _, adapter := range []string{"net/http", "echo"} {
+		t.Run(adapter, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ce := newCancelEnv(t, pool, 0)
+				defer ce.v.Close()
+				var h http.Handler = ce.h
+				if adapter == "echo" {
+					h = ce.e
+				}
+				w := &writeCounter{h: make(http.Header)}
+				if got := serveCanceled(h, w, pool.AccessToken()); got != http.ErrAbortHandler {
+					t.Fatalf("panic = %v, want http.ErrAbortHandler", got)
+				}
+				if w.calls != 0 || len(w.h) != 0 || ce.handler || ce.errorHandler || ce.echoErrorHandler {
+					t.Errorf("answered: %d writes, header %v, handler %v, error handlers %v %v", w.calls, w.h, ce.handler, ce.errorHandler, ce.echoErrorHandler)
+				}
+				for labels, want := range map[[2]string]float64{
+					{"canceled", "canceled"}:            1,
+					{"unavailable", "jwks_unavailable"}: 0,
+					{"unavailable", "internal_error"}:   0,
+				} {
+					if got := sample(t, ce.reg, "cognito_gate_requests_total", map[string]string{"result": labels[0], "reason": labels[1]}); got != want {
+						t.Errorf("requests_total{result=%q,reason=%q} = %v, want %v", labels[0], labels[1], got, want)
+					}
+				}
+				entries := ce.logs.All()
+				if len(entries) != 1 || entries[0].Level != zapcore.DebugLevel || entries[0].Message != "request canceled" ||
+					entries[0].ContextMap()["reason"] != "canceled" || entries[0].ContextMap()["status"] != int64(claims.StatusClientClosed) {
+					t.Errorf("log entries = %+v, want one debug line with reason canceled", entries)
+				}
+			})
+		})
+	}
+}
+
+// TestKeyFetchTimeoutStillUnavailable: a fetch that times out on its own
+// while the client waits is still a 503, counted and logged as
+// unavailable.
+func TestKeyFetchTimeoutStillUnavailable(t *testing.T) {
+	pool := cognitotest.New(t, cognitotest.Config{PoolID: "eu-west-1_Timeout", Now: func() time.Time { return time.Now() }})
+	synctest.Test(t, func(t *testing.T) {
+		ce := newCancelEnv(t, pool, 2*time.Second)
+		defer ce.v.Close()
+		rec := httptest.NewRecorder()
+		start := time.Now()
+		ce.h.ServeHTTP(rec, bearerReq("GET", "/me", pool.AccessToken()))
+		// The ErrorHandler answers the denial (418 here), after the fetch
+		// timeout.
+		if ce.errStatus != http.StatusServiceUnavailable || rec.Code != http.StatusTeapot || time.Since(start) != 2*time.Second {
+			t.Fatalf("error handler given %d, status %d after %s; want 503 after the fetch timeout", ce.errStatus, rec.Code, time.Since(start))
+		}
+		if got := sample(t, ce.reg, "cognito_gate_requests_total", map[string]string{"result": "unavailable", "reason": "jwks_unavailable"}); got != 1 {
+			t.Errorf("unavailable/jwks_unavailable = %v, want 1", got)
+		}
+		if got := sample(t, ce.reg, "cognito_gate_requests_total", map[string]string{"result": "canceled", "reason": "canceled"}); got != 0 {
+			t.Errorf("canceled = %v, want 0", got)
+		}
+	})
+}
+
+// lyingVerifier returns err for every token.
+type lyingVerifier struct{ err error }
+
+func (l lyingVerifier) Verify(context.Context, string) (*claims.Token, error) { return nil, l.err }
+
+// TestVerifierContextErrors: for a Verifier other than claims', a context
+// error means canceled only when the request's context has ended; on a
+// live request it is an internal error, answered 500, never the silence of
+// a canceled request.
+func TestVerifierContextErrors(t *testing.T) {
+	tests := []struct {
+		name       string
+		err        error
+		cancel     bool
+		wantStatus int
+		wantResult string
+		wantReason string
+	}{
+		{"canceled on a live request", context.Canceled, false, 500, "unavailable", "internal_error"},
+		{"ErrCanceled on a live request", claims.ErrCanceled, false, 500, "unavailable", "internal_error"},
+		{"keys unavailable, client gone", claims.ErrJWKSUnavailable, true, 0, "canceled", "canceled"},
+		{"internal error, client gone", errors.New("boom"), true, 0, "canceled", "canceled"},
+		{"bad signature, client gone", claims.ErrBadSignature, true, 401, "denied", "bad_signature"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			reg := prometheus.NewRegistry()
+			metrics, err := middleware.NewMetrics(reg, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := middleware.New(middleware.Config{Verifier: lyingVerifier{tt.err}, Metrics: metrics})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			if tt.cancel {
+				cancel()
+			}
+			defer cancel()
+			rec := httptest.NewRecorder()
+			var panicked any
+			func() {
+				defer func() { panicked = recover() }()
+				m.Handler(http.NotFoundHandler()).ServeHTTP(rec, bearerReq("GET", "/", "x.y.z").WithContext(ctx))
+			}()
+			switch {
+			case tt.wantStatus == 0 && panicked != http.ErrAbortHandler:
+				t.Errorf("panic = %v, want http.ErrAbortHandler", panicked)
+			case tt.wantStatus != 0 && (panicked != nil || rec.Code != tt.wantStatus):
+				t.Errorf("status %d, panic %v; want %d", rec.Code, panicked, tt.wantStatus)
+			}
+			if got := sample(t, reg, "cognito_gate_requests_total", map[string]string{"result": tt.wantResult, "reason": tt.wantReason}); got != 1 {
+				t.Errorf("requests_total{%s,%s} = %v, want 1", tt.wantResult, tt.wantReason, got)
+			}
+		})
+	}
+}
+
+// TestMetricSeriesStartAtZero: every (result, reason) series a request can
+// produce exists before the first such request; bad_request is a denial,
+// canceled its own result (never a denial or unavailable).
+func TestMetricSeriesStartAtZero(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	if _, err := middleware.NewMetrics(reg, nil); err != nil {
+		t.Fatal(err)
+	}
+	series := map[[2]string]bool{}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "cognito_gate_requests_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			var l [2]string
+			for _, lp := range m.GetLabel() {
+				switch lp.GetName() {
+				case "result":
+					l[0] = lp.GetValue()
+				case "reason":
+					l[1] = lp.GetValue()
+				}
+			}
+			if m.GetCounter().GetValue() != 0 {
+				t.Errorf("%v starts at %v", l, m.GetCounter().GetValue())
+			}
+			series[l] = true
+		}
+	}
+	for _, want := range [][2]string{{"allowed", "ok"}, {"denied", "bad_request"}, {"denied", "malformed"}, {"canceled", "canceled"},
+		{"unavailable", "jwks_unavailable"}, {"unavailable", "internal_error"}} {
+		if !series[want] {
+			t.Errorf("no series %v", want)
+		}
+	}
+	for _, unwanted := range [][2]string{{"denied", "canceled"}, {"unavailable", "canceled"}, {"denied", "jwks_unavailable"}} {
+		if series[unwanted] {
+			t.Errorf("series %v exists", unwanted)
+		}
+	}
+	if len(series) != len(claims.Reasons()) {
+		t.Errorf("%d series, want one per reason (%d)", len(series), len(claims.Reasons()))
+	}
+}
