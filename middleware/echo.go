@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/cognito-gate/cognito-gate/claims"
+	"github.com/cognito-gate/cognito-gate/policy"
 )
 
 // EchoContextKey is the key under which the Echo middleware stores the
@@ -37,9 +38,23 @@ type EchoConfig struct {
 	// err as internal error, after setting the WWW-Authenticate header.
 	ErrorHandler func(c echo.Context, err error) error
 
-	// ContinueOnIgnoredError: when ErrorHandler returns nil, go on to the
-	// next handler (without a token) instead of stopping. For routes that
-	// serve both anonymous and signed-in users.
+	// ContinueOnIgnoredError: when ErrorHandler returns nil for a missing
+	// or failed token, go on to the next handler without a token instead
+	// of stopping — but only when the policy allows the request
+	// anonymously (Decide with no token allows it), so that a bad token
+	// gets no more than no token would. For routes that serve both
+	// anonymous and signed-in users.
+	//
+	// It never continues past anything else: a policy denial of a verified
+	// token (403), a request that cannot be read (400), keys that could not
+	// be had (503), or a route that needs a token. Those get the default
+	// response (an *echo.HTTPError, as without an ErrorHandler) even though
+	// ErrorHandler returned nil. An anonymous decision on a path that needed
+	// cleaning redirects to the cleaned path, as an allowed request does.
+	// The continued request is counted and logged as the denial it was;
+	// its headers are unchanged, so the handler must take the caller's
+	// identity from EchoToken (which has none) and never from the request's
+	// credentials.
 	ContinueOnIgnoredError bool
 
 	Config
@@ -84,14 +99,24 @@ func (m *Middleware) Echo(cfg EchoConfig) echo.MiddlewareFunc {
 			abortIfCanceled(&o) // see Handler
 			if !o.allowed() {
 				e := o.asError()
-				if cfg.ErrorHandler != nil {
-					err := cfg.ErrorHandler(c, e)
-					if err == nil && cfg.ContinueOnIgnoredError {
-						return next(c)
-					}
+				if cfg.ErrorHandler == nil {
+					return echoError(c, m.cfg.Realm, e)
+				}
+				err := cfg.ErrorHandler(c, e)
+				if err != nil || !cfg.ContinueOnIgnoredError {
 					return err
 				}
-				return echoError(c, m.cfg.Realm, e)
+				// The error was ignored: go on anonymously only where no
+				// token would have done as well.
+				d, ok := m.anonymously(r, &o)
+				if !ok {
+					return echoError(c, m.cfg.Realm, e)
+				}
+				if to := redirectTarget(r, &outcome{path: d.Path}); to != "" {
+					return c.Redirect(http.StatusPermanentRedirect, to)
+				}
+				c.SetRequest(admit(r, &outcome{rule: d.Rule}))
+				return next(c)
 			}
 			if to := redirectTarget(r, &o); to != "" {
 				return c.Redirect(http.StatusPermanentRedirect, to)
@@ -106,6 +131,22 @@ func (m *Middleware) Echo(cfg EchoConfig) echo.MiddlewareFunc {
 			return next(c)
 		}
 	}
+}
+
+// anonymously returns the policy's decision for r without a token, and
+// whether the denied outcome o may be continued as that anonymous request:
+// o must be a missing token or a token that failed verification (401, or
+// the verifier's own 403), with no verified token, and the policy must
+// allow r anonymously. Never a policy denial of a verified token, a 400, a
+// 5xx or a canceled request: continuing those would turn a denial into an
+// allow.
+func (m *Middleware) anonymously(r *http.Request, o *outcome) (policy.Decision, bool) {
+	tokenFailed := o.status == http.StatusUnauthorized || o.status == http.StatusForbidden && o.verified
+	if o.token != nil || !tokenFailed || o.result != ResultDenied {
+		return policy.Decision{}, false
+	}
+	d := m.policy.Load().Decide(r, nil)
+	return d, d.Allow
 }
 
 // echoError sets the challenge and returns the *echo.HTTPError for e.

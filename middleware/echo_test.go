@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -108,7 +109,7 @@ func TestEchoHooks(t *testing.T) {
 		ContinueOnIgnoredError: true,
 	})
 	rec := httptest.NewRecorder()
-	app.ServeHTTP(rec, bearerReq("GET", "/me", "x.y.z"))
+	app.ServeHTTP(rec, bearerReq("GET", "/public/a", "x.y.z"))
 	var me *middleware.Error
 	if rec.Code != 200 || !errors.As(handled, &me) || me.Reason != claims.ReasonMalformed {
 		t.Fatalf("ignored error: status %d, handled %v", rec.Code, handled)
@@ -176,5 +177,89 @@ func TestEchoRoutePattern(t *testing.T) {
 				t.Errorf("policy rejects %q: %v", got, err)
 			}
 		}
+	}
+}
+
+// TestEchoContinueOnIgnoredError guards finding 15: with
+// ContinueOnIgnoredError, an ErrorHandler that returned nil let every
+// denial through — a 403 group_denied became an allow. It may now only
+// continue past a missing or failed token where the policy allows the
+// request anonymously; everything else gets the default response.
+func TestEchoContinueOnIgnoredError(t *testing.T) {
+	env := newEnv(t)
+	reader := env.pool.AccessToken(cognitotest.WithUsername("rob"), cognitotest.WithGroups("readers"))
+	expired := env.pool.AccessToken(cognitotest.WithIssuedAt(t0.Add(-3 * time.Hour)))
+	tests := []struct {
+		name       string
+		req        *http.Request
+		wantStatus int
+		wantUser   string // the handler ran, seeing this user ("" for none)
+		wantReason string // for a refusal
+	}{
+		{name: "policy denies a verified token", req: bearerReq("GET", "/admin/x", reader), wantStatus: 403, wantReason: "group_denied"},
+		{name: "policy denies a verified token on a cleaned path", req: bearerReq("GET", "/public/../admin/x", reader), wantStatus: 403, wantReason: "group_denied"},
+		{name: "missing token on a token-required route", req: bearerReq("GET", "/me", ""), wantStatus: 401, wantReason: "missing_token"},
+		{name: "invalid token on a token-required route", req: bearerReq("GET", "/me", "x.y.z"), wantStatus: 401, wantReason: "malformed"},
+		{name: "expired token on a token-required route", req: bearerReq("GET", "/admin/x", expired), wantStatus: 401, wantReason: "expired"},
+		{name: "unreadable request", req: func() *http.Request {
+			r := bearerReq("GET", "/public/a", reader)
+			r.Header.Add("Authorization", "Bearer x.y.z")
+			return r
+		}(), wantStatus: 400, wantReason: "malformed"},
+		{name: "missing token on an anonymous route", req: bearerReq("GET", "/public/a", ""), wantStatus: 200},
+		{name: "invalid token on an anonymous route", req: bearerReq("GET", "/public/a", "x.y.z"), wantStatus: 200},
+		{name: "expired token on an anonymous route", req: bearerReq("GET", "/public/a", expired), wantStatus: 200},
+		{name: "valid token on an anonymous route", req: bearerReq("GET", "/public/a", reader), wantStatus: 200, wantUser: "rob"},
+		{name: "invalid token on an anonymous route, cleaned path", req: bearerReq("GET", "/admin/../public/a", "x.y.z"), wantStatus: 308},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var handled int
+			app := newEcho(t, middleware.EchoConfig{
+				Config:                 middleware.Config{Verifier: env.v, Policy: testPolicy(t)},
+				ErrorHandler:           func(echo.Context, error) error { handled++; return nil },
+				ContinueOnIgnoredError: true,
+			})
+			rec := httptest.NewRecorder()
+			app.ServeHTTP(rec, tt.req)
+			if rec.Code != tt.wantStatus {
+				t.Fatalf("status = %d, want %d: %s", rec.Code, tt.wantStatus, rec.Body)
+			}
+			if tt.wantStatus != 200 && tt.wantStatus != 308 && handled != 1 {
+				t.Errorf("ErrorHandler ran %d times", handled)
+			}
+			var body map[string]any
+			if tt.wantStatus == 308 {
+				if got := rec.Header().Get("Location"); got != "/public/a" {
+					t.Errorf("Location = %q", got)
+				}
+				return
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+				t.Fatalf("body %s: %v", rec.Body, err)
+			}
+			if tt.wantStatus == 200 {
+				if body["user"] != tt.wantUser || body["rule"] != "public" {
+					t.Errorf("handler saw %v, want user %q under rule public", body, tt.wantUser)
+				}
+				return
+			}
+			// The default response, as without an ErrorHandler.
+			if body["reason"] != tt.wantReason || rec.Header().Get("WWW-Authenticate") == "" {
+				t.Errorf("refusal = %s (WWW-Authenticate %q), want reason %s", rec.Body, rec.Header().Get("WWW-Authenticate"), tt.wantReason)
+			}
+		})
+	}
+
+	// Keys unavailable, even on an anonymous route: never continued.
+	app := newEcho(t, middleware.EchoConfig{
+		Config:                 middleware.Config{Verifier: lyingVerifier{claims.ErrJWKSUnavailable}, Policy: testPolicy(t)},
+		ErrorHandler:           func(echo.Context, error) error { return nil },
+		ContinueOnIgnoredError: true,
+	})
+	rec := httptest.NewRecorder()
+	app.ServeHTTP(rec, bearerReq("GET", "/public/a", reader))
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("keys unavailable: status %d, want 503", rec.Code)
 	}
 }
