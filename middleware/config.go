@@ -52,9 +52,17 @@ type Config struct {
 	Skipper func(r *http.Request) bool
 
 	// AllowCORSPreflight lets CORS preflight requests (OPTIONS with Origin
-	// and Access-Control-Request-Method) through unchecked, counted as
-	// "preflight". Browsers send preflights without credentials, so a
+	// and Access-Control-Request-Method) through without a token, counted
+	// as "preflight". Browsers send preflights without credentials, so a
 	// cross-origin API needs this (or an anonymous OPTIONS rule).
+	//
+	// A preflight is still refused when it carries a body (400
+	// bad_request) or when the policy refuses it as non-canonical or
+	// malformed, or judges its path only in cleaned form (401, never a
+	// redirect). Its token, if any, is never verified and never reaches
+	// the next handler's context; the request's headers are passed on as
+	// they are, so the next handler must answer the preflight and nothing
+	// more (a proxy should strip its credentials).
 	AllowCORSPreflight bool
 
 	// ErrorHandler writes the response for a denied request; err is an

@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"sync/atomic"
@@ -101,7 +102,7 @@ func (m *Middleware) decide(r *http.Request) (o outcome) {
 		return outcome{result: ResultSkipped, reason: claims.ReasonOK, status: http.StatusOK}
 	}
 	if m.cfg.AllowCORSPreflight && isPreflight(r) {
-		return outcome{result: ResultPreflight, reason: claims.ReasonOK, status: http.StatusOK}
+		return m.preflight(r)
 	}
 	raw, err := extract(r, m.cfg.TokenSources)
 	if err != nil {
@@ -163,6 +164,46 @@ func verifyReason(r *http.Request, err error) claims.Reason {
 		return claims.ReasonCanceled
 	}
 	return reason
+}
+
+// errPreflightBody refuses a CORS preflight that carries a body.
+var errPreflightBody = fmt.Errorf("middleware: a CORS preflight with a body: %w", errInvalidRequest)
+
+// preflight decides a CORS preflight that AllowCORSPreflight lets through
+// without a token. The bypass is for the browser's bodiless, credential-
+// less OPTIONS request, and nothing else may ride on it:
+//
+//   - a body (Content-Length other than 0, or any Transfer-Encoding) is
+//     refused, 400 bad_request: browsers never send one, and an upstream
+//     would read it as a request of its own;
+//   - the request must pass the policy's canonical checks as any request
+//     does: Decide with no token, and a refusal of the request as
+//     non-canonical or malformed (a dot-segment, an encoded slash, a Host
+//     in upper case or with a trailing dot, a list of hosts) is answered
+//     as Decide says (401, or 400 for a malformed Host); a path that
+//     Decide judged only in cleaned form ("/public/../admin/x") is refused
+//     under RuleNonCanonical, 401, and never redirected — a router may
+//     send the uncleaned path elsewhere than the policy judged;
+//   - the token is never verified and never put in the request's context:
+//     a preflight that passes reaches the next handler with no token,
+//     whatever credentials it carries.
+//
+// Whether the policy would allow the route anonymously does not matter:
+// preflights of protected routes are what the bypass is for.
+func (m *Middleware) preflight(r *http.Request) outcome {
+	if r.ContentLength != 0 || len(r.TransferEncoding) > 0 {
+		return outcome{result: ResultDenied, reason: claims.ReasonBadRequest, status: http.StatusBadRequest, err: errPreflightBody}
+	}
+	escaped := r.URL.EscapedPath()
+	d := m.policy.Load().Decide(r, nil)
+	switch {
+	case d.Rule == policy.RuleNonCanonical:
+		return outcome{result: ResultDenied, rule: d.Rule, reason: d.Reason, status: d.Status, path: d.Path}
+	case d.Path != escaped:
+		return outcome{result: ResultDenied, rule: policy.RuleNonCanonical, reason: claims.ReasonMissingToken,
+			status: http.StatusUnauthorized, path: escaped}
+	}
+	return outcome{result: ResultPreflight, reason: claims.ReasonOK, status: http.StatusOK}
 }
 
 // isPreflight reports whether r is a CORS preflight request.

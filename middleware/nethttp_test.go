@@ -3,6 +3,7 @@ package middleware_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -346,4 +347,97 @@ func TestConcurrentRequests(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// countingVerifier counts calls to Verify.
+type countingVerifier struct {
+	middleware.Verifier
+	calls int
+}
+
+func (c *countingVerifier) Verify(ctx context.Context, raw string) (*claims.Token, error) {
+	c.calls++
+	return c.Verifier.Verify(ctx, raw)
+}
+
+// TestPreflightBypassIsNarrow guards finding 11: AllowCORSPreflight let
+// any OPTIONS request with Origin and Access-Control-Request-Method
+// through before path and host canonicalization, with a body and with any
+// token. A preflight must now pass the policy's canonical checks (no
+// redirect), carry no body, and is never verified.
+func TestPreflightBypassIsNarrow(t *testing.T) {
+	e := newEnv(t)
+	p, err := policy.New(policy.Config{Rules: []policy.Rule{
+		{Name: "public", Route: "/public/", Anonymous: true},
+		{Name: "admin", Route: "/admin/", Requirement: policy.Requirement{GroupsAny: []string{"admin"}}},
+		{Name: "internal", Route: "internal.example.com/", Requirement: policy.Requirement{GroupsAny: []string{"ops"}}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := e.pool.AccessToken(cognitotest.WithGroups("admin"))
+	preflight := func(target string, f func(r *http.Request)) *http.Request {
+		r := httptest.NewRequest("OPTIONS", target, nil)
+		r.Header.Set("Origin", "https://app.example.com")
+		r.Header.Set("Access-Control-Request-Method", "DELETE")
+		if f != nil {
+			f(r)
+		}
+		return r
+	}
+	tests := []struct {
+		name       string
+		req        *http.Request
+		wantStatus int
+		wantReason string
+	}{
+		{"preflight of a protected route", preflight("/admin/x", nil), 200, "ok"},
+		{"preflight with Content-Length 0", preflight("/admin/x", func(r *http.Request) { r.Header.Set("Content-Length", "0") }), 200, "ok"},
+		{"preflight with a valid token", preflight("/admin/x", func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+admin) }), 200, "ok"},
+		{"preflight with an invalid token", preflight("/admin/x", func(r *http.Request) { r.Header.Set("Authorization", "Bearer x.y.z") }), 200, "ok"},
+		{"dot-dot path", preflight("/public/../admin/x", nil), 401, "missing_token"},
+		{"dot-dot path to an anonymous route", preflight("/admin/../public/x", nil), 401, "missing_token"},
+		{"double slash", preflight("//admin/x", nil), 401, "missing_token"},
+		{"encoded dot-dot", preflight("/public/%2e%2e/admin/x", nil), 401, "missing_token"},
+		{"encoded slash", preflight("/public%2F..%2Fadmin/x", nil), 401, "missing_token"},
+		{"host in upper case with a trailing dot", preflight("/x", func(r *http.Request) { r.Host = "INTERNAL.example.com." }), 401, "missing_token"},
+		{"host with a trailing dot", preflight("/x", func(r *http.Request) { r.Host = "internal.example.com." }), 401, "missing_token"},
+		{"list of hosts", preflight("/x", func(r *http.Request) { r.Host = "internal.example.com,example.com" }), 400, "bad_request"},
+		{"body", func() *http.Request {
+			r := preflight("/admin/x", nil)
+			r.Body, r.ContentLength = io.NopCloser(strings.NewReader("DELETE /admin/x")), 15
+			return r
+		}(), 400, "bad_request"},
+		{"chunked body", func() *http.Request {
+			r := preflight("/admin/x", nil)
+			r.Body, r.ContentLength, r.TransferEncoding = io.NopCloser(strings.NewReader("x")), -1, []string{"chunked"}
+			return r
+		}(), 400, "bad_request"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cv := &countingVerifier{Verifier: e.v}
+			var gotErr *middleware.Error
+			rec, s := serve(t, middleware.Config{Verifier: cv, Policy: p, AllowCORSPreflight: true,
+				ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+					errors.As(err, &gotErr)
+					middleware.WriteError(w, "cognito-gate", gotErr)
+				}}, tt.req)
+			if rec.Code != tt.wantStatus {
+				t.Fatalf("status = %d, want %d (body %s, Location %q)", rec.Code, tt.wantStatus, rec.Body, rec.Header().Get("Location"))
+			}
+			if cv.calls != 0 {
+				t.Errorf("the preflight's token was verified (%d calls)", cv.calls)
+			}
+			if tt.wantStatus == 200 {
+				if !s.called || s.tok != nil || s.rule != "" {
+					t.Errorf("handler called %v with token %v, rule %q; want called without either", s.called, s.tok, s.rule)
+				}
+				return
+			}
+			if s.called || gotErr == nil || string(gotErr.Reason) != tt.wantReason || rec.Header().Get("Location") != "" {
+				t.Errorf("handler called %v, error %+v, Location %q; want a refusal with reason %s", s.called, gotErr, rec.Header().Get("Location"), tt.wantReason)
+			}
+		})
+	}
 }
