@@ -21,9 +21,10 @@
 // error_description when the token failed verification; 403 with
 // error="insufficient_scope" (and scope="..." when scopes would help) when
 // the policy refused an authenticated caller; 400 with
-// error="invalid_request" when the token could not be read (repeated
-// headers, an empty bearer); 503 when the keys to check the token were
-// unavailable. The JSON body is {"error": "...", "reason": "..."}, the
+// error="invalid_request" when the token could not be read unambiguously
+// (repeated headers or cookies, an empty bearer, "Bearer" followed by
+// anything but spaces and a b64token, a query that does not parse); 503
+// when the keys to check the token were unavailable. The JSON body is {"error": "...", "reason": "..."}, the
 // reason from claims' fixed vocabulary. Nothing about the token or the keys
 // reaches the client.
 //

@@ -3,6 +3,8 @@ package middleware
 import (
 	"fmt"
 	"net/http"
+	"net/textproto"
+	"net/url"
 	"strings"
 )
 
@@ -18,6 +20,14 @@ type TokenSource interface {
 // AuthorizationHeader reads "Authorization: Bearer <token>" (RFC 6750
 // section 2.1). The scheme is matched case-insensitively; a header with
 // another scheme (Basic, say) holds no bearer token.
+//
+// A value that starts with the Bearer scheme but is not exactly "Bearer",
+// one or more spaces, and a b64token (RFC 6750: letters, digits and
+// "-._~+/", then optional "=" padding) is an invalid request (400):
+// "Bearer\tx", "Bearerx", "Bearer" alone, a token with a comma, quote,
+// control character or trailing whitespace. Such a value must not count as
+// "no bearer token": the request would go on anonymously while an upstream
+// (or a more lenient parser) may still read a token out of it.
 func AuthorizationHeader() TokenSource { return authorizationHeader{} }
 
 type authorizationHeader struct{}
@@ -33,29 +43,81 @@ func (authorizationHeader) Token(r *http.Request) (string, error) {
 	default:
 		return "", fmt.Errorf("%d Authorization headers: %w", len(vals), errInvalidRequest)
 	}
+	if !hasBearerScheme(vals[0]) {
+		return "", nil
+	}
 	return bearer(vals[0])
 }
 
-// bearer extracts the token from an Authorization header value.
+// hasBearerScheme reports whether v starts with "bearer" in any case,
+// after any spaces or tabs (which net/http removes from received headers,
+// but a request built in-process may keep).
+func hasBearerScheme(v string) bool {
+	v = strings.TrimLeft(v, " \t")
+	return len(v) >= len("bearer") && strings.EqualFold(v[:len("bearer")], "bearer")
+}
+
+// bearer extracts the token from a value that hasBearerScheme: exactly
+// the scheme, one or more spaces (RFC 6750's 1*SP), and a b64token.
 func bearer(v string) (string, error) {
-	scheme, rest, _ := strings.Cut(v, " ")
-	if !strings.EqualFold(scheme, "Bearer") {
-		return "", nil
+	if v[0] == ' ' || v[0] == '\t' {
+		return "", fmt.Errorf("bearer credentials with leading whitespace: %w", errInvalidRequest)
+	}
+	rest := v[len("bearer"):]
+	switch {
+	case rest == "":
+		return "", fmt.Errorf("empty bearer token: %w", errInvalidRequest)
+	case rest[0] != ' ':
+		// "Bearer\tforged", "Bearerforged", "Bearer\x00...": not a
+		// bearer header as RFC 6750 writes it, but one a lenient parser
+		// would read a token from.
+		return "", fmt.Errorf("bearer scheme followed by %q, not a space: %w", rest[0], errInvalidRequest)
 	}
 	tok := strings.TrimLeft(rest, " ")
 	if tok == "" {
 		return "", fmt.Errorf("empty bearer token: %w", errInvalidRequest)
 	}
-	if strings.IndexByte(tok, ' ') >= 0 || strings.IndexByte(tok, '\t') >= 0 {
-		return "", fmt.Errorf("bearer token contains whitespace: %w", errInvalidRequest)
+	if i := badTokenByte(tok); i >= 0 {
+		return "", fmt.Errorf("bearer token byte %d (%q) is not base64url or a dot: %w", i, tok[i], errInvalidRequest)
 	}
 	return tok, nil
 }
 
+// badTokenByte returns the index of the first byte of tok that cannot be
+// in an RFC 6750 b64token (1*( ALPHA / DIGIT / "-" / "." / "_" / "~" /
+// "+" / "/" ) *"="), or -1 when tok is one. Every JWT is a b64token; a
+// token with whitespace, a comma, a quote, a semicolon, a control or
+// non-ASCII byte is not, and parsers disagree about where it ends.
+func badTokenByte(tok string) int {
+	pad := false
+	for i := 0; i < len(tok); i++ {
+		c := tok[i]
+		switch {
+		case c == '=':
+			pad = true
+		case pad:
+			return i
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
+			c == '-', c == '.', c == '_', c == '~', c == '+', c == '/':
+		default:
+			return i
+		}
+	}
+	if tok == "" || tok[0] == '=' {
+		return 0
+	}
+	return -1
+}
+
 // Header reads the token from a custom header. The value may be the bare
-// token or "Bearer <token>". Use it behind a proxy that moves the token
-// there; make sure clients cannot set the header themselves in ways you do
-// not intend.
+// token or "Bearer <token>", read as AuthorizationHeader reads it. Use it
+// behind a proxy that moves the token there; make sure clients cannot set
+// the header themselves in ways you do not intend.
+//
+// An empty value, a repeated header, and a value that is neither a
+// well-formed bearer credential nor a bare b64token (whitespace, control
+// characters, a comma, a quote) are invalid requests (400), never "no
+// token".
 func Header(name string) TokenSource { return header{name: http.CanonicalHeaderKey(name)} }
 
 type header struct{ name string }
@@ -71,12 +133,12 @@ func (h header) Token(r *http.Request) (string, error) {
 	default:
 		return "", fmt.Errorf("%d %s headers: %w", len(vals), h.name, errInvalidRequest)
 	}
-	v := strings.TrimSpace(vals[0])
-	if scheme, _, ok := strings.Cut(v, " "); ok && strings.EqualFold(scheme, "Bearer") {
+	v := vals[0]
+	if hasBearerScheme(v) {
 		return bearer(v)
 	}
-	if v == "" || strings.ContainsAny(v, " \t") {
-		return "", fmt.Errorf("%s header is empty or has whitespace: %w", h.name, errInvalidRequest)
+	if i := badTokenByte(v); i >= 0 {
+		return "", fmt.Errorf("%s header is empty or not a token (byte %d): %w", h.name, i, errInvalidRequest)
 	}
 	return v, nil
 }
@@ -85,6 +147,14 @@ func (h header) Token(r *http.Request) (string, error) {
 // that keep the access token in an HttpOnly cookie. Cookie-borne tokens are
 // sent by browsers automatically: protect state-changing routes against
 // cross-site requests (SameSite cookies, CSRF tokens).
+//
+// The cookie is found by reading every Cookie header itself, not with
+// http.Request.Cookie: the cookie sent twice (which r.Cookie answers with
+// the first, while an upstream may read the other), or a value that is not
+// a b64token (which r.Cookie silently drops, while an upstream may not), is
+// an invalid request (400). An empty value holds no token (what a browser
+// sends after a logout that emptied the cookie). A value in double quotes
+// is read without them, as net/http does.
 func Cookie(name string) TokenSource { return cookie{name: name} }
 
 type cookie struct{ name string }
@@ -92,17 +162,45 @@ type cookie struct{ name string }
 func (c cookie) Name() string { return "cookie " + c.name }
 
 func (c cookie) Token(r *http.Request) (string, error) {
-	ck, err := r.Cookie(c.name)
-	if err != nil || ck.Value == "" {
+	var val string
+	n := 0
+	for _, line := range r.Header["Cookie"] {
+		for part := range strings.SplitSeq(line, ";") {
+			name, v, _ := strings.Cut(textproto.TrimString(part), "=")
+			if textproto.TrimString(name) != c.name {
+				continue
+			}
+			n++
+			val = v
+		}
+	}
+	switch {
+	case n == 0:
+		return "", nil
+	case n > 1:
+		return "", fmt.Errorf("cookie %s sent %d times: %w", c.name, n, errInvalidRequest)
+	}
+	if len(val) >= 2 && val[0] == '"' && val[len(val)-1] == '"' {
+		val = val[1 : len(val)-1]
+	}
+	if val == "" {
 		return "", nil
 	}
-	return ck.Value, nil
+	if i := badTokenByte(val); i >= 0 {
+		return "", fmt.Errorf("cookie %s is not a token (byte %d): %w", c.name, i, errInvalidRequest)
+	}
+	return val, nil
 }
 
 // Query reads the token from a URL query parameter (RFC 6750 section 2.3,
 // conventionally "access_token"). Tokens in URLs end up in access logs,
 // browser history and Referer headers; RFC 6750 advises against it, so this
 // source is only used when configured explicitly.
+//
+// A query that does not parse (a semicolon separator, a malformed
+// %-escape: parts that net/http's parser drops but another may read), the
+// parameter given more than once or empty, or a value that is not a
+// b64token is an invalid request (400).
 func Query(name string) TokenSource { return query{name: name} }
 
 type query struct{ name string }
@@ -110,12 +208,19 @@ type query struct{ name string }
 func (q query) Name() string { return "query " + q.name }
 
 func (q query) Token(r *http.Request) (string, error) {
-	vals, ok := r.URL.Query()[q.name]
+	all, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return "", fmt.Errorf("query does not parse, so it may hide a %s parameter: %w", q.name, errInvalidRequest)
+	}
+	vals, ok := all[q.name]
 	switch {
 	case !ok:
 		return "", nil
 	case len(vals) != 1 || vals[0] == "":
 		return "", fmt.Errorf("query parameter %s given %d times or empty: %w", q.name, len(vals), errInvalidRequest)
+	}
+	if i := badTokenByte(vals[0]); i >= 0 {
+		return "", fmt.Errorf("query parameter %s is not a token (byte %d): %w", q.name, i, errInvalidRequest)
 	}
 	return vals[0], nil
 }

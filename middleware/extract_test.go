@@ -1,0 +1,105 @@
+package middleware_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/cognito-gate/cognito-gate/middleware"
+)
+
+// TestCredentialSyntax guards finding 12: "Authorization: Bearer<TAB>x"
+// was read as another scheme and the request went on anonymously, while
+// an upstream or a lenient parser may read a token from it; the Cookie
+// source took the first of two cookies of its name, dropped values
+// net/http could not parse, and the Query source ignored parts of the
+// query net/http could not parse. Each is now an invalid request (400);
+// only well-formed credentials are read, and a value with no credential
+// of ours is anonymous (401 on a route that needs a token).
+func TestCredentialSyntax(t *testing.T) {
+	e := newEnv(t)
+	tok := e.pool.AccessToken()
+	type hdr struct{ name, value string }
+	tests := []struct {
+		name    string
+		sources []middleware.TokenSource // nil: the default (Authorization)
+		target  string
+		headers []hdr
+		want    int
+	}{
+		// Authorization.
+		{name: "bearer", headers: []hdr{{"Authorization", "Bearer " + tok}}, want: 200},
+		{name: "bearer in lower case", headers: []hdr{{"Authorization", "bearer " + tok}}, want: 200},
+		{name: "bearer in upper case", headers: []hdr{{"Authorization", "BEARER " + tok}}, want: 200},
+		{name: "two spaces (1*SP)", headers: []hdr{{"Authorization", "Bearer  " + tok}}, want: 200},
+		{name: "basic is another scheme", headers: []hdr{{"Authorization", "Basic dTpw"}}, want: 401},
+		{name: "bearer then tab", headers: []hdr{{"Authorization", "Bearer\t" + tok}}, want: 400},
+		{name: "bearer then tab, lower case", headers: []hdr{{"Authorization", "bearer\tforged"}}, want: 400},
+		{name: "bearer then vertical tab", headers: []hdr{{"Authorization", "Bearer\v" + tok}}, want: 400},
+		{name: "bearer then NUL", headers: []hdr{{"Authorization", "Bearer\x00" + tok}}, want: 400},
+		{name: "bearer then no-break space", headers: []hdr{{"Authorization", "Bearer\u00a0" + tok}}, want: 400},
+		{name: "bearer glued to the token", headers: []hdr{{"Authorization", "Bearer" + tok}}, want: 400},
+		{name: "bearer alone", headers: []hdr{{"Authorization", "Bearer"}}, want: 400},
+		{name: "bearer and spaces", headers: []hdr{{"Authorization", "Bearer   "}}, want: 400},
+		{name: "space then tab", headers: []hdr{{"Authorization", "Bearer \t" + tok}}, want: 400},
+		{name: "leading space", headers: []hdr{{"Authorization", " Bearer " + tok}}, want: 400},
+		{name: "trailing tab", headers: []hdr{{"Authorization", "Bearer " + tok + "\t"}}, want: 400},
+		{name: "two tokens", headers: []hdr{{"Authorization", "Bearer " + tok + " " + tok}}, want: 400},
+		{name: "comma list", headers: []hdr{{"Authorization", "Bearer " + tok + ",Bearer x"}}, want: 400},
+		{name: "quoted token", headers: []hdr{{"Authorization", `Bearer "` + tok + `"`}}, want: 400},
+		{name: "non-ASCII in the token", headers: []hdr{{"Authorization", "Bearer " + tok + "\u00e9"}}, want: 400},
+		{name: "padding then more", headers: []hdr{{"Authorization", "Bearer ab=c"}}, want: 400},
+		{name: "padded opaque token", headers: []hdr{{"Authorization", "Bearer abc=="}}, want: 401}, // read, then fails verification
+		{name: "two headers", headers: []hdr{{"Authorization", "Bearer " + tok}, {"Authorization", "Bearer " + tok}}, want: 400},
+
+		// A custom header.
+		{name: "header, bare", sources: []middleware.TokenSource{middleware.Header("X-Token")}, headers: []hdr{{"X-Token", tok}}, want: 200},
+		{name: "header, bearer", sources: []middleware.TokenSource{middleware.Header("X-Token")}, headers: []hdr{{"X-Token", "Bearer " + tok}}, want: 200},
+		{name: "header, bearer then tab", sources: []middleware.TokenSource{middleware.Header("X-Token")}, headers: []hdr{{"X-Token", "Bearer\t" + tok}}, want: 400},
+		{name: "header, trailing tab", sources: []middleware.TokenSource{middleware.Header("X-Token")}, headers: []hdr{{"X-Token", tok + "\t"}}, want: 400},
+		{name: "header, leading space", sources: []middleware.TokenSource{middleware.Header("X-Token")}, headers: []hdr{{"X-Token", " " + tok}}, want: 400},
+		{name: "header, control character", sources: []middleware.TokenSource{middleware.Header("X-Token")}, headers: []hdr{{"X-Token", tok + "\x01"}}, want: 400},
+		{name: "header, no-break space", sources: []middleware.TokenSource{middleware.Header("X-Token")}, headers: []hdr{{"X-Token", tok + "\u00a0"}}, want: 400},
+		{name: "header, empty", sources: []middleware.TokenSource{middleware.Header("X-Token")}, headers: []hdr{{"X-Token", ""}}, want: 400},
+		{name: "header, twice", sources: []middleware.TokenSource{middleware.Header("X-Token")}, headers: []hdr{{"X-Token", tok}, {"X-Token", tok}}, want: 400},
+
+		// Cookies.
+		{name: "cookie", sources: []middleware.TokenSource{middleware.Cookie("access_token")}, headers: []hdr{{"Cookie", "a=1; access_token=" + tok + "; b=2"}}, want: 200},
+		{name: "cookie quoted", sources: []middleware.TokenSource{middleware.Cookie("access_token")}, headers: []hdr{{"Cookie", `access_token="` + tok + `"`}}, want: 200},
+		{name: "cookie emptied at logout", sources: []middleware.TokenSource{middleware.Cookie("access_token")}, headers: []hdr{{"Cookie", "access_token="}}, want: 401},
+		{name: "other cookies only", sources: []middleware.TokenSource{middleware.Cookie("access_token")}, headers: []hdr{{"Cookie", "access_token_x=1; xaccess_token=2"}}, want: 401},
+		{name: "cookie twice in one header", sources: []middleware.TokenSource{middleware.Cookie("access_token")}, headers: []hdr{{"Cookie", "access_token=" + tok + "; access_token=forged"}}, want: 400},
+		{name: "cookie twice, same value", sources: []middleware.TokenSource{middleware.Cookie("access_token")}, headers: []hdr{{"Cookie", "access_token=" + tok + "; access_token=" + tok}}, want: 400},
+		{name: "cookie in two headers", sources: []middleware.TokenSource{middleware.Cookie("access_token")}, headers: []hdr{{"Cookie", "access_token=" + tok}, {"Cookie", "access_token=forged"}}, want: 400},
+		{name: "cookie invalid first, then valid", sources: []middleware.TokenSource{middleware.Cookie("access_token")}, headers: []hdr{{"Cookie", `access_token="a b"; access_token=` + tok}}, want: 400},
+		{name: "cookie value net/http drops", sources: []middleware.TokenSource{middleware.Cookie("access_token")}, headers: []hdr{{"Cookie", `access_token=a\b`}}, want: 400},
+		{name: "cookie with a space in the value", sources: []middleware.TokenSource{middleware.Cookie("access_token")}, headers: []hdr{{"Cookie", "access_token=a b"}}, want: 400},
+
+		// The query.
+		{name: "query", sources: []middleware.TokenSource{middleware.Query("access_token")}, target: "/me?access_token=" + tok, want: 200},
+		{name: "query twice", sources: []middleware.TokenSource{middleware.Query("access_token")}, target: "/me?access_token=" + tok + "&access_token=" + tok, want: 400},
+		{name: "query with a semicolon part", sources: []middleware.TokenSource{middleware.Query("access_token")}, target: "/me?access_token=" + tok + "&x=1;access_token=forged", want: 400},
+		{name: "query with a bad escape", sources: []middleware.TokenSource{middleware.Query("access_token")}, target: "/me?access_token=" + tok + "&access%ZZtoken=forged", want: 400},
+		{name: "query value with a tab", sources: []middleware.TokenSource{middleware.Query("access_token")}, target: "/me?access_token=" + tok + "%09", want: 400},
+		{name: "query empty", sources: []middleware.TokenSource{middleware.Query("access_token")}, target: "/me?access_token=", want: 400},
+		{name: "query absent", sources: []middleware.TokenSource{middleware.Query("access_token")}, target: "/me?x=1", want: 401},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			target := tt.target
+			if target == "" {
+				target = "/me"
+			}
+			r := bearerReq("GET", target, "")
+			for _, h := range tt.headers {
+				r.Header[http.CanonicalHeaderKey(h.name)] = append(r.Header[http.CanonicalHeaderKey(h.name)], h.value)
+			}
+			rec, s := serve(t, middleware.Config{Verifier: e.v, Policy: testPolicy(t), TokenSources: tt.sources}, r)
+			if rec.Code != tt.want {
+				t.Fatalf("status = %d, want %d (body %s)", rec.Code, tt.want, rec.Body)
+			}
+			if tt.want == 400 && (s.called || rec.Header().Get("WWW-Authenticate") != `Bearer realm="cognito-gate", error="invalid_request", error_description="malformed"`) {
+				t.Errorf("handler called %v, challenge %q", s.called, rec.Header().Get("WWW-Authenticate"))
+			}
+		})
+	}
+}
