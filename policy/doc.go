@@ -34,6 +34,7 @@
 // with claim_denied (403): it is valid, but not for this rule, and it is
 // told nothing about the rule's other requirements (the pool is checked
 // first).
+//
 // A request that no rule matches gets the default: deny (the zero value),
 // authenticated, or allow. Warnings reports, for the program to log loudly
 // at start-up, the last two and every anonymous route that matches every
@@ -50,8 +51,8 @@
 // scope (insufficient_scope, with the scopes that would do), a group or a
 // claim, or comes from another user pool than the rule's (claim_denied),
 // or 400 (bad_request) when a rule names a host and the request's Host is
-// malformed. Its Reason is one of claims' reasons and its Rule names the rule
-// that decided, for logs and metrics. Explain returns the same decision
+// malformed. Its Reason is one of claims' reasons and its Rule names the
+// rule that decided, for logs and metrics. Explain returns the same decision
 // with every step that led to it.
 //
 // The policy never sees a raw token. The middleware extracts the bearer
@@ -79,10 +80,10 @@
 //     "/%61dmin/x" is judged by "/admin/", and {sub} is compared unescaped.
 //   - Requests that routers disagree about are refused as non-canonical
 //     (Rule RuleNonCanonical; 401 without a token, 403 with one; whatever
-//     the default), following Spring Security's StrictHttpFirewall: paths
-//     that do not start with "/", encoded slashes (%2F: ServeMux keeps
-//     "/admin%2Fx" as one segment, other routers decode it to
-//     "/admin/x"), backslashes raw or encoded (%5C: some servers read them
+//     the default; malformed hosts are 400, below), following Spring
+//     Security's StrictHttpFirewall: paths that do not start with "/",
+//     encoded slashes (%2F: ServeMux keeps "/admin%2Fx" as one segment,
+//     other routers decode it to "/admin/x"), backslashes raw or encoded (%5C: some servers read them
 //     as "/"), encoded dots (%2E: "/docs/%2e%2e/admin" is "/admin" to a
 //     router that decodes before cleaning), encoded percent signs (%25:
 //     double decoding), semicolons raw or encoded (%3B: "/docs/..;/admin"
@@ -129,7 +130,8 @@
 // precomputes everything; Decide checks the request's form, asks ServeMux
 // for the matching pattern and compares a few strings. Decide's own code
 // allocates only to clean a path that needs it and to read claims that
-// claims.Token has no field for (from the token's JSON). ServeMux's
+// claims.Token has no field for (from the token's JSON); checking the Host
+// and the token's pool allocates nothing. ServeMux's
 // matcher, which the policy reuses rather than re-implements, allocates a
 // few small objects for wildcard values and for the branches it tries: in
 // the example policy, none for GET /healthz or POST /orders, 5 for
