@@ -99,26 +99,46 @@ func (m *Middleware) Echo(cfg EchoConfig) echo.MiddlewareFunc {
 			abortIfCanceled(&o) // see Handler
 			if !o.allowed() {
 				e := o.asError()
+				h := c.Response().Header()
+				closing := closeIfBodyUnread(h, r) // see Handler
 				if cfg.ErrorHandler == nil {
+					if closing {
+						defer bodyUnreadDeadline(c.Response())
+					}
 					return echoError(c, m.cfg.Realm, e)
 				}
 				err := cfg.ErrorHandler(c, e)
 				if err != nil || !cfg.ContinueOnIgnoredError {
+					if closing {
+						defer bodyUnreadDeadline(c.Response())
+					}
 					return err
 				}
 				// The error was ignored: go on anonymously only where no
 				// token would have done as well.
 				d, ok := m.anonymously(r, &o)
 				if !ok {
+					if closing {
+						defer bodyUnreadDeadline(c.Response())
+					}
 					return echoError(c, m.cfg.Realm, e)
 				}
 				if to := redirectTarget(r, &outcome{path: d.Path}); to != "" {
+					if closing {
+						defer bodyUnreadDeadline(c.Response())
+					}
 					return c.Redirect(http.StatusPermanentRedirect, to)
+				}
+				if closing && !c.Response().Committed {
+					h.Del("Connection") // the next handler may read the body
 				}
 				c.SetRequest(admit(r, &outcome{rule: d.Rule}))
 				return next(c)
 			}
 			if to := redirectTarget(r, &o); to != "" {
+				if closeIfBodyUnread(c.Response().Header(), r) {
+					defer bodyUnreadDeadline(c.Response())
+				}
 				return c.Redirect(http.StatusPermanentRedirect, to)
 			}
 			c.SetRequest(admit(r, &o))

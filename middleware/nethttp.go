@@ -1,6 +1,52 @@
 package middleware
 
-import "net/http"
+import (
+	"net/http"
+	"time"
+)
+
+// bodyDrainGrace is how long, after a denial or redirect of a request
+// with an unread body, the server may still read (and discard) that body
+// before the connection is closed: long enough for a client that is
+// sending a small body to finish, so that closing the socket with its data
+// unread does not reset the connection and lose the answer (the same
+// reasoning as net/http's own 500 ms rstAvoidanceDelay), short enough that
+// a client that never sends its body cannot hold the connection.
+const bodyDrainGrace = 500 * time.Millisecond
+
+// closeIfBodyUnread sets "Connection: close" on the response to an HTTP/1
+// request that has a body (Content-Length other than 0, or any
+// Transfer-Encoding) when the middleware is about to answer it without
+// reading the body: a denial or a redirect. It reports whether it did; the
+// header must be set before the answer is written. bodyUnreadDeadline must
+// follow once it is certain that no handler will read the body.
+//
+// The security reason: after a handler returns without reading a body it
+// was promised, net/http's server reads and discards up to 256 KiB of it
+// (maxPostHandlerReadBytes) so that the connection can be reused: first in
+// writeHeader, before it sends the buffered answer, then again when it
+// closes the request body in finishRequest — with no deadline but the
+// server's ReadTimeout. A client that announces "Content-Length: 1000" and
+// sends nothing holds the connection and its goroutine, and never gets its
+// 401. "Connection: close" in the handler's header makes the server skip
+// the first discard (closeAfterReply), so the answer is written at once;
+// the second is bounded by bodyUnreadDeadline. HTTP/2 needs neither (and
+// would read the header as a GOAWAY for every stream on the connection).
+func closeIfBodyUnread(h http.Header, r *http.Request) bool {
+	if r.ProtoMajor < 2 && (r.ContentLength != 0 || len(r.TransferEncoding) > 0) {
+		h.Set("Connection", "close")
+		return true
+	}
+	return false
+}
+
+// bodyUnreadDeadline bounds, by bodyDrainGrace, the server's reading of
+// the unread body of a request answered with closeIfBodyUnread, so that
+// the connection closes soon after the answer (see closeIfBodyUnread).
+// Writers that cannot set deadlines (a ResponseRecorder) are left alone.
+func bodyUnreadDeadline(w http.ResponseWriter) {
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyDrainGrace))
+}
 
 // Handler wraps next: requests the policy allows reach it with the verified
 // token in their context (claims.FromContext) and the deciding rule
@@ -8,6 +54,12 @@ import "net/http"
 // WriteError: 400, 401, 403 or 503 with an RFC 6750 challenge). An allowed
 // request whose path needed cleaning ("//x", "/a/../b") is redirected (308)
 // to the cleaned path the policy judged instead of being served.
+//
+// A denied or redirected HTTP/1 request that came with a body (which the
+// middleware never reads) is answered with "Connection: close", so that
+// the server writes the answer at once instead of first waiting to read
+// and discard up to 256 KiB of a body the client may never send, and the
+// connection is closed at most bodyDrainGrace (500 ms) later.
 //
 // A request whose client went away while it was checked (its context
 // ended: reason canceled) is counted and logged, and its response aborted
@@ -20,6 +72,9 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 		o := m.authorize(r)
 		abortIfCanceled(&o)
 		if !o.allowed() {
+			if closeIfBodyUnread(w.Header(), r) {
+				defer bodyUnreadDeadline(w)
+			}
 			if m.cfg.ErrorHandler != nil {
 				m.cfg.ErrorHandler(w, r, o.asError())
 				return
@@ -28,6 +83,9 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 			return
 		}
 		if to := redirectTarget(r, &o); to != "" {
+			if closeIfBodyUnread(w.Header(), r) {
+				defer bodyUnreadDeadline(w)
+			}
 			http.Redirect(w, r, to, http.StatusPermanentRedirect)
 			return
 		}
