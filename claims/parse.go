@@ -20,7 +20,10 @@ var b64 = base64.RawURLEncoding.Strict()
 const maxKIDBytes = 256
 
 // maxNumericDate is 9999-12-31T23:59:59Z; later dates are refused as
-// malformed rather than risk overflow in time arithmetic.
+// malformed rather than risk overflow in time arithmetic. The bound also
+// refuses dates in milliseconds (or finer): any such value after 1978 is
+// past it, where read as seconds it would be an exp thousands of years
+// ahead, a token that never expires.
 const maxNumericDate = 253402300799
 
 // errStop ends an ObjectEach walk early; it never leaves the package.
