@@ -128,7 +128,9 @@ func TestCancellationIsNotUnavailable(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				ep := &keyEndpoint{mode: "serve", jwks: pool.JWKS()}
+				// The endpoint misbehaves from the start: the verifier's
+				// background loop fetches as soon as New returns.
+				ep := &keyEndpoint{mode: tt.endpoint, jwks: pool.JWKS()}
 				ctx, cancel := context.Background(), func() {}
 				if tt.ctx != nil {
 					ctx, cancel = tt.ctx()
@@ -148,7 +150,6 @@ func TestCancellationIsNotUnavailable(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				ep.set(tt.endpoint)
 				raw := pool.AccessToken()
 
 				var err error

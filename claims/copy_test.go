@@ -2,6 +2,7 @@ package claims_test
 
 import (
 	"context"
+	"errors"
 	"reflect"
 	"slices"
 	"testing"
@@ -172,5 +173,20 @@ func TestCheckHookCannotChangeCachedToken(t *testing.T) {
 	f.clock.Advance(time.Hour + claims.DefaultLeeway)
 	if _, err := f.v.Verify(context.Background(), raw); claims.ReasonOf(err) != claims.ReasonExpired {
 		t.Fatalf("after exp: %v, want expired", err)
+	}
+}
+
+// TestScopeErrorIsTheCallersOwn: the scopes a ScopeError names are a copy;
+// changing them does not change what the verifier requires.
+func TestScopeErrorIsTheCallersOwn(t *testing.T) {
+	f := newFixture(t, func(c *claims.Config) { c.RequiredScopes = []string{"orders/write"} })
+	_, err := f.v.Verify(context.Background(), f.pool.AccessToken(cognitotest.WithScopes("orders/read")))
+	var se *claims.ScopeError
+	if !errors.As(err, &se) {
+		t.Fatalf("Verify: %v, want a *ScopeError", err)
+	}
+	se.AnyOf[0] = "orders/read"
+	if _, err := f.v.Verify(context.Background(), f.pool.AccessToken(cognitotest.WithScopes("orders/read"))); !errors.Is(err, claims.ErrInsufficientScope) {
+		t.Fatalf("after changing the error: %v, want ErrInsufficientScope", err)
 	}
 }

@@ -81,7 +81,8 @@ func configErrorf(format string, a ...any) error {
 // ScopeError is returned when a required scope is missing. It matches
 // ErrInsufficientScope.
 type ScopeError struct {
-	// AnyOf lists the scopes of which one was required.
+	// AnyOf lists the scopes of which one was required. It belongs to the
+	// receiver of the error.
 	AnyOf []string
 }
 

@@ -244,7 +244,10 @@ func (v *Verifier) checkTime(t *Token) error {
 // checkRequirements checks the configured scopes, groups and custom check.
 func (v *Verifier) checkRequirements(ctx context.Context, t *Token) error {
 	if len(v.cc.scopes) > 0 && !anyIn(v.cc.scopes, t.Scopes) {
-		return &ScopeError{AnyOf: v.cc.scopes}
+		// A copy: the error goes to callers (an error handler, say) that
+		// must not be able to change what later tokens are required to
+		// have.
+		return &ScopeError{AnyOf: slices.Clone(v.cc.scopes)}
 	}
 	if len(v.cc.groups) > 0 && !anyIn(v.cc.groups, t.Groups) {
 		return fmt.Errorf("claims: requires one of groups %v: %w", v.cc.groups, ErrGroupDenied)

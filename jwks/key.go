@@ -3,6 +3,7 @@ package jwks
 import (
 	"crypto/rsa"
 	"fmt"
+	"math/big"
 
 	"github.com/cognito-gate/cognito-gate/internal/jose"
 )
@@ -25,8 +26,11 @@ func newKey(id, alg string, pub *rsa.PublicKey) *Key {
 	return &Key{ID: id, Alg: alg, Bits: bits, pub: pub, sigSize: (bits + 7) / 8}
 }
 
-// Public returns the key's RSA public key. It must not be modified.
-func (k *Key) Public() *rsa.PublicKey { return k.pub }
+// Public returns a copy of the key's RSA public key. (A copy, so that no
+// caller can change the key that verifies everyone's tokens.)
+func (k *Key) Public() *rsa.PublicKey {
+	return &rsa.PublicKey{N: new(big.Int).Set(k.pub.N), E: k.pub.E}
+}
 
 // Allows reports whether the key may verify signatures made with alg: alg
 // must be a supported RSA PKCS #1 v1.5 algorithm and, when the key names an

@@ -117,3 +117,20 @@ func object(m map[string]any) string {
 	}
 	return string(b)
 }
+
+// TestKeyPublicIsACopy: the public key a Key hands out is a copy; changing
+// it does not change the key that verifies tokens.
+func TestKeyPublicIsACopy(t *testing.T) {
+	k := newTestKeys(t)
+	keys, _, err := jwks.Parse(set(k.a))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := keys[k.kidA]
+	pub := key.Public()
+	pub.N.SetInt64(3)
+	pub.E = 3
+	if got := key.Public(); got.N.Cmp(k.pubA.N) != 0 || got.E != k.pubA.E {
+		t.Fatal("changing Public()'s result changed the key")
+	}
+}
