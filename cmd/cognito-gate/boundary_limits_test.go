@@ -101,8 +101,13 @@ func TestBoundaryProxyErrors(t *testing.T) {
 			}
 		})
 	}
-	if got := metric(t, p, `cognito_gate_proxy_errors_total{cause="client"}`); got != 2 {
-		t.Errorf("client errors counted %v, want 2", got)
+	// A client that half-closes after a short body may be seen as gone
+	// (its context cancelled) before its body error: either is the
+	// client's, neither the upstream's.
+	client := metric(t, p, `cognito_gate_proxy_errors_total{cause="client"}`)
+	canceled := metric(t, p, `cognito_gate_proxy_errors_total{cause="canceled"}`)
+	if client < 1 || client+canceled != 2 {
+		t.Errorf("client errors counted %v and canceled %v, want 2 in all, the bad chunk a client error", client, canceled)
 	}
 	if got := metric(t, p, `cognito_gate_proxy_errors_total{cause="upstream"}`); got != 0 {
 		t.Errorf("upstream errors counted %v, want 0", got)
