@@ -27,35 +27,16 @@ func TestBoundaryDeniedBodiesNotAwaited(t *testing.T) {
 	p := startCmd(t, []string{"proxy", "admin"}, cmd)
 	addr := strings.TrimPrefix(p.addr["proxy"], "http://")
 
-	const clients = 400 // more than the descriptor limit
-	var held []net.Conn
-	defer func() {
-		for _, c := range held {
-			c.Close()
-		}
-	}()
+	const clients = 400 // more than the descriptor limit, all at once
+	errs := make(chan error, clients)
 	for i := range clients {
-		c, err := net.DialTimeout("tcp", addr, 5*time.Second)
-		if err != nil {
-			t.Fatalf("client %d: %v", i, err)
+		// Every fourth one is refused by the gate itself (a bad Host)
+		// rather than by the policy.
+		host, want := addr, http.StatusUnauthorized
+		if i%4 == 3 {
+			host, want = "a.example,b.example", http.StatusBadRequest
 		}
-		held = append(held, c) // the client never closes nor sends the body
-		c.SetDeadline(time.Now().Add(10 * time.Second))
-		fmt.Fprintf(c, "POST /admin/x HTTP/1.1\r\nHost: %s\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n", addr)
-		br := bufio.NewReader(c)
-		resp, err := http.ReadResponse(br, nil)
-		if err != nil {
-			t.Fatalf("client %d: no answer before its body: %v", i, err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusUnauthorized {
-			t.Fatalf("client %d: status %d, want 401", i, resp.StatusCode)
-		}
-		// The gate closes the connection instead of waiting for the body.
-		if _, err := br.ReadByte(); !errors.Is(err, io.EOF) {
-			t.Fatalf("client %d: connection not closed after the denial: %v", i, err)
-		}
+		go func() { errs <- slowBodyClient(addr, host, want) }()
 		if i%100 == 99 {
 			// Legitimate requests still get through.
 			if resp := get(t, "GET", p.addr["proxy"]+"/public/x", "", nil); resp.StatusCode != http.StatusOK {
@@ -63,9 +44,44 @@ func TestBoundaryDeniedBodiesNotAwaited(t *testing.T) {
 			}
 		}
 	}
+	for i := range clients {
+		if err := <-errs; err != nil {
+			t.Errorf("slow client %d: %v", i, err)
+		}
+	}
+	if resp := get(t, "GET", p.addr["proxy"]+"/public/x", "", nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("after the slow clients: status %d", resp.StatusCode)
+	}
 	if up.count() == 0 {
 		t.Error("no legitimate request reached the upstream")
 	}
+}
+
+// slowBodyClient promises a body it never sends to a denied route: it must
+// get its denial (want) and then see the gate close the connection, without ever
+// sending the body or closing its side.
+func slowBodyClient(addr, host string, want int) error {
+	c, err := net.DialTimeout("tcp", addr, 10*time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(20 * time.Second)) // a bound on a broken gate
+	fmt.Fprintf(c, "POST /admin/x HTTP/1.1\r\nHost: %s\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n", host)
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		return fmt.Errorf("no answer before its body: %w", err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != want {
+		return fmt.Errorf("status %d, want %d", resp.StatusCode, want)
+	}
+	if _, err := br.ReadByte(); !errors.Is(err, io.EOF) {
+		return fmt.Errorf("connection not closed after the denial: %v", err)
+	}
+	return nil
 }
 
 // TestBoundaryProxyErrors guards finding 13: a client's broken body is a

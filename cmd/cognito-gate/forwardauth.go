@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/cognito-gate/cognito-gate/claims"
 	"github.com/cognito-gate/cognito-gate/middleware"
@@ -48,8 +49,7 @@ func (g *gate) forwardAuthHandler() http.Handler {
 		// judged: such requests are refused.
 		res := g.mw.AuthorizeExact(orig)
 		if !res.Allowed {
-			denyNow(w, r)
-			middleware.WriteError(w, g.mw.Realm(), res.Err)
+			deny(w, r, g.mw.Realm(), res.Err)
 			return
 		}
 		g.cfg.headers.setIdentity(w.Header(), res.Token)
@@ -62,16 +62,22 @@ func (g *gate) forwardAuthHandler() http.Handler {
 // logged like every outcome) and answers 400 at once.
 func (g *gate) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	e := g.mw.Refuse(r, claims.ReasonBadRequest, err)
-	denyNow(w, r)
-	middleware.WriteError(w, g.mw.Realm(), e)
+	deny(w, r, g.mw.Realm(), e)
 }
 
-// denyNow makes a denial of a request with a body close the connection
-// instead of reading the body first: net/http would otherwise wait, with no
-// deadline, for up to 256 KiB that a slow client may never send.
-func denyNow(w http.ResponseWriter, r *http.Request) {
-	if r.ContentLength != 0 || len(r.TransferEncoding) > 0 {
+// deny writes the denial e at once. A request with a body the gate will
+// not read is answered with "Connection: close" and its connection closed
+// soon after: net/http would otherwise first wait, with no deadline, to
+// read and discard up to 256 KiB of a body a slow client may never send
+// (see middleware.Handler, which does the same for its denials).
+func deny(w http.ResponseWriter, r *http.Request, realm string, e *middleware.Error) {
+	unread := r.ProtoMajor < 2 && (r.ContentLength != 0 || len(r.TransferEncoding) > 0)
+	if unread {
 		w.Header().Set("Connection", "close")
+	}
+	middleware.WriteError(w, realm, e)
+	if unread {
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(500 * time.Millisecond))
 	}
 }
 
