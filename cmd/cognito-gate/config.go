@@ -261,7 +261,9 @@ func (gc *gateConfig) validate(d *decoder) []error {
 		// Let the verifier validate the pool alone, to attribute its errors.
 		if use != "" {
 			if _, err := claims.CheckPool(cp); err != nil {
-				bad(f, "%s", poolErrPrefix.ReplaceAllString(err.Error(), ""))
+				for _, e := range joined(err) {
+					bad(f, "%s", poolErrPrefix.ReplaceAllString(e.Error(), ""))
+				}
 			}
 		}
 		cc.Pools = append(cc.Pools, cp)
@@ -283,7 +285,9 @@ func (gc *gateConfig) validate(d *decoder) []error {
 			if strings.Contains(err.Error(), "algorithm") || strings.Contains(err.Error(), "Algorithms") {
 				field = "algorithms"
 			}
-			bad(field, "%s", strings.TrimPrefix(strings.TrimPrefix(err.Error(), "claims: config: "), "jwks: config: "))
+			for _, e := range joined(err) {
+				bad(field, "%s", strings.TrimPrefix(strings.TrimPrefix(e.Error(), "claims: config: "), "jwks: config: "))
+			}
 		}
 	}
 
@@ -492,6 +496,14 @@ func (gc *gateConfig) validate(d *decoder) []error {
 		bad("policy", "no policy: set policy (inline) or policy_file")
 	}
 	return errs
+}
+
+// joined returns the errors err joins (errors.Join), or err alone.
+func joined(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 // poolErrPrefix is the part of a claims pool error that the file position

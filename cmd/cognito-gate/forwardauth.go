@@ -48,6 +48,11 @@ func (g *gate) forwardAuthHandler() http.Handler {
 		// router may match differently from a cleaned path the policy
 		// judged: such requests are refused.
 		res := g.mw.AuthorizeExact(orig)
+		if !res.Allowed && res.Err.Reason == claims.ReasonCanceled {
+			// The proxy went away: answer nothing. Returning would send an
+			// empty 200, which an auth_request caller reads as "allow".
+			panic(http.ErrAbortHandler)
+		}
 		if !res.Allowed {
 			deny(w, r, g.mw.Realm(), res.Err)
 			return
