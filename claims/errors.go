@@ -123,6 +123,16 @@ const (
 	// a Host that is not a host name or IP literal with at most one port.
 	// Answered 400.
 	ReasonBadRequest Reason = "bad_request"
+	// ReasonNoRule is a request with a valid token that no policy rule
+	// matched, denied by the policy's default (403). Without a token such
+	// a request is missing_token (401).
+	ReasonNoRule Reason = "no_rule"
+	// ReasonNonCanonicalPath is a request whose path routers could read
+	// differently from the policy (encoded '/', '.', '%', '\\' or ';',
+	// control characters, invalid UTF-8), refused unjudged; or one judged
+	// only in cleaned form where it cannot be redirected (forward-auth).
+	// Answered 400: the request is malformed, whoever sent it.
+	ReasonNonCanonicalPath Reason = "non_canonical_path"
 	// ReasonCanceled is a request whose client went away (its context was
 	// cancelled, or its deadline passed) before it could be checked. It is
 	// no failure of the gate or of the key endpoint, and never a 503:
@@ -198,7 +208,7 @@ func Reasons() []Reason {
 		ReasonBadSignature, ReasonExpired, ReasonNotYetValid, ReasonIssuedInFuture,
 		ReasonWrongIssuer, ReasonWrongClient, ReasonWrongTokenUse, ReasonInsufficientScope,
 		ReasonGroupDenied, ReasonClaimDenied, ReasonJWKSUnavailable, ReasonInternal,
-		ReasonBadRequest, ReasonCanceled,
+		ReasonBadRequest, ReasonNoRule, ReasonNonCanonicalPath, ReasonCanceled,
 	}
 }
 
@@ -213,13 +223,13 @@ func (r Reason) Status() int {
 	switch r {
 	case ReasonOK:
 		return http.StatusOK
-	case ReasonInsufficientScope, ReasonGroupDenied, ReasonClaimDenied:
+	case ReasonInsufficientScope, ReasonGroupDenied, ReasonClaimDenied, ReasonNoRule:
 		return http.StatusForbidden
 	case ReasonJWKSUnavailable:
 		return http.StatusServiceUnavailable
 	case ReasonInternal:
 		return http.StatusInternalServerError
-	case ReasonBadRequest:
+	case ReasonBadRequest, ReasonNonCanonicalPath:
 		return http.StatusBadRequest
 	case ReasonCanceled:
 		return StatusClientClosed
