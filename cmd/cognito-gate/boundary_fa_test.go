@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/cognito-gate/cognito-gate/cognitotest"
-	"github.com/cognito-gate/cognito-gate/internal/proctest"
+	"github.com/cognito-gate/cognito-gate/internal/testhelpers/proctest"
 )
 
 // TestBoundaryForwardAuthHeaders guards findings 1 to 4 at the endpoint

@@ -35,7 +35,7 @@ import (
 	"time"
 
 	"github.com/cognito-gate/cognito-gate/claims"
-	"github.com/cognito-gate/cognito-gate/internal/proctest"
+	"github.com/cognito-gate/cognito-gate/internal/testhelpers/proctest"
 )
 
 // clPackage finds the cognito-local package under COGNITO_LOCAL_DIR (the

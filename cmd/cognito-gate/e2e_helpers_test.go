@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/cognito-gate/cognito-gate/cognitotest"
-	"github.com/cognito-gate/cognito-gate/internal/proctest"
+	"github.com/cognito-gate/cognito-gate/internal/testhelpers/proctest"
 )
 
 // binary is the cognito-gate executable built once for the end-to-end

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/cognito-gate/cognito-gate/cognitotest"
-	"github.com/cognito-gate/cognito-gate/internal/exampletest"
+	"github.com/cognito-gate/cognito-gate/internal/testhelpers/exampletest"
 )
 
 func TestDemo(t *testing.T) {

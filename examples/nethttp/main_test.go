@@ -3,7 +3,7 @@ package main
 import (
 	"testing"
 
-	"github.com/cognito-gate/cognito-gate/internal/exampletest"
+	"github.com/cognito-gate/cognito-gate/internal/testhelpers/exampletest"
 )
 
 func TestExample(t *testing.T) {

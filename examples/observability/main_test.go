@@ -16,7 +16,7 @@ import (
 
 	"github.com/cognito-gate/cognito-gate/cognitotest"
 
-	"github.com/cognito-gate/cognito-gate/internal/proctest"
+	"github.com/cognito-gate/cognito-gate/internal/testhelpers/proctest"
 )
 
 // The cognito-gate executable, built on first use by gateBinary into

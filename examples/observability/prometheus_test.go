@@ -21,7 +21,7 @@ import (
 	"github.com/cognito-gate/cognito-gate/claims"
 	"github.com/cognito-gate/cognito-gate/cognitotest"
 
-	"github.com/cognito-gate/cognito-gate/internal/proctest"
+	"github.com/cognito-gate/cognito-gate/internal/testhelpers/proctest"
 )
 
 // testPolicy is the gateway's policy in these tests.

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cognito-gate/cognito-gate/internal/proctest"
+	"github.com/cognito-gate/cognito-gate/internal/testhelpers/proctest"
 )
 
 // TestPromtool validates alerts.yml (`promtool check rules`), runs its unit
