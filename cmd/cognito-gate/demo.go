@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cognito-gate/cognito-gate/cognitotest"
+	"github.com/cognito-gate/cognito-gate/cognitotest/fakepool"
 )
 
 //go:embed demo_policy.yaml
@@ -51,7 +51,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 
-	pool, err := cognitotest.Start(cognitotest.Config{PoolID: "us-east-1_DemoPool1"})
+	pool, err := fakepool.New(fakepool.Config{PoolID: "us-east-1_DemoPool1"})
 	if err != nil {
 		return err
 	}
@@ -86,10 +86,10 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 	base := "http://" + lns[0].ln.Addr().String()
 	adminURL := "http://" + lns[1].ln.Addr().String()
-	adminTok := pool.AccessToken(cognitotest.WithUsername("alice"), cognitotest.WithGroups("admin"), cognitotest.WithScopes("orders/write"))
-	readerTok := pool.AccessToken(cognitotest.WithUsername("bob"), cognitotest.WithGroups("readers"))
-	expired := pool.AccessToken(cognitotest.WithUsername("bob"), cognitotest.WithIssuedAt(time.Now().Add(-2*time.Hour)))
-	idTok := pool.IDToken(cognitotest.WithUsername("bob"))
+	adminTok := pool.AccessToken(fakepool.WithUsername("alice"), fakepool.WithGroups("admin"), fakepool.WithScopes("orders/write"))
+	readerTok := pool.AccessToken(fakepool.WithUsername("bob"), fakepool.WithGroups("readers"))
+	expired := pool.AccessToken(fakepool.WithUsername("bob"), fakepool.WithIssuedAt(time.Now().Add(-2*time.Hour)))
+	idTok := pool.IDToken(fakepool.WithUsername("bob"))
 	bobSub := subjectOf(readerTok)
 
 	fmt.Fprintf(stdout, "cognito-gate demo: fake user pool %s, gateway %s, upstream %s\n", pool.PoolID(), base, upLn.Addr())

@@ -4,7 +4,8 @@
 //	go run ./examples/nethttp
 //
 // and prints curl commands with tokens to try. With a real pool, replace
-// the cognitotest pool by your UserPoolID and app client id.
+// the fake pool (package fakepool, for tests and demos only) by your
+// UserPoolID and app client id.
 package main
 
 import (
@@ -25,7 +26,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/cognito-gate/cognito-gate/claims"
-	"github.com/cognito-gate/cognito-gate/cognitotest"
+	"github.com/cognito-gate/cognito-gate/cognitotest/fakepool"
 	"github.com/cognito-gate/cognito-gate/jwks"
 	"github.com/cognito-gate/cognito-gate/middleware"
 	"github.com/cognito-gate/cognito-gate/policy"
@@ -44,7 +45,7 @@ func main() {
 // run serves until ctx ends. When ready is not nil it receives the
 // listening address.
 func run(ctx context.Context, addr string, out io.Writer, ready chan<- string) error {
-	pool, err := cognitotest.Start(cognitotest.Config{})
+	pool, err := fakepool.New(fakepool.Config{})
 	if err != nil {
 		return err
 	}
@@ -108,8 +109,8 @@ func run(ctx context.Context, addr string, out io.Writer, ready chan<- string) e
 	}
 	srv := &http.Server{Handler: root, ReadHeaderTimeout: 5 * time.Second}
 	base := "http://" + ln.Addr().String()
-	admin := pool.AccessToken(cognitotest.WithUsername("alice"), cognitotest.WithGroups("admin"))
-	reader := pool.AccessToken(cognitotest.WithUsername("bob"), cognitotest.WithGroups("readers"))
+	admin := pool.AccessToken(fakepool.WithUsername("alice"), fakepool.WithGroups("admin"))
+	reader := pool.AccessToken(fakepool.WithUsername("bob"), fakepool.WithGroups("readers"))
 	fmt.Fprintf(out, "listening on %s (fake user pool %s)\n\n", base, pool.PoolID())
 	fmt.Fprintf(out, "curl -i %s/hello                                   # 200, no token needed\n", base)
 	fmt.Fprintf(out, "curl -i %s/me                                      # 401, no token\n", base)

@@ -20,7 +20,7 @@ import (
 	"os"
 
 	"github.com/cognito-gate/cognito-gate/claims"
-	"github.com/cognito-gate/cognito-gate/cognitotest"
+	"github.com/cognito-gate/cognito-gate/cognitotest/fakepool"
 	"github.com/cognito-gate/cognito-gate/policy"
 )
 
@@ -39,14 +39,14 @@ func main() {
 // users are the example's cast: name → token options.
 var users = []struct {
 	name string
-	opts []cognitotest.TokenOption
+	opts []fakepool.TokenOption
 	id   bool // an ID token rather than an access token
 }{
 	{"anonymous", nil, false},
-	{"alice", []cognitotest.TokenOption{cognitotest.WithSubject("a11ce000-0000-4000-8000-000000000001"), cognitotest.WithScopes("orders/read")}, false},
-	{"alice-id", []cognitotest.TokenOption{cognitotest.WithSubject("a11ce000-0000-4000-8000-000000000001"), cognitotest.WithClaim("custom:tenant", "acme")}, true},
-	{"bob", []cognitotest.TokenOption{cognitotest.WithSubject("b0b00000-0000-4000-8000-000000000002"), cognitotest.WithGroups("admin")}, false},
-	{"carol", []cognitotest.TokenOption{cognitotest.WithGroups("support", "staff"), cognitotest.WithScopes("orders/write")}, false},
+	{"alice", []fakepool.TokenOption{fakepool.WithSubject("a11ce000-0000-4000-8000-000000000001"), fakepool.WithScopes("orders/read")}, false},
+	{"alice-id", []fakepool.TokenOption{fakepool.WithSubject("a11ce000-0000-4000-8000-000000000001"), fakepool.WithClaim("custom:tenant", "acme")}, true},
+	{"bob", []fakepool.TokenOption{fakepool.WithSubject("b0b00000-0000-4000-8000-000000000002"), fakepool.WithGroups("admin")}, false},
+	{"carol", []fakepool.TokenOption{fakepool.WithGroups("support", "staff"), fakepool.WithScopes("orders/write")}, false},
 }
 
 // requests are what the example asks the policy about.
@@ -94,7 +94,7 @@ func run(out io.Writer, file string, explain bool) error {
 		fmt.Fprintln(out, "WARNING:", w)
 	}
 
-	pool, err := cognitotest.Start(cognitotest.Config{})
+	pool, err := fakepool.New(fakepool.Config{})
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func run(out io.Writer, file string, explain bool) error {
 			tokens[u.name] = nil
 			continue
 		}
-		opts := append([]cognitotest.TokenOption{cognitotest.WithUsername(u.name)}, u.opts...)
+		opts := append([]fakepool.TokenOption{fakepool.WithUsername(u.name)}, u.opts...)
 		raw := pool.AccessToken(opts...)
 		if u.id {
 			raw = pool.IDToken(opts...)

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/cognito-gate/cognito-gate/claims"
-	"github.com/cognito-gate/cognito-gate/cognitotest"
+	"github.com/cognito-gate/cognito-gate/cognitotest/fakepool"
 )
 
 func main() {
@@ -25,7 +25,7 @@ func main() {
 }
 
 func run(w io.Writer) error {
-	pool, err := cognitotest.Start(cognitotest.Config{})
+	pool, err := fakepool.New(fakepool.Config{})
 	if err != nil {
 		return err
 	}
@@ -49,17 +49,17 @@ func run(w io.Writer) error {
 		return err
 	}
 
-	good := pool.AccessToken(cognitotest.WithUsername("alice"), cognitotest.WithGroups("admin"))
+	good := pool.AccessToken(fakepool.WithUsername("alice"), fakepool.WithGroups("admin"))
 	parts := strings.Split(good, ".")
-	forged := parts[0] + "." + strings.Split(pool.AccessToken(cognitotest.WithGroups("admin", "root")), ".")[1] + "." + parts[2]
+	forged := parts[0] + "." + strings.Split(pool.AccessToken(fakepool.WithGroups("admin", "root")), ".")[1] + "." + parts[2]
 	cases := []struct{ name, token string }{
 		{"access token of alice (admin)", good},
 		{"the same token with its claims swapped", forged},
-		{"expired access token", pool.AccessToken(cognitotest.WithIssuedAt(time.Now().Add(-2 * time.Hour)))},
+		{"expired access token", pool.AccessToken(fakepool.WithIssuedAt(time.Now().Add(-2 * time.Hour)))},
 		{"ID token where access tokens are required", pool.IDToken()},
-		{"token for another app client", pool.AccessToken(cognitotest.WithClientID("someotherclient"))},
-		{"token signed with an unpublished key", pool.AccessToken(cognitotest.WithUnpublishedKey())},
-		{"alg none", pool.AccessToken(cognitotest.WithHeader("alg", "none"))},
+		{"token for another app client", pool.AccessToken(fakepool.WithClientID("someotherclient"))},
+		{"token signed with an unpublished key", pool.AccessToken(fakepool.WithUnpublishedKey())},
+		{"alg none", pool.AccessToken(fakepool.WithHeader("alg", "none"))},
 		{"no token", ""},
 	}
 	fmt.Fprintf(w, "user pool %s, issuer %s\n\n", pool.PoolID(), pool.Issuer())

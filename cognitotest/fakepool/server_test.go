@@ -1,4 +1,4 @@
-package cognitotest_test
+package fakepool_test
 
 import (
 	"bytes"
@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cognito-gate/cognito-gate/cognitotest"
+	"github.com/cognito-gate/cognito-gate/cognitotest/fakepool"
 )
 
 // answer is what a client got from the JWKS endpoint.
@@ -51,19 +51,19 @@ func TestFaults(t *testing.T) {
 	huge := bytes.Repeat([]byte("x"), 4<<20)
 	tests := []struct {
 		name       string
-		fault      cognitotest.Fault
+		fault      fakepool.Fault
 		wantStatus int
 		wantBody   []byte
 		wantErr    error // from reading the answer
 	}{
-		{"none", cognitotest.Fault{}, http.StatusOK, jwks, nil},
-		{"status", cognitotest.Fault{Status: http.StatusInternalServerError, Body: []byte("boom")}, http.StatusInternalServerError, []byte("boom"), nil},
-		{"status without body", cognitotest.Fault{Status: http.StatusServiceUnavailable}, http.StatusServiceUnavailable, []byte{}, nil},
-		{"garbage body", cognitotest.Fault{Body: []byte("{not json")}, http.StatusOK, []byte("{not json"), nil},
-		{"huge body", cognitotest.Fault{Body: huge}, http.StatusOK, huge, nil},
-		{"short delay", cognitotest.Fault{Delay: 20 * time.Millisecond}, http.StatusOK, jwks, nil},
-		{"close mid body", cognitotest.Fault{CloseMidBody: true}, http.StatusOK, jwks[:len(jwks)/2], io.ErrUnexpectedEOF},
-		{"close mid garbage", cognitotest.Fault{Body: []byte("0123456789"), CloseMidBody: true}, http.StatusOK, []byte("01234"), io.ErrUnexpectedEOF},
+		{"none", fakepool.Fault{}, http.StatusOK, jwks, nil},
+		{"status", fakepool.Fault{Status: http.StatusInternalServerError, Body: []byte("boom")}, http.StatusInternalServerError, []byte("boom"), nil},
+		{"status without body", fakepool.Fault{Status: http.StatusServiceUnavailable}, http.StatusServiceUnavailable, []byte{}, nil},
+		{"garbage body", fakepool.Fault{Body: []byte("{not json")}, http.StatusOK, []byte("{not json"), nil},
+		{"huge body", fakepool.Fault{Body: huge}, http.StatusOK, huge, nil},
+		{"short delay", fakepool.Fault{Delay: 20 * time.Millisecond}, http.StatusOK, jwks, nil},
+		{"close mid body", fakepool.Fault{CloseMidBody: true}, http.StatusOK, jwks[:len(jwks)/2], io.ErrUnexpectedEOF},
+		{"close mid garbage", fakepool.Fault{Body: []byte("0123456789"), CloseMidBody: true}, http.StatusOK, []byte("01234"), io.ErrUnexpectedEOF},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,7 +94,7 @@ func TestFaults(t *testing.T) {
 func TestFaultBodyIsCopied(t *testing.T) {
 	p := faultPool(t)
 	body := []byte("first")
-	p.SetFault(cognitotest.Fault{Body: body})
+	p.SetFault(fakepool.Fault{Body: body})
 	defer p.ClearFault()
 	copy(body, "later")
 	got, err := httpGet(t, p.JWKSURL())
@@ -110,7 +110,7 @@ func TestFaultDelayHonorsClientTimeout(t *testing.T) {
 	p := faultPool(t)
 	defer p.ClearFault()
 	before := p.Fetches()
-	for _, f := range []cognitotest.Fault{{Delay: time.Hour}, {Hang: true}} {
+	for _, f := range []fakepool.Fault{{Delay: time.Hour}, {Hang: true}} {
 		p.SetFault(f)
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		start := time.Now()
@@ -134,11 +134,11 @@ func TestFaultDelayHonorsClientTimeout(t *testing.T) {
 }
 
 func TestCloseEndsHangingRequests(t *testing.T) {
-	p, err := cognitotest.Start(cognitotest.Config{})
+	p, err := fakepool.New(fakepool.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.SetFault(cognitotest.Fault{Hang: true})
+	p.SetFault(fakepool.Fault{Hang: true})
 	errc := make(chan error, 1)
 	go func() {
 		_, err := getCtx(context.Background(), http.MethodGet, p.JWKSURL())
@@ -210,14 +210,14 @@ func TestFetchesAndRouting(t *testing.T) {
 // TestConcurrentUse mints, fetches, rotates and faults at once; run it
 // with -race.
 func TestConcurrentUse(t *testing.T) {
-	p := cognitotest.New(t, cognitotest.Config{})
+	p := newPool(t, fakepool.Config{})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Go(func() {
 			for j := range 20 {
-				opts := []cognitotest.TokenOption{cognitotest.WithUsername([]string{"a", "b", "c"}[j%3])}
+				opts := []fakepool.TokenOption{fakepool.WithUsername([]string{"a", "b", "c"}[j%3])}
 				if i%2 == 0 {
 					p.AccessToken(opts...)
 				} else {
@@ -237,13 +237,13 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	wg.Go(func() {
 		for range 10 {
-			p.SetFault(cognitotest.Fault{Status: http.StatusBadGateway})
+			p.SetFault(fakepool.Fault{Status: http.StatusBadGateway})
 			p.ClearFault()
 		}
 	})
 	wg.Go(func() {
 		kid := p.Rotate()
-		p.AccessToken(cognitotest.WithUnpublishedKey())
+		p.AccessToken(fakepool.WithUnpublishedKey())
 		p.Retire(kid)
 		p.Fetches()
 	})

@@ -1,4 +1,4 @@
-package cognitotest_test
+package fakepool_test
 
 import (
 	"encoding/base64"
@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cognito-gate/cognito-gate/cognitotest"
+	"github.com/cognito-gate/cognito-gate/cognitotest/fakepool"
 )
 
 var (
@@ -30,10 +30,10 @@ func TestTokenClaimNames(t *testing.T) {
 		want  []string
 	}{
 		{"access", p.AccessToken(), accessClaims},
-		{"access with groups", p.AccessToken(cognitotest.WithGroups("admin")), withGroupsClaim(accessClaims)},
-		{"access with no groups", p.AccessToken(cognitotest.WithGroups()), accessClaims},
+		{"access with groups", p.AccessToken(fakepool.WithGroups("admin")), withGroupsClaim(accessClaims)},
+		{"access with no groups", p.AccessToken(fakepool.WithGroups()), accessClaims},
 		{"id", p.IDToken(), idClaims},
-		{"id with groups", p.IDToken(cognitotest.WithGroups("admin", "dev")), withGroupsClaim(idClaims)},
+		{"id with groups", p.IDToken(fakepool.WithGroups("admin", "dev")), withGroupsClaim(idClaims)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -62,7 +62,7 @@ func TestTokenClaimValues(t *testing.T) {
 	iat := json.Number(strconv.FormatInt(now.Unix(), 10))
 	exp := json.Number(strconv.FormatInt(now.Add(30*time.Minute).Unix(), 10))
 
-	access := decode(t, p.AccessToken(cognitotest.WithGroups("admin", "dev"))).claims
+	access := decode(t, p.AccessToken(fakepool.WithGroups("admin", "dev"))).claims
 	wantAccess := map[string]any{
 		"token_use": "access", "version": json.Number("2"), "client_id": p.ClientID(),
 		"iss": p.Issuer(), "username": "alice", "scope": "aws.cognito.signin.user.admin",
@@ -107,7 +107,7 @@ func TestTokensVerifyAgainstServedJWKS(t *testing.T) {
 	}{
 		{"access token, first key", p.AccessToken(), kids[0]},
 		{"id token, second key", p.IDToken(), kids[1]},
-		{"access token signed by the id key", p.AccessToken(cognitotest.WithKeyID(kids[1])), kids[1]},
+		{"access token signed by the id key", p.AccessToken(fakepool.WithKeyID(kids[1])), kids[1]},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -133,54 +133,54 @@ func TestTokenOptions(t *testing.T) {
 	num := func(t time.Time) json.Number { return json.Number(strconv.FormatInt(t.Unix(), 10)) }
 	tests := []struct {
 		name   string
-		mint   func(...cognitotest.TokenOption) string
-		opts   []cognitotest.TokenOption
+		mint   func(...fakepool.TokenOption) string
+		opts   []fakepool.TokenOption
 		claims map[string]any // want these values; nil value: want the claim absent
 		header map[string]any
 	}{
-		{"username access", p.AccessToken, []cognitotest.TokenOption{cognitotest.WithUsername("bob")},
+		{"username access", p.AccessToken, []fakepool.TokenOption{fakepool.WithUsername("bob")},
 			map[string]any{"username": "bob"}, nil},
-		{"username id", p.IDToken, []cognitotest.TokenOption{cognitotest.WithUsername("bob")},
+		{"username id", p.IDToken, []fakepool.TokenOption{fakepool.WithUsername("bob")},
 			map[string]any{"cognito:username": "bob", "email": "bob@example.com"}, nil},
-		{"subject", p.AccessToken, []cognitotest.TokenOption{cognitotest.WithSubject("s-1")},
+		{"subject", p.AccessToken, []fakepool.TokenOption{fakepool.WithSubject("s-1")},
 			map[string]any{"sub": "s-1"}, nil},
-		{"scopes", p.AccessToken, []cognitotest.TokenOption{cognitotest.WithScopes("openid", "read:orders")},
+		{"scopes", p.AccessToken, []fakepool.TokenOption{fakepool.WithScopes("openid", "read:orders")},
 			map[string]any{"scope": "openid read:orders"}, nil},
-		{"no scopes", p.AccessToken, []cognitotest.TokenOption{cognitotest.WithScopes()},
+		{"no scopes", p.AccessToken, []fakepool.TokenOption{fakepool.WithScopes()},
 			map[string]any{"scope": ""}, nil},
-		{"scopes ignored on id", p.IDToken, []cognitotest.TokenOption{cognitotest.WithScopes("openid")},
+		{"scopes ignored on id", p.IDToken, []fakepool.TokenOption{fakepool.WithScopes("openid")},
 			map[string]any{"scope": nil}, nil},
-		{"client id access", p.AccessToken, []cognitotest.TokenOption{cognitotest.WithClientID("other")},
+		{"client id access", p.AccessToken, []fakepool.TokenOption{fakepool.WithClientID("other")},
 			map[string]any{"client_id": "other", "aud": nil}, nil},
-		{"client id id", p.IDToken, []cognitotest.TokenOption{cognitotest.WithClientID("other")},
+		{"client id id", p.IDToken, []fakepool.TokenOption{fakepool.WithClientID("other")},
 			map[string]any{"aud": "other", "client_id": nil}, nil},
-		{"issuer", p.AccessToken, []cognitotest.TokenOption{cognitotest.WithIssuer("https://evil.example")},
+		{"issuer", p.AccessToken, []fakepool.TokenOption{fakepool.WithIssuer("https://evil.example")},
 			map[string]any{"iss": "https://evil.example"}, nil},
-		{"issued at", p.AccessToken, []cognitotest.TokenOption{cognitotest.WithIssuedAt(now.Add(-2 * time.Hour))},
+		{"issued at", p.AccessToken, []fakepool.TokenOption{fakepool.WithIssuedAt(now.Add(-2 * time.Hour))},
 			map[string]any{"iat": num(now.Add(-2 * time.Hour)), "auth_time": num(now.Add(-2 * time.Hour)), "exp": num(now.Add(-90 * time.Minute))}, nil},
-		{"expiry", p.AccessToken, []cognitotest.TokenOption{cognitotest.WithExpiry(now.Add(-time.Second))},
+		{"expiry", p.AccessToken, []fakepool.TokenOption{fakepool.WithExpiry(now.Add(-time.Second))},
 			map[string]any{"iat": num(now), "exp": num(now.Add(-time.Second))}, nil},
-		{"lifetime", p.IDToken, []cognitotest.TokenOption{cognitotest.WithLifetime(5 * time.Minute)},
+		{"lifetime", p.IDToken, []fakepool.TokenOption{fakepool.WithLifetime(5 * time.Minute)},
 			map[string]any{"iat": num(now), "exp": num(now.Add(5 * time.Minute))}, nil},
-		{"expiry wins over lifetime", p.IDToken, []cognitotest.TokenOption{cognitotest.WithExpiry(now.Add(time.Minute)), cognitotest.WithLifetime(5 * time.Minute)},
+		{"expiry wins over lifetime", p.IDToken, []fakepool.TokenOption{fakepool.WithExpiry(now.Add(time.Minute)), fakepool.WithLifetime(5 * time.Minute)},
 			map[string]any{"exp": num(now.Add(time.Minute))}, nil},
-		{"add claim", p.IDToken, []cognitotest.TokenOption{cognitotest.WithClaim("custom:tenant", "acme")},
+		{"add claim", p.IDToken, []fakepool.TokenOption{fakepool.WithClaim("custom:tenant", "acme")},
 			map[string]any{"custom:tenant": "acme"}, nil},
-		{"replace claim", p.AccessToken, []cognitotest.TokenOption{cognitotest.WithClaim("token_use", "id")},
+		{"replace claim", p.AccessToken, []fakepool.TokenOption{fakepool.WithClaim("token_use", "id")},
 			map[string]any{"token_use": "id"}, nil},
-		{"claim wins over option", p.AccessToken, []cognitotest.TokenOption{cognitotest.WithClaim("sub", "x"), cognitotest.WithSubject("y")},
+		{"claim wins over option", p.AccessToken, []fakepool.TokenOption{fakepool.WithClaim("sub", "x"), fakepool.WithSubject("y")},
 			map[string]any{"sub": "x"}, nil},
-		{"remove claim", p.AccessToken, []cognitotest.TokenOption{cognitotest.WithoutClaim("exp")},
+		{"remove claim", p.AccessToken, []fakepool.TokenOption{fakepool.WithoutClaim("exp")},
 			map[string]any{"exp": nil}, nil},
-		{"remove then add", p.AccessToken, []cognitotest.TokenOption{cognitotest.WithoutClaim("exp"), cognitotest.WithClaim("exp", "soon")},
+		{"remove then add", p.AccessToken, []fakepool.TokenOption{fakepool.WithoutClaim("exp"), fakepool.WithClaim("exp", "soon")},
 			map[string]any{"exp": "soon"}, nil},
-		{"header typ", p.AccessToken, []cognitotest.TokenOption{cognitotest.WithHeader("typ", "JWT")},
+		{"header typ", p.AccessToken, []fakepool.TokenOption{fakepool.WithHeader("typ", "JWT")},
 			nil, map[string]any{"typ": "JWT", "alg": "RS256"}},
-		{"header alg none", p.AccessToken, []cognitotest.TokenOption{cognitotest.WithHeader("alg", "none")},
+		{"header alg none", p.AccessToken, []fakepool.TokenOption{fakepool.WithHeader("alg", "none")},
 			nil, map[string]any{"alg": "none"}},
-		{"header without kid", p.AccessToken, []cognitotest.TokenOption{cognitotest.WithoutHeader("kid")},
+		{"header without kid", p.AccessToken, []fakepool.TokenOption{fakepool.WithoutHeader("kid")},
 			nil, map[string]any{"kid": nil, "alg": "RS256"}},
-		{"header jku", p.IDToken, []cognitotest.TokenOption{cognitotest.WithHeader("jku", "https://evil.example/jwks.json")},
+		{"header jku", p.IDToken, []fakepool.TokenOption{fakepool.WithHeader("jku", "https://evil.example/jwks.json")},
 			nil, map[string]any{"jku": "https://evil.example/jwks.json"}},
 	}
 	for _, tt := range tests {
@@ -212,9 +212,9 @@ func TestTokenOptions(t *testing.T) {
 func TestStableSubject(t *testing.T) {
 	p := sharedPool(t)
 	sub := func(tok string) any { return decode(t, tok).claims["sub"] }
-	alice1 := sub(p.AccessToken(cognitotest.WithUsername("stable-alice")))
-	alice2 := sub(p.IDToken(cognitotest.WithUsername("stable-alice")))
-	bob := sub(p.AccessToken(cognitotest.WithUsername("stable-bob")))
+	alice1 := sub(p.AccessToken(fakepool.WithUsername("stable-alice")))
+	alice2 := sub(p.IDToken(fakepool.WithUsername("stable-alice")))
+	bob := sub(p.AccessToken(fakepool.WithUsername("stable-bob")))
 	if alice1 != alice2 {
 		t.Errorf("same username, different sub: %v, %v", alice1, alice2)
 	}
@@ -222,14 +222,14 @@ func TestStableSubject(t *testing.T) {
 		t.Errorf("different usernames, same sub %v", bob)
 	}
 	other := fixedPool(t)
-	if got := sub(other.AccessToken(cognitotest.WithUsername("stable-alice"))); got == alice1 {
+	if got := sub(other.AccessToken(fakepool.WithUsername("stable-alice"))); got == alice1 {
 		t.Errorf("two pools gave the same username the same sub %v", got)
 	}
 }
 
 func TestUnpublishedKey(t *testing.T) {
 	p := sharedPool(t)
-	tok := p.AccessToken(cognitotest.WithUnpublishedKey())
+	tok := p.AccessToken(fakepool.WithUnpublishedKey())
 	d := decode(t, tok)
 	kid, _ := d.header["kid"].(string)
 	if kid == "" || slices.Contains(p.KeyIDs(), kid) {
@@ -241,7 +241,7 @@ func TestUnpublishedKey(t *testing.T) {
 	if err := verifyWith(d, p.PublicKey(kid)); err != nil {
 		t.Errorf("token does not verify with the unpublished key: %v", err)
 	}
-	if got := decode(t, p.IDToken(cognitotest.WithUnpublishedKey())).header["kid"]; got != kid {
+	if got := decode(t, p.IDToken(fakepool.WithUnpublishedKey())).header["kid"]; got != kid {
 		t.Errorf("second unpublished-key token has kid %v, want the same unpublished key %q", got, kid)
 	}
 	// The published key set is unchanged.
@@ -252,7 +252,7 @@ func TestUnpublishedKey(t *testing.T) {
 
 func TestWithKeyIDUnknownPanics(t *testing.T) {
 	p := sharedPool(t)
-	msg := mustPanic(t, func() { p.AccessToken(cognitotest.WithKeyID("not-a-kid")) })
+	msg := mustPanic(t, func() { p.AccessToken(fakepool.WithKeyID("not-a-kid")) })
 	if !strings.Contains(msg, "WithKeyID") || !strings.Contains(msg, "not-a-kid") {
 		t.Errorf("panic = %q, want it to name WithKeyID and the kid", msg)
 	}
@@ -265,15 +265,15 @@ func TestWithKeyIDUnknownPanics(t *testing.T) {
 func TestWithScopesRefusesNonScopeTokens(t *testing.T) {
 	p := sharedPool(t)
 	for _, sc := range []string{"", "a b", "a\tb", "a\nb", `a"b`, `a\b`, "caf\u00e9", "a\x00"} {
-		msg := mustPanic(t, func() { cognitotest.WithScopes("openid", sc) })
+		msg := mustPanic(t, func() { fakepool.WithScopes("openid", sc) })
 		if !strings.Contains(msg, "WithScopes") {
 			t.Errorf("WithScopes(%q) panic = %q, want it to name WithScopes", sc, msg)
 		}
 	}
-	if got := decode(t, p.AccessToken(cognitotest.WithClaim("scope", "openid\temail"))).claims["scope"]; got != "openid\temail" {
+	if got := decode(t, p.AccessToken(fakepool.WithClaim("scope", "openid\temail"))).claims["scope"]; got != "openid\temail" {
 		t.Errorf("WithClaim scope = %v, want the tab kept", got)
 	}
-	if got := decode(t, p.AccessToken(cognitotest.WithScopes("!#[]~", "https://api.example.com/x.read"))).claims["scope"]; got != "!#[]~ https://api.example.com/x.read" {
+	if got := decode(t, p.AccessToken(fakepool.WithScopes("!#[]~", "https://api.example.com/x.read"))).claims["scope"]; got != "!#[]~ https://api.example.com/x.read" {
 		t.Errorf("scope = %v", got)
 	}
 }
@@ -386,7 +386,7 @@ func TestSignRaw(t *testing.T) {
 
 func TestMintPanicsOnUnencodableClaim(t *testing.T) {
 	p := sharedPool(t)
-	msg := mustPanic(t, func() { p.AccessToken(cognitotest.WithClaim("bad", make(chan int))) })
+	msg := mustPanic(t, func() { p.AccessToken(fakepool.WithClaim("bad", make(chan int))) })
 	if !strings.Contains(msg, "claims") {
 		t.Errorf("panic = %q, want it to mention the claims", msg)
 	}

@@ -1,4 +1,4 @@
-package cognitotest
+package fakepool
 
 import (
 	"crypto/rand"
@@ -28,18 +28,18 @@ var keyFiles embed.FS
 var embeddedKeys = func() []func() *rsa.PrivateKey {
 	names, err := fs.Glob(keyFiles, "keys/*.pem")
 	if err != nil {
-		panic("cognitotest: listing embedded keys: " + err.Error())
+		panic("fakepool: listing embedded keys: " + err.Error())
 	}
 	loaders := make([]func() *rsa.PrivateKey, len(names))
 	for i, name := range names {
 		loaders[i] = sync.OnceValue(func() *rsa.PrivateKey {
 			data, err := keyFiles.ReadFile(name)
 			if err != nil {
-				panic("cognitotest: reading embedded key: " + err.Error())
+				panic("fakepool: reading embedded key: " + err.Error())
 			}
 			key, err := parsePrivateKey(data)
 			if err != nil {
-				panic(fmt.Sprintf("cognitotest: embedded key %s: %v", name, err))
+				panic(fmt.Sprintf("fakepool: embedded key %s: %v", name, err))
 			}
 			return key
 		})
@@ -66,7 +66,7 @@ func nextKey(handedOut *atomic.Uint64) (*rsa.PrivateKey, error) {
 	}
 	key, err := rsa.GenerateKey(rand.Reader, keyBits)
 	if err != nil {
-		return nil, fmt.Errorf("cognitotest: generating an rsa key: %w", err)
+		return nil, fmt.Errorf("fakepool: generating an rsa key: %w", err)
 	}
 	return key, nil
 }
@@ -159,7 +159,7 @@ func encodeJWKS(keys []*signingKey) []byte {
 	}
 	data, err := json.Marshal(doc)
 	if err != nil {
-		panic("cognitotest: encoding jwks: " + err.Error()) // cannot happen: only strings
+		panic("fakepool: encoding jwks: " + err.Error()) // cannot happen: only strings
 	}
 	return data
 }

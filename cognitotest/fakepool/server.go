@@ -1,4 +1,4 @@
-package cognitotest
+package fakepool
 
 import (
 	"net/http"

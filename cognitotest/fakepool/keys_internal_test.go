@@ -1,4 +1,4 @@
-package cognitotest
+package fakepool
 
 import (
 	"context"
@@ -60,7 +60,7 @@ func TestNewKeyNeverRepeats(t *testing.T) {
 }
 
 func TestDelayedHandlerReturnsWhenClientLeaves(t *testing.T) {
-	p, err := Start(Config{})
+	p, err := New(Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package cognitotest_test
+package fakepool_test
 
 import (
 	"bytes"
@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cognito-gate/cognito-gate/cognitotest"
+	"github.com/cognito-gate/cognito-gate/cognitotest/fakepool"
 )
 
 var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
@@ -29,15 +29,15 @@ var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89a
 // that the package's tests do not use up the embedded keys. TestMain closes
 // it.
 type lazyPool struct {
-	cfg  cognitotest.Config
+	cfg  fakepool.Config
 	once sync.Once
-	pool *cognitotest.Pool
+	pool *fakepool.Pool
 	err  error
 }
 
-func (l *lazyPool) get(t *testing.T) *cognitotest.Pool {
+func (l *lazyPool) get(t *testing.T) *fakepool.Pool {
 	t.Helper()
-	l.once.Do(func() { l.pool, l.err = cognitotest.Start(l.cfg) })
+	l.once.Do(func() { l.pool, l.err = fakepool.New(l.cfg) })
 	if l.err != nil {
 		t.Fatalf("starting a shared pool: %v", l.err)
 	}
@@ -56,7 +56,7 @@ var fixedNow = time.Date(2025, 3, 14, 15, 9, 26, 500_000_000, time.UTC)
 
 var (
 	shared = &lazyPool{}
-	fixed  = &lazyPool{cfg: cognitotest.Config{
+	fixed  = &lazyPool{cfg: fakepool.Config{
 		Now:           func() time.Time { return fixedNow },
 		TokenLifetime: 30 * time.Minute,
 	}}
@@ -65,15 +65,15 @@ var (
 
 // sharedPool returns a default pool for tests that neither change its keys
 // nor set faults.
-func sharedPool(t *testing.T) *cognitotest.Pool { t.Helper(); return shared.get(t) }
+func sharedPool(t *testing.T) *fakepool.Pool { t.Helper(); return shared.get(t) }
 
 // fixedPool returns a pool with the clock fixedNow and a 30-minute token
 // lifetime, for tests that neither change its keys nor set faults.
-func fixedPool(t *testing.T) *cognitotest.Pool { t.Helper(); return fixed.get(t) }
+func fixedPool(t *testing.T) *fakepool.Pool { t.Helper(); return fixed.get(t) }
 
 // faultPool returns the pool of the fault tests, each of which clears the
 // faults it sets.
-func faultPool(t *testing.T) *cognitotest.Pool { t.Helper(); return faulty.get(t) }
+func faultPool(t *testing.T) *fakepool.Pool { t.Helper(); return faulty.get(t) }
 
 func TestMain(m *testing.M) {
 	m.Run() // TestMain returning makes the test binary exit with m.Run's status
@@ -203,4 +203,16 @@ func mustPanic(t *testing.T, f func()) (msg string) {
 	}()
 	f()
 	return ""
+}
+
+// newPool starts a pool that is closed when the test ends. (The package
+// cannot use cognitotest.New, which is built on it.)
+func newPool(t *testing.T, cfg fakepool.Config) *fakepool.Pool {
+	t.Helper()
+	p, err := fakepool.New(cfg)
+	if err != nil {
+		t.Fatalf("fakepool.New: %v", err)
+	}
+	t.Cleanup(p.Close)
+	return p
 }

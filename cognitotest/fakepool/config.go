@@ -1,4 +1,4 @@
-package cognitotest
+package fakepool
 
 import (
 	"fmt"
@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Defaults used by Start for the zero Config. They are fixed so that
+// Defaults used by New for the zero Config. They are fixed so that
 // examples and golden outputs are stable.
 const (
 	// DefaultRegion is the AWS region of a pool whose Config has neither a
