@@ -4,12 +4,17 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
 	"sort"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/cognito-gate/cognito-gate/cognitotest/fakepool"
@@ -36,18 +41,69 @@ log:
 policy:
 %s`
 
+// demoConfigNote heads the output of --print-config: the configuration
+// names the fake pool's key endpoint and the demo upstream, which live only
+// as long as the demo process.
+const demoConfigNote = `# Printed by 'cognito-gate demo --print-config', and valid while that demo
+# runs: the demo serves the fake user pool's keys (jwks_url) and the demo
+# upstream (upstream). Start the gateway with:
+#   cognito-gate serve --config <this file>
+`
+
+// demoConfigEnd is the last line of --print-config's output.
+const demoConfigEnd = "# end of the demo configuration\n"
+
+const demoSynopsis = `demo [--listen 127.0.0.1:8080] [--admin-listen 127.0.0.1:9090] [--log-level warn] [--print-config]
+
+Starts a fake Cognito user pool, a small upstream that echoes what it
+receives, and the gateway in front of it, all on loopback addresses, then
+prints curl commands with tokens to try. No AWS account or configuration
+needed. The addresses must be loopback ones (127.0.0.1, ::1, localhost):
+the fake pool's keys are public test keys.
+
+With --print-config, the demo prints the gateway's configuration on stdout
+and runs only the fake pool and the upstream, until Ctrl-C; run the gateway
+yourself with 'cognito-gate serve --config <file>' on that output. The
+curl commands then go to stderr.`
+
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("demo", "demo [--listen 127.0.0.1:8080] [--admin-listen 127.0.0.1:9090]\n\nStarts a fake Cognito user pool, a small upstream that echoes what it\nreceives, and the gateway in front of it, all on 127.0.0.1, then prints\ncurl commands with tokens to try. No AWS account or configuration needed.", stderr)
-	listen := fs.String("listen", "127.0.0.1:8080", "gateway `address` (127.0.0.1:0 picks a free port)")
-	admin := fs.String("admin-listen", "127.0.0.1:9090", "admin `address` for /metrics, /healthz, /readyz")
+	fs := newFlags("demo", demoSynopsis, stderr)
+	listen := fs.String("listen", "127.0.0.1:8080", "gateway `address` on loopback (127.0.0.1:0 picks a free port)")
+	admin := fs.String("admin-listen", "127.0.0.1:9090", "admin `address` on loopback, for /metrics, /healthz, /readyz")
 	logLevel := fs.String("log-level", "warn", "log `level`: debug, info, warn, error")
-	printConfig := fs.Bool("print-config", false, "print the generated configuration and exit")
+	printConfig := fs.Bool("print-config", false, "print the gateway's configuration, then run only the fake pool and the upstream (for cognito-gate serve)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	for _, a := range []string{*listen, *admin} {
-		if host, _, err := net.SplitHostPort(a); err != nil || !net.ParseIP(host).IsLoopback() {
-			return fmt.Errorf("%w: the demo listens on loopback addresses only, got %q", errUsage, a)
+	// A usage mistake is explained, then the usage: run prints nothing
+	// for errUsage.
+	usageErr := func(format string, a ...any) error {
+		fmt.Fprintf(stderr, "cognito-gate demo: "+format+"\n\n", a...)
+		fs.Usage()
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		return usageErr("unexpected argument %q", fs.Arg(0))
+	}
+	addrs := []*demoAddr{{flag: "--listen", value: *listen}, {flag: "--admin-listen", value: *admin}}
+	for _, a := range addrs {
+		addr, err := loopbackAddr(a.value)
+		if err != nil {
+			return usageErr("%s %s", a.flag, err)
+		}
+		a.addr = addr
+	}
+	if addrs[0].addr == addrs[1].addr && !strings.HasSuffix(addrs[0].addr, ":0") {
+		return usageErr("--listen and --admin-listen are both %s; give them different ports", addrs[0].addr)
+	}
+	if *printConfig {
+		// serve will listen on these: fix a free port for ":0" now, so
+		// that the configuration and the curl commands name it, and say
+		// at once which flag moves a busy one.
+		for _, a := range addrs {
+			if err := a.reserve(); err != nil {
+				return err
+			}
 		}
 	}
 
@@ -65,11 +121,10 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	go up.Serve(upLn)
 	defer up.Close()
 
-	text := fmt.Sprintf(demoConfig, *listen, *admin, "http://"+upLn.Addr().String(), pool.PoolID(), pool.JWKSURL(), pool.ClientID(),
+	text := fmt.Sprintf(demoConfig, addrs[0].addr, addrs[1].addr, "http://"+upLn.Addr().String(), pool.PoolID(), pool.JWKSURL(), pool.ClientID(),
 		*logLevel, indent(demoPolicy, "  "))
 	if *printConfig {
-		fmt.Fprint(stdout, text)
-		return nil
+		return demoPrintConfig(ctx, text, pool, upLn.Addr().String(), addrs, stdout, stderr)
 	}
 	cfg, err := parseConfig([]byte(text), "demo.yaml", nil)
 	if err != nil {
@@ -77,7 +132,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	g, lns, stop, err := startGate(cfg, commandServe, "proxy", (*gate).proxyHandler, true)
 	if err != nil {
-		return err
+		return listenError(err, addrs)
 	}
 	defer stop()
 	if err := g.verifier.Hydrate(ctx); err != nil {
@@ -86,14 +141,41 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 	base := "http://" + lns[0].ln.Addr().String()
 	adminURL := "http://" + lns[1].ln.Addr().String()
+	fmt.Fprintf(stdout, "cognito-gate demo: fake user pool %s, gateway %s, upstream %s\n", pool.PoolID(), base, upLn.Addr())
+	printDemoCommands(stdout, pool, base, adminURL)
+	return g.run(ctx, lns, nil)
+}
+
+// demoPrintConfig prints the configuration text for `cognito-gate serve`
+// on stdout and the curl commands to try through that gateway on stderr,
+// then keeps the fake pool and the upstream running until ctx ends or the
+// process is interrupted.
+func demoPrintConfig(ctx context.Context, text string, pool *fakepool.Pool, upstream string, addrs []*demoAddr, stdout, stderr io.Writer) error {
+	// What is printed must load: the same check as serve's.
+	if _, err := parseConfig([]byte(text), "demo.yaml", nil); err != nil {
+		return fmt.Errorf("demo configuration: %w", err)
+	}
+	first, rest, _ := strings.Cut(text, "\n")
+	fmt.Fprint(stdout, first+"\n"+demoConfigNote+rest+demoConfigEnd)
+	fmt.Fprintf(stderr, "cognito-gate demo: fake user pool %s and upstream %s are running; the gateway is yours to start:\n", pool.PoolID(), upstream)
+	fmt.Fprintf(stderr, "  cognito-gate serve --config <the configuration above>\n")
+	printDemoCommands(stderr, pool, "http://"+addrs[0].addr, "http://"+addrs[1].addr)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
+	return nil
+}
+
+// printDemoCommands prints the demo's curl commands against the gateway at
+// base (and its admin listener at adminURL), with tokens of pool.
+func printDemoCommands(out io.Writer, pool *fakepool.Pool, base, adminURL string) {
 	adminTok := pool.AccessToken(fakepool.WithUsername("alice"), fakepool.WithGroups("admin"), fakepool.WithScopes("orders/write"))
 	readerTok := pool.AccessToken(fakepool.WithUsername("bob"), fakepool.WithGroups("readers"))
 	expired := pool.AccessToken(fakepool.WithUsername("bob"), fakepool.WithIssuedAt(time.Now().Add(-2*time.Hour)))
 	idTok := pool.IDToken(fakepool.WithUsername("bob"))
 	bobSub := subjectOf(readerTok)
 
-	fmt.Fprintf(stdout, "cognito-gate demo: fake user pool %s, gateway %s, upstream %s\n", pool.PoolID(), base, upLn.Addr())
-	fmt.Fprintf(stdout, "policy: public /public/, signed-in GET /api/me, admins /admin/, readers GET /api/reports/, own data /api/users/{sub}/\n\n")
+	fmt.Fprintf(out, "policy: public /public/, signed-in GET /api/me, admins /admin/, readers GET /api/reports/, own data /api/users/{sub}/\n\n")
 	lines := []struct{ tok, method, path, want string }{
 		{"", "", "/public/hello", "200  anonymous access to a public route"},
 		{"", "", "/api/me", "401  no token"},
@@ -118,12 +200,79 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			fmt.Fprintf(&b, "-X %s ", l.method)
 		}
 		fmt.Fprintf(&b, "%s%s   # %s", base, l.path, l.want)
-		fmt.Fprintln(stdout, b.String())
+		fmt.Fprintln(out, b.String())
 	}
-	fmt.Fprintf(stdout, "\nmetrics: curl -s %s/metrics | grep cognito_gate_requests_total\n", adminURL)
-	fmt.Fprintf(stdout, "ready:   curl -s %s/readyz\n", adminURL)
-	fmt.Fprintln(stdout, "Press Ctrl-C to stop.")
-	return g.run(ctx, lns, nil)
+	fmt.Fprintf(out, "\nmetrics: curl -s %s/metrics | grep cognito_gate_requests_total\n", adminURL)
+	fmt.Fprintf(out, "ready:   curl -s %s/readyz\n", adminURL)
+	fmt.Fprintln(out, "Press Ctrl-C to stop.")
+}
+
+// demoAddr is one of the demo's listen flags: its name, its value as
+// given and the loopback address it stands for.
+type demoAddr struct {
+	flag, value, addr string
+}
+
+// reserve replaces a ":0" port by a free one, and fails, naming the flag,
+// when the address cannot be listened on.
+func (a *demoAddr) reserve() error {
+	ln, err := net.Listen("tcp", a.addr)
+	if err != nil {
+		return listenError(err, []*demoAddr{a})
+	}
+	a.addr = ln.Addr().String()
+	return ln.Close()
+}
+
+// listenError explains a failure to listen on one of addrs by the flag
+// that moves it; other errors are returned as they are.
+func listenError(err error, addrs []*demoAddr) error {
+	var op *net.OpError
+	if !errors.As(err, &op) || op.Op != "listen" || op.Addr == nil {
+		return err
+	}
+	for _, a := range addrs {
+		if op.Addr.String() != a.addr {
+			continue
+		}
+		what := "cannot be listened on"
+		if errors.Is(err, syscall.EADDRINUSE) {
+			what = "is in use"
+		}
+		return fmt.Errorf("%s %s %s (%w); choose another address with %s, e.g. %s 127.0.0.1:0 for a free port", a.flag, a.addr, what, op.Err, a.flag, a.flag)
+	}
+	return err
+}
+
+// loopbackAddr checks a listen address given to the demo and returns it
+// as IP:port: the host must be a loopback IP or "localhost" (which stands
+// for 127.0.0.1), the port a number. The demo mints tokens with public
+// test keys, so it never listens where other machines could reach it.
+func loopbackAddr(s string) (string, error) {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		if !strings.Contains(s, ":") || net.ParseIP(s) != nil {
+			return "", fmt.Errorf("%q has no port; want host:port, e.g. 127.0.0.1:8080 or localhost:8080", s)
+		}
+		return "", fmt.Errorf("%q: want host:port, e.g. 127.0.0.1:8080 or localhost:8080", s)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return "", fmt.Errorf("%q: the port %q is not a number from 0 to 65535", s, port)
+	}
+	if host == "" {
+		return "", fmt.Errorf("%q would listen on every interface; the demo listens on loopback addresses only (127.0.0.1, ::1, localhost): its tokens are signed with public test keys", s)
+	}
+	if strings.EqualFold(host, "localhost") {
+		return net.JoinHostPort("127.0.0.1", port), nil
+	}
+	ip := net.ParseIP(host)
+	switch {
+	case ip == nil:
+		return "", fmt.Errorf("%q: the host %q is neither an IP address nor localhost; the demo listens on loopback addresses only (127.0.0.1, ::1, localhost)", s, host)
+	case !ip.IsLoopback():
+		return "", fmt.Errorf("%q is not a loopback address; the demo listens on loopback addresses only (127.0.0.1, ::1, localhost): its tokens are signed with public test keys", s)
+	}
+	return net.JoinHostPort(ip.String(), port), nil
 }
 
 // echoUpstream answers with what reached it: method, path and the

@@ -5,48 +5,11 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/cognito-gate/cognito-gate/cognitotest"
-	"github.com/cognito-gate/cognito-gate/internal/testhelpers/exampletest"
 )
-
-func TestDemo(t *testing.T) {
-	p := start(t, []string{}, "demo", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0")
-	// Collect the banner up to the last line.
-	var out strings.Builder
-	deadline := time.After(30 * time.Second)
-	for !strings.Contains(out.String(), "Press Ctrl-C to stop.") {
-		select {
-		case line, ok := <-p.lines:
-			if !ok {
-				t.Fatalf("demo exited:\n%s\n%s", out.String(), p.stderr.String())
-			}
-			out.WriteString(line + "\n")
-		case <-deadline:
-			t.Fatalf("demo did not print its commands:\n%s", out.String())
-		}
-	}
-	if n := exampletest.Replay(t, out.String()); n != 12 {
-		t.Errorf("%d curl lines replayed, want 12:\n%s", n, out.String())
-	}
-	p.signal(t, syscall.SIGINT)
-	if err := p.wait(t); err != nil {
-		t.Errorf("demo exit: %v", err)
-	}
-}
-
-func TestDemoPrintConfigIsValid(t *testing.T) {
-	out, err := exec.Command(binary, "demo", "--print-config").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := parseConfig(out, "demo.yaml", nil); err != nil {
-		t.Fatalf("the demo's configuration does not load: %v\n%s", err, out)
-	}
-}
 
 func TestVerifyAndExplain(t *testing.T) {
 	pool := cognitotest.New(t, cognitotest.Config{})
