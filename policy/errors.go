@@ -92,11 +92,14 @@ func (l *errorList) add(field, msg string) {
 
 // err returns nil, the one error, or the errors joined (at most maxErrors,
 // and a note of how many more there were).
-func (l errorList) err() error {
-	switch len(l) {
-	case 0:
+func (l errorList) err() error { return l.errMore(0) }
+
+// errMore is err for a list that leaves out more errors found.
+func (l errorList) errMore(more int) error {
+	switch {
+	case len(l) == 0:
 		return nil
-	case 1:
+	case len(l) == 1 && more == 0:
 		return l[0]
 	}
 	n := min(len(l), maxErrors)
@@ -104,8 +107,8 @@ func (l errorList) err() error {
 	for _, e := range l[:n] {
 		errs = append(errs, e)
 	}
-	if len(l) > n {
-		errs = append(errs, &LoadError{File: l[0].File, Msg: strconv.Itoa(len(l)-n) + " more errors not shown", Err: l[0].Err})
+	if more += len(l) - n; more > 0 {
+		errs = append(errs, &LoadError{File: l[0].File, Msg: strconv.Itoa(more) + " more errors not shown", Err: l[0].Err})
 	}
 	return errors.Join(errs...)
 }

@@ -4,8 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/cognito-gate/cognito-gate/policy"
 )
 
@@ -82,27 +80,5 @@ func TestExplainTrailingSlashTwin(t *testing.T) {
 	}
 	if s := ex.String(); !strings.Contains(s, "also     orders-write  pattern \"POST /orders\"  path /orders") {
 		t.Errorf("String():\n%s", s)
-	}
-}
-
-// TestParseNode checks a policy embedded in a larger YAML document.
-func TestParseNode(t *testing.T) {
-	const doc = "listen: :8080\npolicy:\n  default: deny\n  rules:\n    - name: admin\n      route: /admin/\n      groups_any: []\n"
-	var root yaml.Node
-	if err := yaml.Unmarshal([]byte(doc), &root); err != nil {
-		t.Fatal(err)
-	}
-	section := root.Content[0].Content[3]
-	_, err := policy.ParseNode(section, "gate.yaml")
-	if err == nil || !strings.Contains(err.Error(), "gate.yaml:7: policy.rules[0].groups_any: empty list") {
-		t.Errorf("ParseNode error %v; want one at gate.yaml:7, field policy.rules[0].groups_any", err)
-	}
-	fixed := strings.Replace(doc, "groups_any: []", "groups_any: [admin]", 1)
-	if err := yaml.Unmarshal([]byte(fixed), &root); err != nil {
-		t.Fatal(err)
-	}
-	p, err := policy.ParseNode(root.Content[0].Content[3], "gate.yaml")
-	if err != nil || len(p.Rules()) != 1 {
-		t.Errorf("ParseNode = %v, %v", p, err)
 	}
 }

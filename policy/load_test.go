@@ -336,3 +336,108 @@ func TestGroupNameLength(t *testing.T) {
 		})
 	}
 }
+
+// gateDoc is a configuration file with an inline policy, as cognito-gate
+// reads it.
+const gateDoc = "listen: :8080\nbogus: [not, the, policy's, business]\npolicy:\n  default: deny\n  rules:\n    - name: admin\n      route: /admin/\n      groups_any: [admin]\n"
+
+// TestParseWithSection checks a policy read from a section of a larger
+// document: the document's lines, fields prefixed with the section, the
+// rest of the document left to the caller.
+func TestParseWithSection(t *testing.T) {
+	tests := []struct {
+		name string
+		doc  string
+		want string // the error, or "" for a policy
+	}{
+		{"ok", gateDoc, ""},
+		{"config error", strings.Replace(gateDoc, "[admin]", "[]", 1), "gate.yaml:8: policy.rules[0].groups_any: empty list"},
+		{"syntax error", gateDoc + "    - nme: x\n", `gate.yaml:9: policy.rules[1].nme: unknown key "nme"`},
+		{"compile error without a field", strings.Replace(gateDoc, "    - name: admin\n      route: /admin/\n      groups_any: [admin]\n", "    - name: a\n      route: /a/{x}\n    - name: b\n      route: /{y}/a\n", 1), "gate.yaml:9: policy.rules[1].route: pattern"},
+		{"unknown default", strings.Replace(gateDoc, "default: deny", "default: open", 1), `gate.yaml:4: policy.default: unknown default "open"`},
+		{"not a mapping", "policy: [a]\n", "gate.yaml:1: policy: want a mapping with keys default, rules, got a list"},
+		{"empty", "listen: x\npolicy:\n", "gate.yaml:2: policy: empty policy; want a mapping with default and rules"},
+		{"missing", "listen: x\n", "gate.yaml: policy: missing; want a mapping with default and rules"},
+		{"document not a mapping", "- policy\n", "gate.yaml:1: policy: missing"},
+		{"second document", gateDoc + "---\na: 1\n", "gate.yaml:9: a second YAML document"},
+		{"anchor", "policy: &p\n  rules: []\n", "gate.yaml:1: policy: anchors and aliases are not supported"},
+		{"unset variable", strings.Replace(gateDoc, "[admin]", "[\"${ADMIN_GROUP}\"]", 1), "gate.yaml:8: policy.rules[0].groups_any[0]: environment variable ADMIN_GROUP is not set"},
+	}
+	env := func(string) (string, bool) { return "", false }
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := policy.ParseWith([]byte(tt.doc), "gate.yaml", policy.ParseOptions{Section: "policy", Env: env})
+			if tt.want == "" {
+				if err != nil || len(p.Rules()) != 1 {
+					t.Fatalf("ParseWith = %v, %v", p, err)
+				}
+				return
+			}
+			if err == nil || p != nil {
+				t.Fatalf("ParseWith = %v, %v; want an error with %q", p, err, tt.want)
+			}
+			if !strings.HasPrefix(err.Error(), tt.want) {
+				t.Errorf("error:\n%v\nwant it to start with %q", err, tt.want)
+			}
+			var le *policy.LoadError
+			if !errors.As(err, &le) || !errors.Is(err, policy.ErrSyntax) && !errors.Is(err, policy.ErrConfig) {
+				t.Errorf("error %v is not a *LoadError of ErrSyntax or ErrConfig", err)
+			}
+		})
+	}
+}
+
+// TestParseWithEnv checks ${VAR} substitution: in values of every type,
+// not in keys, and only when asked for.
+func TestParseWithEnv(t *testing.T) {
+	env := map[string]string{"GROUP": "ops", "PUBLIC": "true", "ROUTE": "/health"}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	doc := "default: ${DEFAULT:-deny}\nrules:\n  - name: a\n    route: /a/\n    groups_any: [\"${GROUP}\"]\n  - name: h\n    route: GET ${ROUTE}\n    anonymous: ${PUBLIC}\n"
+	p, err := policy.ParseWith([]byte(doc), "p.yaml", policy.ParseOptions{Env: lookup})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		target string
+		allow  bool
+	}{{"/health", true}, {"/a/x", false}} {
+		if d := p.Decide(request(t, "GET", tc.target), nil); d.Allow != tc.allow {
+			t.Errorf("%s: %v", tc.target, d)
+		}
+	}
+	// Without Env (Parse, Load) the text stays as written: ${PUBLIC} is a
+	// string, not a boolean.
+	if _, err := policy.Parse([]byte(doc), "p.yaml"); err == nil || !strings.Contains(err.Error(), `p.yaml:1: default: unknown default "${DEFAULT:-deny}"`) ||
+		!strings.Contains(err.Error(), `p.yaml:8: rules[1].anonymous: want true or false, got the string "${PUBLIC}"`) {
+		t.Errorf("Parse without an environment: %v", err)
+	}
+}
+
+// TestParseReportsSyntaxAndConfigErrors checks that a syntax error does
+// not hide the configuration errors of the rest of the file, that the
+// errors come in the order of their lines, and that a field that cannot be
+// read is not also reported by New.
+func TestParseReportsSyntaxAndConfigErrors(t *testing.T) {
+	doc := "rules:\n  - name: a\n    route: GET admin\n  - name: b\n    route: /b\n    groups_any: admin\n  - name: c\n    route: /c\n    scopes_any: []\n    bogus: 1\n"
+	want := []string{
+		`gate.yaml:3: rules[0].route: bad pattern "GET admin"`,
+		"gate.yaml:6: rules[1].groups_any: want a list",
+		"gate.yaml:9: rules[2].scopes_any: empty list",
+		`gate.yaml:10: rules[2].bogus: unknown key "bogus"`,
+	}
+	for range 20 {
+		_, err := policy.Parse([]byte(doc), "gate.yaml")
+		if err == nil {
+			t.Fatal("Parse succeeded")
+		}
+		lines := strings.Split(err.Error(), "\n")
+		if len(lines) != len(want) {
+			t.Fatalf("errors:\n%v\nwant %d", err, len(want))
+		}
+		for i, w := range want {
+			if !strings.HasPrefix(lines[i], w) {
+				t.Errorf("error %d: %q, want %q…", i, lines[i], w)
+			}
+		}
+	}
+}

@@ -1,26 +1,25 @@
 package policy
 
 import (
-	"bytes"
-	"errors"
+	"cmp"
 	"fmt"
 	"io"
+	"math"
 	"os"
-	"regexp"
 	"slices"
-	"strconv"
-	"strings"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/cognito-gate/cognito-gate/claims"
+	"github.com/cognito-gate/cognito-gate/internal/yamlstrict"
 )
 
-// MaxFileSize is the largest policy file Parse and Load accept.
+// MaxFileSize is the largest policy file Parse and Load accept (and the
+// largest document ParseWith reads a section of).
 const MaxFileSize = 1 << 20
 
 // Load reads the policy file at path; see Parse. Errors reading the file
 // wrap the os package's error (test with errors.Is(err, fs.ErrNotExist)).
+// A policy file is read as written: ${VAR} is not substituted, so that one
+// file means one policy wherever it is loaded.
 func Load(path string) (*Policy, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -52,142 +51,170 @@ func Load(path string) (*Policy, error) {
 //	    route: GET /healthz
 //	    anonymous: true
 //
-// Unknown and repeated keys, anchors and aliases, and values of the wrong
-// type are errors (ErrSyntax), as is everything New rejects (ErrConfig).
-// Each error is a *LoadError with the file, line and field, and all of
-// them are reported, joined. Parse never panics, whatever data holds (a
-// panic of the YAML parser is reported as an ErrSyntax).
+// The file holds exactly one YAML document. Unknown and repeated keys,
+// anchors and aliases, and values of the wrong type are errors
+// (ErrSyntax), as is everything New rejects (ErrConfig). Each error is a
+// *LoadError with the file, line and field, and all of them are reported,
+// joined, in the order of their lines (a field that cannot be read is not
+// also judged by New). Values are read as written (no ${VAR} substitution; see
+// ParseWith). Parse never panics, whatever data holds (a panic of the YAML
+// parser is reported as an ErrSyntax).
 func Parse(data []byte, filename string) (*Policy, error) {
+	return ParseWith(data, filename, ParseOptions{})
+}
+
+// ParseOptions change how ParseWith reads a policy. The zero value reads a
+// policy file as Parse does.
+type ParseOptions struct {
+	// Section, when not empty, is the top-level key of a larger YAML
+	// document whose value is the policy, such as "policy" in
+	// cognito-gate's configuration file. Only that value is read: the
+	// rest of the document is the caller's to check. Errors carry the
+	// document's own lines, and fields prefixed with Section and a dot
+	// ("policy.rules[0].route"); a missing or empty section is an
+	// ErrSyntax at Section.
+	Section string
+	// Env, when not nil, substitutes ${VAR} and ${VAR:-default} in every
+	// value (never in keys): by VAR's value when Env reports it set and
+	// not empty, else by default; a variable without either is an
+	// ErrSyntax naming it. A substituted value is then read as its field
+	// wants it ("anonymous: ${PUBLIC:-false}" is a boolean). When nil,
+	// values are read as written.
+	Env func(name string) (value string, ok bool)
+}
+
+// ParseWith is Parse with options: a policy that is one section of a
+// larger document, with values from the environment. It is otherwise the
+// same as Parse.
+func ParseWith(data []byte, filename string, opts ParseOptions) (*Policy, error) {
 	if len(data) > MaxFileSize {
 		return nil, &LoadError{File: filename, Msg: fmt.Sprintf("larger than %d bytes", MaxFileSize), Err: ErrSyntax}
 	}
-	d := &decoder{file: filename, lines: make(map[string]int)}
-	cfg := d.decode(data)
-	if len(d.errs) > 0 {
-		return nil, d.errs.err()
+	d := &decoder{Decoder: yamlstrict.NewDecoder(filename, opts.Env), base: opts.Section}
+	cfg, ok := d.document(data)
+	errs := d.loadErrors()
+	if !ok {
+		return nil, errs.errMore(d.Dropped())
 	}
-	p, errs := compile(cfg)
-	for _, e := range errs {
-		e.File, e.Line = filename, d.line(e.Field)
+	// Compile what was read, so that one load reports every problem; but
+	// not a field the decoder could not read, whose zero value would only
+	// repeat the problem.
+	p, cerrs := compile(cfg)
+	for _, e := range cerrs {
+		field := d.field(e.Field)
+		if e.Field != "" && d.Reported(field) {
+			continue
+		}
+		e.File, e.Line, e.Field = filename, d.line(field), field
+		errs = append(errs, e)
 	}
 	if len(errs) > 0 {
-		return nil, errs.err()
+		slices.SortStableFunc(errs, func(a, b *LoadError) int { return cmp.Compare(lineKey(a.Line), lineKey(b.Line)) })
+		return nil, errs.errMore(d.Dropped())
 	}
 	return p, nil
 }
 
-// decoder turns a YAML document into a Config, remembering the line of
-// every field it sets.
+// lineKey orders lines, 0 (none) last.
+func lineKey(line int) int {
+	if line == 0 {
+		return math.MaxInt
+	}
+	return line
+}
+
+// decoder turns a YAML document into a Config; yamlstrict checks the
+// document's form, the decoder the policy's own rules.
 type decoder struct {
-	file  string
-	lines map[string]int // field path → line
-	errs  errorList
+	*yamlstrict.Decoder
+	base        string // the section's key, or "" for a whole file
+	sectionLine int    // the line of the section's key
 }
 
-func (d *decoder) fail(n *yaml.Node, field string, sentinel error, format string, args ...any) {
-	line := 0
-	if n != nil {
-		line = n.Line
+// field is the document's path of a policy field.
+func (d *decoder) field(f string) string {
+	switch {
+	case d.base == "":
+		return f
+	case f == "":
+		return d.base
 	}
-	d.errs = append(d.errs, &LoadError{File: d.file, Line: line, Field: field, Msg: fmt.Sprintf(format, args...), Err: sentinel})
+	return d.base + "." + f
 }
 
-// line returns the line of field, or of its closest parent that has one.
+// line is the line of field, or of the section when it has none.
 func (d *decoder) line(field string) int {
-	for field != "" {
-		if l, ok := d.lines[field]; ok {
-			return l
-		}
-		i := strings.LastIndexAny(field, ".[")
-		if i < 0 {
-			break
-		}
-		field = field[:i]
+	if l := d.Line(field); l > 0 {
+		return l
 	}
-	return 0
+	return d.sectionLine
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
-// syntax records an error of the YAML parser.
-func (d *decoder) syntax(err error) {
-	msg := err.Error()
-	e := &LoadError{File: d.file, Msg: strings.TrimPrefix(msg, "yaml: "), Err: ErrSyntax}
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		e.Line, _ = strconv.Atoi(m[1])
-		e.Msg = m[2]
+// loadErrors returns the decoder's problems as LoadErrors: those of the
+// document's form are ErrSyntax, the policy's own carry their sentinel.
+func (d *decoder) loadErrors() errorList {
+	var l errorList
+	for _, e := range d.Errors() {
+		le := &LoadError{File: e.File, Line: e.Line, Field: e.Field, Msg: e.Msg, Err: e.Err}
+		if le.Err == nil {
+			le.Err = ErrSyntax
+		}
+		if le.Line == 0 {
+			le.Line = d.sectionLine
+		}
+		l = append(l, le)
 	}
-	d.errs = append(d.errs, e)
+	return l
 }
 
-func (d *decoder) decode(data []byte) Config {
-	var cfg Config
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := decodeNode(dec, &doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			d.fail(nil, "", ErrSyntax, "empty document; want a mapping with default and rules")
-		} else {
-			d.syntax(err)
+// document parses data and decodes the policy in it; ok is false when
+// there is no policy to compile.
+func (d *decoder) document(data []byte) (cfg Config, ok bool) {
+	root, ok := d.Parse(data)
+	if !ok {
+		return Config{}, false
+	}
+	if d.base != "" {
+		if root == nil || !root.IsMapping() {
+			d.Fail(root, d.base, nil, "missing; want a mapping with default and rules")
+			return Config{}, false
 		}
-		return cfg
-	}
-	var next yaml.Node
-	switch err := decodeNode(dec, &next); {
-	case errors.Is(err, io.EOF):
-	case err != nil:
-		d.syntax(err)
-		return cfg
-	default:
-		d.fail(&next, "", ErrSyntax, "a second YAML document; want exactly one")
-		return cfg
-	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
-		d.fail(&doc, "", ErrSyntax, "empty document; want a mapping with default and rules")
-		return cfg
-	}
-	return d.root(doc.Content[0])
-}
-
-// decodeNode reads the next document into n. It turns a panic of the YAML
-// parser, which is not ours, into an error rather than let a policy file
-// crash the program. (Only the parser runs under recover, so that the
-// fuzz tests still see a panic of this package.)
-func decodeNode(dec *yaml.Decoder, n *yaml.Node) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("yaml: YAML parser failed: %v", r)
+		root, d.sectionLine = root.Lookup(d.base)
+		if root == nil {
+			d.Fail(nil, d.base, nil, "missing; want a mapping with default and rules")
+			return Config{}, false
 		}
-	}()
-	return dec.Decode(n)
+	}
+	if root == nil || root.IsNull() {
+		what := "empty document"
+		if d.base != "" {
+			what = "empty " + d.base
+		}
+		d.Fail(nil, d.base, nil, "%s; want a mapping with default and rules", what)
+		return Config{}, false
+	}
+	if !root.IsMapping() {
+		d.root(root) // reports it
+		return Config{}, false
+	}
+	return d.root(root), true
 }
 
 // root decodes the policy mapping.
-func (d *decoder) root(root *yaml.Node) Config {
+func (d *decoder) root(root *yamlstrict.Node) Config {
 	var cfg Config
-	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
-		d.fail(nil, "", ErrSyntax, "empty document; want a mapping with default and rules")
-		return cfg
-	}
-	if !d.plain(root, "") {
-		return cfg
-	}
-	if root.Kind != yaml.MappingNode {
-		d.fail(root, "", ErrSyntax, "want a mapping with default and rules, got %s", kind(root))
-		return cfg
-	}
-	d.mapping(root, "", []string{"default", "rules"}, func(key string, v *yaml.Node, field string) {
+	d.Mapping(root, d.base, []string{"default", "rules"}, func(key string, v *yamlstrict.Node, field string) {
 		switch key {
 		case "default":
-			if s, ok := d.str(v, field); ok {
+			if s, ok := d.String(v, field); ok {
 				def, known := parseDefault(s)
 				if !known {
-					d.fail(v, field, ErrConfig, "unknown default %q; want deny, authenticated or allow", s)
+					d.Fail(v, field, ErrConfig, "unknown default %q; want deny, authenticated or allow", s)
 				}
 				cfg.Default = def
 			}
 		case "rules":
-			d.sequence(v, field, func(i int, item *yaml.Node, field string) {
+			d.Sequence(v, field, func(i int, item *yamlstrict.Node, field string) {
 				cfg.Rules = append(cfg.Rules, d.rule(item, field))
 			})
 		}
@@ -201,26 +228,26 @@ var (
 	conditionKeys   = []string{"claim", "equals", "not_equals", "contains", "starts_with"}
 )
 
-func (d *decoder) rule(n *yaml.Node, field string) Rule {
+func (d *decoder) rule(n *yamlstrict.Node, field string) Rule {
 	var r Rule
-	d.mapping(n, field, ruleKeys, func(key string, v *yaml.Node, field string) {
+	d.Mapping(n, field, ruleKeys, func(key string, v *yamlstrict.Node, field string) {
 		switch key {
 		case "name":
-			r.Name, _ = d.str(v, field)
+			r.Name, _ = d.String(v, field)
 		case "route":
 			var ok bool
-			if r.Route, ok = d.str(v, field); ok && r.Route == "" {
-				d.fail(v, field, ErrConfig, "empty pattern; want e.g. GET /orders")
+			if r.Route, ok = d.String(v, field); ok && r.Route == "" {
+				d.Fail(v, field, ErrConfig, "empty pattern; want e.g. GET /orders")
 			}
 		case "routes":
-			r.Routes = d.strings(v, field)
+			r.Routes = d.Strings(v, field)
 		case "anonymous":
-			r.Anonymous = d.boolean(v, field)
+			r.Anonymous, _ = d.Bool(v, field)
 		case "any_of":
 			r.AnyOf = []Requirement{}
-			d.sequence(v, field, func(i int, item *yaml.Node, field string) {
+			d.Sequence(v, field, func(i int, item *yamlstrict.Node, field string) {
 				var q Requirement
-				d.mapping(item, field, requirementKeys, func(key string, v *yaml.Node, field string) {
+				d.Mapping(item, field, requirementKeys, func(key string, v *yamlstrict.Node, field string) {
 					d.requirement(&q, key, v, field)
 				})
 				r.AnyOf = append(r.AnyOf, q)
@@ -233,191 +260,51 @@ func (d *decoder) rule(n *yaml.Node, field string) Rule {
 }
 
 // requirement sets the field key of q.
-func (d *decoder) requirement(q *Requirement, key string, v *yaml.Node, field string) {
+func (d *decoder) requirement(q *Requirement, key string, v *yamlstrict.Node, field string) {
 	switch key {
 	case "pools":
-		q.Pools = d.strings(v, field)
+		q.Pools = d.Strings(v, field)
 	case "issuers":
-		q.Issuers = d.strings(v, field)
+		q.Issuers = d.Strings(v, field)
 	case "groups_any":
-		q.GroupsAny = d.strings(v, field)
+		q.GroupsAny = d.Strings(v, field)
 	case "groups_all":
-		q.GroupsAll = d.strings(v, field)
+		q.GroupsAll = d.Strings(v, field)
 	case "scopes_any":
-		q.ScopesAny = d.strings(v, field)
+		q.ScopesAny = d.Strings(v, field)
 	case "scopes_all":
-		q.ScopesAll = d.strings(v, field)
+		q.ScopesAll = d.Strings(v, field)
 	case "token_use":
-		s, ok := d.str(v, field)
+		s, ok := d.String(v, field)
 		if q.TokenUse = claims.TokenUse(s); ok && s == "" {
-			d.fail(v, field, ErrConfig, "empty token_use; want access, id or any")
+			d.Fail(v, field, ErrConfig, "empty token_use; want access, id or any")
 		}
 	case "claims":
 		q.Claims = []Condition{}
-		d.sequence(v, field, func(i int, item *yaml.Node, field string) {
+		d.Sequence(v, field, func(i int, item *yamlstrict.Node, field string) {
 			q.Claims = append(q.Claims, d.condition(item, field))
 		})
 	}
 }
 
-func (d *decoder) condition(n *yaml.Node, field string) Condition {
+func (d *decoder) condition(n *yamlstrict.Node, field string) Condition {
 	var c Condition
-	var opNode *yaml.Node
-	hasClaim := false
-	d.mapping(n, field, conditionKeys, func(key string, v *yaml.Node, field string) {
+	hasOp, hasClaim := false, false
+	d.Mapping(n, field, conditionKeys, func(key string, v *yamlstrict.Node, field string) {
 		if key == "claim" {
-			c.Claim, _ = d.str(v, field)
+			c.Claim, _ = d.String(v, field)
 			hasClaim = true
 			return
 		}
-		if opNode != nil {
-			d.fail(v, field, ErrConfig, "a second operator (%s and %s); want exactly one of equals, not_equals, contains, starts_with", c.Op, key)
+		if hasOp {
+			d.Fail(v, field, ErrConfig, "a second operator (%s and %s); want exactly one of equals, not_equals, contains, starts_with", c.Op, key)
 			return
 		}
-		opNode, c.Op = v, Op(key)
-		c.Value, _ = d.str(v, field)
+		hasOp, c.Op = true, Op(key)
+		c.Value, _ = d.String(v, field)
 	})
-	if n.Kind == yaml.MappingNode && !hasClaim {
-		d.fail(n, field, ErrConfig, "no claim; want claim: <name> and one of equals, not_equals, contains, starts_with")
+	if n.IsMapping() && !hasClaim {
+		d.Fail(n, field, ErrConfig, "no claim; want claim: <name> and one of equals, not_equals, contains, starts_with")
 	}
 	return c
-}
-
-// plain rejects anchors and aliases, which would let a small file expand
-// into a large policy and make line numbers ambiguous.
-func (d *decoder) plain(n *yaml.Node, field string) bool {
-	if n.Kind == yaml.AliasNode || n.Anchor != "" {
-		d.fail(n, field, ErrSyntax, "anchors and aliases are not supported; write the value out")
-		return false
-	}
-	return true
-}
-
-// mapping walks the mapping n, rejecting unknown and repeated keys, and
-// calls fn with each key's value and field path.
-func (d *decoder) mapping(n *yaml.Node, field string, keys []string, fn func(key string, v *yaml.Node, field string)) {
-	if !d.plain(n, field) {
-		return
-	}
-	if n.Kind != yaml.MappingNode {
-		d.fail(n, field, ErrSyntax, "want a mapping with keys %s, got %s", strings.Join(keys, ", "), kind(n))
-		return
-	}
-	if field != "" {
-		d.lines[field] = n.Line
-	}
-	seen := make(map[string]int)
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		if !d.plain(k, field) {
-			continue
-		}
-		if k.Kind != yaml.ScalarNode || k.ShortTag() != "!!str" {
-			d.fail(k, field, ErrSyntax, "key %s: want one of %s", quoteNode(k), strings.Join(keys, ", "))
-			continue
-		}
-		f := k.Value
-		if field != "" {
-			f = field + "." + k.Value
-		}
-		if !slices.Contains(keys, k.Value) {
-			d.fail(k, f, ErrSyntax, "unknown key %q; want one of %s", k.Value, strings.Join(keys, ", "))
-			continue
-		}
-		if line, dup := seen[k.Value]; dup {
-			d.fail(k, f, ErrSyntax, "key %q repeated (first on line %d)", k.Value, line)
-			continue
-		}
-		seen[k.Value] = k.Line
-		d.lines[f] = k.Line
-		if d.plain(v, f) {
-			fn(k.Value, v, f)
-		}
-	}
-}
-
-// sequence walks the sequence n and calls fn with each item and its field
-// path.
-func (d *decoder) sequence(n *yaml.Node, field string, fn func(i int, item *yaml.Node, field string)) {
-	if n.Kind != yaml.SequenceNode {
-		d.fail(n, field, ErrSyntax, "want a list, got %s", kind(n))
-		return
-	}
-	for i, item := range n.Content {
-		f := field + "[" + strconv.Itoa(i) + "]"
-		d.lines[f] = item.Line
-		if d.plain(item, f) {
-			fn(i, item, f)
-		}
-	}
-}
-
-// strings reads a list of strings; an empty list gives an empty, non-nil
-// slice, which New rejects.
-func (d *decoder) strings(n *yaml.Node, field string) []string {
-	out := []string{}
-	d.sequence(n, field, func(i int, item *yaml.Node, field string) {
-		s, _ := d.str(item, field)
-		out = append(out, s)
-	})
-	return out
-}
-
-// str reads a scalar as its text: strings, and numbers, booleans and dates
-// as written (a group may be called 2024). Null, binary and custom tags are
-// errors.
-func (d *decoder) str(n *yaml.Node, field string) (string, bool) {
-	if n.Kind == yaml.ScalarNode {
-		switch n.ShortTag() {
-		case "!!str", "!!int", "!!float", "!!bool", "!!timestamp":
-			return n.Value, true
-		}
-	}
-	d.fail(n, field, ErrSyntax, "want a string, got %s", kind(n))
-	return "", false
-}
-
-// boolean reads true or false.
-func (d *decoder) boolean(n *yaml.Node, field string) bool {
-	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!bool" {
-		switch strings.ToLower(n.Value) {
-		case "true":
-			return true
-		case "false":
-			return false
-		}
-	}
-	d.fail(n, field, ErrSyntax, "want true or false, got %s", kind(n))
-	return false
-}
-
-// kind describes a node for an error message.
-func kind(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.AliasNode:
-		return "an alias"
-	case yaml.ScalarNode:
-		switch n.ShortTag() {
-		case "!!null":
-			return "null"
-		case "!!str":
-			return "the string " + quoteNode(n)
-		default:
-			return strings.TrimPrefix(n.ShortTag(), "!!") + " " + quoteNode(n)
-		}
-	}
-	return "nothing"
-}
-
-// quoteNode quotes a scalar's text, shortened.
-func quoteNode(n *yaml.Node) string {
-	s := n.Value
-	if len(s) > 40 {
-		s = s[:40] + "…"
-	}
-	return strconv.Quote(s)
 }

@@ -1,24 +1,19 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
-	"maps"
-	"net"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
-	"path"
-	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/cognito-gate/cognito-gate/claims"
-	"github.com/cognito-gate/cognito-gate/jwks"
+	"github.com/cognito-gate/cognito-gate/internal/yamlstrict"
 	"github.com/cognito-gate/cognito-gate/middleware"
 	"github.com/cognito-gate/cognito-gate/policy"
 )
@@ -46,8 +41,8 @@ type fileConfig struct {
 	ForwardAuthorization *bool                `yaml:"forward_authorization"`
 	ForwardAuth          forwardAuthConfig    `yaml:"forward_auth"`
 
-	PolicyFile string     `yaml:"policy_file"`
-	Policy     *yaml.Node `yaml:"policy"`
+	PolicyFile string           `yaml:"policy_file"`
+	Policy     *yamlstrict.Node `yaml:"policy"`
 
 	Server serverConfig `yaml:"server"`
 	Log    logConfig    `yaml:"log"`
@@ -188,327 +183,72 @@ func readLimited(path string, limit int64) ([]byte, error) {
 }
 
 // parseConfig parses configuration text; path names it in errors and
-// anchors a relative policy_file.
+// anchors a relative policy_file. It reports every problem of the file
+// (and of its policy) at once, in the order of their lines.
 func parseConfig(data []byte, path string, env func(string) (string, bool)) (*gateConfig, error) {
 	if env == nil {
 		env = osEnv
 	}
-	d := &decoder{file: path, lines: map[string]int{}, env: env}
-	var fc fileConfig
-	if err := d.decodeDocument(data, &fc); err != nil {
-		return nil, err
+	d := yamlstrict.NewDecoder(path, env)
+	root, ok := d.Parse(data)
+	if !ok {
+		return nil, report(d.Errors(), nil, d.Dropped())
 	}
-	gc := &gateConfig{file: path, raw: fc}
-	errs := gc.validate(d)
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+	if root == nil {
+		return nil, &yamlstrict.Error{File: path, Msg: "empty configuration; want a mapping with pools and a policy"}
+	}
+	gc := &gateConfig{file: path}
+	d.Decode(root, "", &gc.raw)
+	v := &validator{d: d, gc: gc, fc: &gc.raw, data: data, env: env}
+	v.validate()
+	if err := report(append(slices.Clone(d.Errors()), v.errs...), v.others, d.Dropped()); err != nil {
+		return nil, err
 	}
 	return gc, nil
 }
 
-// validate checks the decoded file and builds the components' configs.
-func (gc *gateConfig) validate(d *decoder) []error {
-	fc := &gc.raw
-	var errs []error
-	bad := func(field, format string, args ...any) { errs = append(errs, d.at(field, format, args...)) }
+// maxReported bounds the problems one load reports.
+const maxReported = 20
 
-	if fc.Listen == "" {
-		fc.Listen = defaultListen
+// report joins the problems of the configuration file, by line (those
+// without one last), then those of other files (the policy file) in their
+// order; at most maxReported, and a note of how many more there were. It
+// returns nil when there are none.
+func report(errs []*yamlstrict.Error, others []error, more int) error {
+	slices.SortStableFunc(errs, func(a, b *yamlstrict.Error) int {
+		return cmp.Compare(lineKey(a.Line), lineKey(b.Line))
+	})
+	all := make([]error, 0, len(errs)+len(others))
+	for _, e := range errs {
+		all = append(all, e)
 	}
-	if fc.AdminListen == "" {
-		fc.AdminListen = defaultAdminListen
+	all = append(all, others...)
+	if len(all) == 0 {
+		return nil
 	}
-	for field, addr := range map[string]string{"listen": fc.Listen, "admin_listen": fc.AdminListen} {
-		if _, _, err := net.SplitHostPort(addr); err != nil {
-			bad(field, "want host:port, e.g. 127.0.0.1:8080, got %q", addr)
+	if n := len(all) - maxReported; n > 0 || more > 0 {
+		file := ""
+		if len(errs) > 0 {
+			file = errs[0].File
 		}
+		all = append(all[:min(len(all), maxReported)], &yamlstrict.Error{File: file, Msg: fmt.Sprintf("%d more problems not shown", max(n, 0)+more)})
 	}
-	if _, port, _ := net.SplitHostPort(fc.Listen); fc.Listen == fc.AdminListen && port != "0" {
-		bad("admin_listen", "must differ from listen (%s)", fc.Listen)
+	if len(all) == 1 {
+		return all[0]
 	}
-	if fc.Upstream != "" {
-		u, err := url.Parse(fc.Upstream)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-			bad("upstream", "want an http or https URL such as http://127.0.0.1:3000, got %q", fc.Upstream)
-		} else {
-			gc.upstream = u
-		}
-	}
-
-	// Pools and verification.
-	if len(fc.Pools) == 0 {
-		bad("pools", "at least one user pool is required")
-	}
-	cc := claims.Config{Algorithms: fc.Algorithms, Leeway: fc.Leeway}
-	if fc.NoLeeway {
-		if fc.Leeway != 0 {
-			bad("no_leeway", "set leeway or no_leeway, not both")
-		}
-		cc.Leeway = claims.NoLeeway
-	}
-	for i, p := range fc.Pools {
-		f := fmt.Sprintf("pools[%d]", i)
-		use := claims.TokenUse(p.TokenUse)
-		switch use {
-		case claims.AccessToken, claims.IDToken, claims.AnyToken:
-		case "":
-			bad(f, "token_use is required: access, id or any")
-		default:
-			bad(f+".token_use", "want access, id or any, got %q", p.TokenUse)
-		}
-		cp := claims.Pool{UserPoolID: p.UserPoolID, Region: p.Region, Issuer: p.Issuer, JWKSURL: p.JWKSURL, AllowHTTP: p.AllowHTTP,
-			ClientIDs: p.ClientIDs, SkipClientIDCheck: p.SkipClientIDCheck, TokenUse: use}
-		// Let the verifier validate the pool alone, to attribute its errors.
-		if use != "" {
-			if _, err := claims.CheckPool(cp); err != nil {
-				for _, e := range joined(err) {
-					bad(f, "%s", poolErrPrefix.ReplaceAllString(e.Error(), ""))
-				}
-			}
-		}
-		cc.Pools = append(cc.Pools, cp)
-	}
-	cc.JWKS = jwks.Config{
-		RefreshInterval: fc.JWKS.RefreshInterval, Cooldown: fc.JWKS.Cooldown, MaxBackoff: fc.JWKS.MaxBackoff,
-		MaxStaleness: fc.JWKS.MaxStaleness, FetchTimeout: fc.JWKS.FetchTimeout, MaxResponseBytes: fc.JWKS.MaxResponseBytes,
-	}
-	cc.Cache = claims.CacheConfig{Disabled: fc.TokenCache.Disabled, MaxEntries: fc.TokenCache.MaxEntries, MaxBytes: fc.TokenCache.MaxBytes}
-	gc.claims = cc
-	if fc.Leeway > claims.MaxLeeway {
-		bad("leeway", "at most %s, got %s", claims.MaxLeeway, fc.Leeway)
-	}
-	if len(errs) == 0 {
-		// Whatever the pools and leeway checks above did not catch: the
-		// algorithms, the key-set timings.
-		if err := cc.Validate(); err != nil {
-			field := "jwks"
-			if strings.Contains(err.Error(), "algorithm") || strings.Contains(err.Error(), "Algorithms") {
-				field = "algorithms"
-			}
-			for _, e := range joined(err) {
-				bad(field, "%s", strings.TrimPrefix(strings.TrimPrefix(e.Error(), "claims: config: "), "jwks: config: "))
-			}
-		}
-	}
-
-	// Token sources.
-	if fc.Tokens.Authorization == nil || *fc.Tokens.Authorization {
-		gc.sources = append(gc.sources, middleware.AuthorizationHeader())
-		gc.credentials.authorization = true
-	}
-	if fc.Tokens.Header != "" {
-		if !validHeaderName(fc.Tokens.Header) {
-			bad("tokens.header", "not a valid header name: %q", fc.Tokens.Header)
-		}
-		gc.sources = append(gc.sources, middleware.Header(fc.Tokens.Header))
-		gc.credentials.header = fc.Tokens.Header
-	}
-	if fc.Tokens.Cookie != "" {
-		gc.sources = append(gc.sources, middleware.Cookie(fc.Tokens.Cookie))
-		gc.credentials.cookie = fc.Tokens.Cookie
-	}
-	if fc.Tokens.Query != "" {
-		gc.sources = append(gc.sources, middleware.Query(fc.Tokens.Query))
-		gc.credentials.query = fc.Tokens.Query
-	}
-	if len(gc.sources) == 0 {
-		bad("tokens", "no token source: enable authorization or set cookie, header or query")
-	}
-	if strings.ContainsAny(fc.Realm, "\"\\\r\n") {
-		bad("realm", "must not contain quotes, backslashes or line breaks")
-	}
-
-	// Identity headers.
-	h := fc.IdentityHeaders
-	ih := &identityHeaders{
-		sub: orDefault(h.Sub, "X-Auth-Sub"), username: orDefault(h.Username, "X-Auth-Username"),
-		groups: orDefault(h.Groups, "X-Auth-Groups"), scopes: orDefault(h.Scopes, "X-Auth-Scopes"),
-		clientID: orDefault(h.ClientID, "X-Auth-Client-Id"), tokenUse: orDefault(h.TokenUse, "X-Auth-Token-Use"),
-		issuer: orDefault(h.Issuer, "X-Auth-Issuer"), claims: map[string]string{},
-	}
-	gc.headers = ih
-	// seen maps a folded name to the field that uses it: two names an
-	// upstream would read as one header cannot both carry identity.
-	seen := map[string]string{}
-	check := func(field, name string) {
-		switch {
-		case name == "-":
-			return
-		case !validHeaderName(name):
-			bad(field, "not a valid header name: %q", name)
-		case isHopOrReserved(name):
-			bad(field, "%s cannot carry identity", name)
-		case hasHeaderPrefix(name, forwardedPrefix) || slices.ContainsFunc(overrideHeaders, func(o string) bool { return sameHeader(o, name) }):
-			bad(field, "%s is a proxy header the gate strips or sets; choose another name", name)
-		case seen[foldName(name)] != "":
-			bad(field, "header %s is also used by %s (names that differ only in case or punctuation are one header to CGI, WSGI and PHP upstreams)", name, seen[foldName(name)])
-		}
-		seen[foldName(name)] = field
-	}
-	fields := []struct {
-		field string
-		name  *string
-	}{
-		{"identity_headers.sub", &ih.sub}, {"identity_headers.username", &ih.username},
-		{"identity_headers.groups", &ih.groups}, {"identity_headers.scopes", &ih.scopes},
-		{"identity_headers.client_id", &ih.clientID}, {"identity_headers.token_use", &ih.tokenUse},
-		{"identity_headers.issuer", &ih.issuer},
-	}
-	for _, f := range fields {
-		check(f.field, *f.name)
-		if *f.name == "-" {
-			*f.name = "" // "-" turns a header off
-		}
-	}
-	for _, claim := range slices.Sorted(maps.Keys(h.Claims)) {
-		name := h.Claims[claim]
-		if claim == "" {
-			bad("identity_headers.claims", "empty claim name")
-		}
-		if name == "-" {
-			bad("identity_headers.claims."+claim, `"-" turns off only a built-in header; remove the entry instead`)
-			continue
-		}
-		check("identity_headers.claims."+claim, name)
-		ih.claims[claim] = name
-	}
-	// Every name that is or was an identity header is stripped from client
-	// requests: the built-in defaults even when renamed or turned off.
-	ih.names = append(ih.names, defaultIdentityNames...)
-	for _, f := range fields {
-		if *f.name != "" && !slices.ContainsFunc(ih.names, func(n string) bool { return sameHeader(n, *f.name) }) {
-			ih.names = append(ih.names, *f.name)
-		}
-	}
-	for _, claim := range slices.Sorted(maps.Keys(ih.claims)) {
-		ih.names = append(ih.names, ih.claims[claim])
-	}
-
-	// Client headers that frameworks route by.
-	gc.filter = &requestFilter{identity: ih}
-	for i, name := range fc.RequestHeaders.Keep {
-		field := fmt.Sprintf("request_headers.keep[%d]", i)
-		switch {
-		case !validHeaderName(name):
-			bad(field, "not a valid header name: %q", name)
-		case !keepable(name):
-			bad(field, "%s is not a header the gate strips by default (see request_headers in README.md); X-Forwarded-For, -Host and -Proto are always set by the gate", name)
-		default:
-			gc.filter.keep = append(gc.filter.keep, name)
-		}
-	}
-	gc.forwardAuthorization = fc.ForwardAuthorization == nil || *fc.ForwardAuthorization
-
-	fa := &fc.ForwardAuth
-	switch fa.Mode {
-	case "":
-		fa.Mode = modeHeaders
-	case modeHeaders, modeEnvoy:
-	default:
-		bad("forward_auth.mode", "want %s or %s, got %q", modeHeaders, modeEnvoy, fa.Mode)
-	}
-	if fa.Mode == modeEnvoy {
-		for field, v := range map[string]string{"forward_auth.method_header": fa.MethodHeader, "forward_auth.uri_header": fa.URIHeader, "forward_auth.host_header": fa.HostHeader} {
-			if v != "" {
-				bad(field, "not read in mode %s, where the subrequest is the original request; remove it", modeEnvoy)
-			}
-		}
-	} else {
-		if fa.PathPrefix != "" {
-			bad("forward_auth.path_prefix", "only for mode %s", modeEnvoy)
-		}
-		fa.MethodHeader = orDefault(fa.MethodHeader, "X-Forwarded-Method")
-		fa.URIHeader = orDefault(fa.URIHeader, "X-Forwarded-Uri")
-		fa.HostHeader = orDefault(fa.HostHeader, "X-Forwarded-Host")
-		names := []struct{ field, name string }{
-			{"forward_auth.method_header", fa.MethodHeader}, {"forward_auth.uri_header", fa.URIHeader}, {"forward_auth.host_header", fa.HostHeader},
-		}
-		for i, n := range names {
-			switch {
-			case !validHeaderName(n.name):
-				bad(n.field, "not a valid header name: %q", n.name)
-			case ih.isIdentity(n.name):
-				bad(n.field, "%s is an identity header", n.name)
-			}
-			for _, m := range names[:i] {
-				if sameHeader(m.name, n.name) {
-					bad(n.field, "%s is also %s", n.name, m.field)
-				}
-			}
-		}
-	}
-	if p := fa.PathPrefix; p != "" && (!strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") || path.Clean(p) != p || strings.ContainsAny(p, "%;\\?#")) {
-		bad("forward_auth.path_prefix", "want a clean path such as /ext-authz, without a trailing slash, got %q", p)
-	}
-
-	// Server.
-	s := &fc.Server
-	if s.ReadHeaderTimeout == 0 {
-		s.ReadHeaderTimeout = defaultReadHeaderTimeout
-	}
-	if s.IdleTimeout == 0 {
-		s.IdleTimeout = defaultIdleTimeout
-	}
-	if s.MaxHeaderBytes == 0 {
-		s.MaxHeaderBytes = defaultMaxHeaderBytes
-	}
-	if s.MaxHeaderBytes < 4096 {
-		bad("server.max_header_bytes", "at least 4096 (tokens travel in headers)")
-	}
-	if s.ShutdownTimeout == 0 {
-		s.ShutdownTimeout = defaultShutdownTimeout
-	}
-
-	// Logging.
-	switch fc.Log.Level {
-	case "", "debug", "info", "warn", "error":
-	default:
-		bad("log.level", "want debug, info, warn or error, got %q", fc.Log.Level)
-	}
-	switch fc.Log.Format {
-	case "", "json", "console":
-	default:
-		bad("log.format", "want json or console, got %q", fc.Log.Format)
-	}
-
-	// Policy.
-	switch {
-	case fc.PolicyFile != "" && fc.Policy != nil:
-		bad("policy", "set policy or policy_file, not both")
-	case fc.PolicyFile != "":
-		pf := fc.PolicyFile
-		if !filepath.IsAbs(pf) {
-			pf = filepath.Join(filepath.Dir(gc.file), pf)
-		}
-		gc.policyFile = pf
-		p, err := policy.Load(pf)
-		if err != nil {
-			errs = append(errs, err)
-		}
-		gc.policy = p
-	case fc.Policy != nil:
-		p, err := policy.ParseNode(fc.Policy, gc.file)
-		if err != nil {
-			errs = append(errs, err)
-		}
-		gc.policy = p
-	default:
-		bad("policy", "no policy: set policy (inline) or policy_file")
-	}
-	return errs
+	return errors.Join(all...)
 }
 
-// joined returns the errors err joins (errors.Join), or err alone.
-func joined(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
+// lineKey orders lines, 0 (none) last.
+func lineKey(line int) int {
+	if line == 0 {
+		return math.MaxInt
 	}
-	return []error{err}
+	return line
 }
 
-// poolErrPrefix is the part of a claims pool error that the file position
-// replaces.
-var poolErrPrefix = regexp.MustCompile(`^claims: config: pool 0( \([^)]*\))?: `)
+// osEnv looks a variable up in the process environment.
+func osEnv(name string) (string, bool) { return os.LookupEnv(name) }
 
 // foldName is a header name as sameHeader compares it, for map keys.
 func foldName(name string) string {

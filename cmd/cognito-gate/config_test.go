@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cognito-gate/cognito-gate/internal/yamlstrict"
 )
 
 const validConfig = `listen: 127.0.0.1:8080
@@ -27,19 +29,19 @@ func TestParseConfigErrors(t *testing.T) {
 		want string // file:line: field: message fragment
 	}{
 		{"unknown key", validConfig + "listne: x\n", "gate.yaml:11: listne: unknown key"},
-		{"repeated key", validConfig + "listen: 127.0.0.1:1\n", "gate.yaml:11: listen: repeated key"},
+		{"repeated key", validConfig + "listen: 127.0.0.1:1\n", `gate.yaml:11: listen: key "listen" repeated (first on line 1)`},
 		{"bad listen", strings.Replace(validConfig, "127.0.0.1:8080", "8080", 1), "gate.yaml:1: listen: want host:port"},
 		{"bad upstream", strings.Replace(validConfig, "http://127.0.0.1:3000", "ftp://x", 1), "gate.yaml:2: upstream: want an http or https URL"},
 		{"no pools", strings.Replace(validConfig, "pools:\n  - user_pool_id: us-east-1_AbC123\n    client_ids: [abc]\n    token_use: access\n", "", 1), "pools: at least one user pool"},
-		{"bad pool id", strings.Replace(validConfig, "us-east-1_AbC123", "nope", 1), "gate.yaml:4: pools[0]: user pool id \"nope\""},
+		{"bad pool id", strings.Replace(validConfig, "us-east-1_AbC123", "nope", 1), "gate.yaml:4: pools[0].user_pool_id: user pool id \"nope\""},
 		{"bad token use", strings.Replace(validConfig, "token_use: access", "token_use: refresh", 1), "gate.yaml:6: pools[0].token_use: want access, id or any"},
 		{"missing token use", strings.Replace(validConfig, "    token_use: access\n", "", 1), "gate.yaml:4: pools[0]: token_use is required"},
-		{"no client ids", strings.Replace(validConfig, "    client_ids: [abc]\n", "", 1), "pools[0]: no ClientIDs"},
+		{"no client ids", strings.Replace(validConfig, "    client_ids: [abc]\n", "", 1), "gate.yaml:4: pools[0].client_ids: no client_ids; list the app clients or set skip_client_id_check"},
 		{"client ids not a list", strings.Replace(validConfig, "[abc]", "abc", 1), "gate.yaml:5: pools[0].client_ids: want a list"},
 		{"bad duration", validConfig + "leeway: soon\n", "gate.yaml:11: leeway: want a non-negative duration"},
 		{"huge leeway", validConfig + "leeway: 1h\n", "gate.yaml:11: leeway: at most 5m0s"},
 		{"bad algorithm", validConfig + "algorithms: [HS256]\n", "algorithms: algorithm \"HS256\""},
-		{"bad jwks timing", validConfig + "jwks:\n  refresh_interval: 1s\n", "jwks: RefreshInterval 1s is shorter than Cooldown"},
+		{"bad jwks timing", validConfig + "jwks:\n  refresh_interval: 1s\n", "gate.yaml:12: jwks.refresh_interval: jwks.refresh_interval 1s is shorter than jwks.cooldown"},
 		{"bad bool", validConfig + "cors_preflight: maybe\n", "gate.yaml:11: cors_preflight: want true or false"},
 		{"bad size", validConfig + "token_cache:\n  max_bytes: lots\n", "gate.yaml:12: token_cache.max_bytes: want a non-negative whole number"},
 		{"bad log level", validConfig + "log:\n  level: loud\n", "gate.yaml:12: log.level: want debug, info, warn or error"},
@@ -65,6 +67,15 @@ func TestParseConfigErrors(t *testing.T) {
 		{"bad prefix", validConfig + "forward_auth:\n  mode: envoy\n  path_prefix: /x/../y\n", "forward_auth.path_prefix: want a clean path"},
 		{"same forward-auth header twice", validConfig + "forward_auth:\n  uri_header: X-Forwarded-Method\n", "forward_auth.uri_header: X-Forwarded-Method is also forward_auth.method_header"},
 		{"identity header as forward-auth header", validConfig + "forward_auth:\n  host_header: X-Auth-Sub\n", "forward_auth.host_header: X-Auth-Sub is an identity header"},
+		{"second document", validConfig + "---\nlisten: 127.0.0.1:1\n", "gate.yaml:11: a second YAML document; want exactly one"},
+		{"empty document", "# nothing\n", "gate.yaml: empty configuration"},
+		{"null value", validConfig + "realm:\n", "gate.yaml:11: realm: want a string, got null"},
+		{"quoted bool", validConfig + "cors_preflight: \"true\"\n", `gate.yaml:11: cors_preflight: want true or false, got the string "true"`},
+		{"bool from an unset variable", validConfig + "cors_preflight: ${NOPE:-maybe}\n", `gate.yaml:11: cors_preflight: want true or false, got "maybe"`},
+		{"inline policy: unset variable", strings.Replace(validConfig, "route: /", "route: ${ROUTE}", 1), "gate.yaml:10: policy.rules[0].route: environment variable ROUTE is not set"},
+		{"inline policy: anchor", strings.Replace(validConfig, "policy:\n", "policy: &p\n", 1), "gate.yaml:7: policy: anchors and aliases are not supported"},
+		{"policy file missing", strings.Split(validConfig, "policy:")[0] + "policy_file: /nonexistent/p.yaml\n", "gate.yaml:7: policy_file: open /nonexistent/p.yaml: no such file or directory"},
+		{"duplicate issuer", strings.Replace(validConfig, "policy:", "  - user_pool_id: us-east-1_AbC123\n    client_ids: [def]\n    token_use: id\npolicy:", 1), "gate.yaml:7: pools[1].issuer: issuer https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123 listed twice"},
 		{"not yaml", "listen: [\n", "gate.yaml:"},
 		{"list document", "- a\n", "want a mapping"},
 	}
@@ -74,7 +85,7 @@ func TestParseConfigErrors(t *testing.T) {
 			if err == nil {
 				t.Fatalf("parseConfig succeeded, want an error with %q", tt.want)
 			}
-			var ce *configError
+			var ce *yamlstrict.Error
 			if tt.want != "" && !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error:\n%v\nwant it to contain %q", err, tt.want)
 			}
@@ -202,5 +213,76 @@ func TestCheckMatchesStartUp(t *testing.T) {
 				t.Errorf("start-up checks: %v, check: %q", err, errOut.String())
 			}
 		})
+	}
+}
+
+// TestParseConfigReportsEverything checks that one load reports every
+// problem of a file, whatever its kind (YAML types, unknown keys,
+// validation, the verifier's checks, the inline policy), in the order of
+// their lines, and the same way on every run.
+func TestParseConfigReportsEverything(t *testing.T) {
+	text := `listen: 8080
+pools:
+  - user_pool_id: us-east-1_AbC123
+    client_ids: abc
+    token_use: access
+leeway: soon
+identity_headers:
+  claims:
+    custom:b: X-User
+    custom:a: X_User
+    custom:c: X-Auth-Sub
+log:
+  levle: debug
+forward_auth:
+  mode: guess
+policy:
+  rules:
+    - name: all
+      route: GET admin
+`
+	want := []string{
+		`gate.yaml:1: listen: want host:port, e.g. 127.0.0.1:8080, got "8080"`,
+		`gate.yaml:4: pools[0].client_ids: want a list, got the string "abc"`,
+		`gate.yaml:6: leeway: want a non-negative duration such as 500ms, 10s or 1h, got "soon"`,
+		`gate.yaml:10: identity_headers.claims.custom:a: header X_User is also used by identity_headers.claims.custom:b`,
+		`gate.yaml:11: identity_headers.claims.custom:c: header X-Auth-Sub is also used by identity_headers.sub`,
+		`gate.yaml:13: log.levle: unknown key "levle"; want one of level, format`,
+		`gate.yaml:15: forward_auth.mode: want headers or envoy, got "guess"`,
+		`gate.yaml:19: policy.rules[0].route: bad pattern "GET admin"`,
+	}
+	var first string
+	for i := range 20 {
+		_, err := parseConfig([]byte(text), "gate.yaml", func(string) (string, bool) { return "", false })
+		if err == nil {
+			t.Fatal("parseConfig succeeded")
+		}
+		if i == 0 {
+			first = err.Error()
+			got := strings.Split(first, "\n")
+			if len(got) != len(want) {
+				t.Fatalf("errors:\n%s\nwant %d of them", first, len(want))
+			}
+			for j, w := range want {
+				if !strings.HasPrefix(got[j], w) {
+					t.Errorf("error %d:\n%s\nwant it to start with\n%s", j, got[j], w)
+				}
+			}
+		} else if err.Error() != first {
+			t.Fatalf("run %d:\n%v\nrun 0:\n%s", i, err, first)
+		}
+	}
+}
+
+// TestParseConfigBoundsReport checks that a file with very many problems
+// gets the first 20 of them and a count of the rest.
+func TestParseConfigBoundsReport(t *testing.T) {
+	_, err := parseConfig([]byte(validConfig+strings.Repeat("x: 1\n", 30)), "gate.yaml", nil)
+	if err == nil {
+		t.Fatal("parseConfig succeeded")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != 21 || lines[20] != "gate.yaml: 10 more problems not shown" {
+		t.Errorf("%d lines, last %q", len(lines), lines[len(lines)-1])
 	}
 }
