@@ -5,7 +5,9 @@
 // # Rules
 //
 // A policy is a list of rules and a default, built from a Config with New
-// or read from YAML with Parse and Load. Each rule has a name and one or
+// or read from YAML with Parse and Load (ParseWith reads a policy that is
+// one section of a larger document, such as cognito-gate's configuration
+// file, with ${VAR} substitution if asked). Each rule has a name and one or
 // more routes: patterns in the syntax of net/http.ServeMux, such as
 // "GET /admin/", "POST /orders", "/users/{sub}/files/{path...}" or
 // "api.example.com/v1/". The policy registers them in a ServeMux of its own
