@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -33,6 +34,9 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	fs := newFlags(cmd, synopsis, stderr)
 	load := configFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
 		return err
 	}
 	cfg, err := load()
@@ -90,8 +94,11 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 	if *cmd != commandServe && *cmd != commandForwardAuth {
-		return fmt.Errorf("%w: --command %q: want %s or %s", errUsage, *cmd, commandServe, commandForwardAuth)
+		return usageErr(fs, "--command %q: want %s or %s", *cmd, commandServe, commandForwardAuth)
 	}
 	cfg, err := load()
 	if err != nil {
@@ -107,13 +114,14 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// readToken takes the token from the arguments or, for "-", stdin.
-func readToken(args []string, stdin io.Reader) (string, error) {
+// readToken takes the token from the arguments of fs or, for "-", stdin.
+func readToken(fs *flag.FlagSet, stdin io.Reader) (string, error) {
+	args := fs.Args()
 	switch {
 	case len(args) == 0:
 		return "", nil
 	case len(args) > 1:
-		return "", fmt.Errorf("%w: one token at most", errUsage)
+		return "", usageErr(fs, "%d arguments; want one token (or - to read it from stdin), after the flags", len(args))
 	case args[0] == "-":
 		b, err := io.ReadAll(io.LimitReader(stdin, 1<<20))
 		if err != nil {
@@ -145,13 +153,12 @@ func cmdVerify(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	raw, err := readToken(fs.Args(), stdin)
+	raw, err := readToken(fs, stdin)
 	if err != nil {
 		return err
 	}
 	if raw == "" {
-		fs.Usage()
-		return fmt.Errorf("%w: no token", errUsage)
+		return usageErr(fs, "no token; give one, or - to read it from stdin")
 	}
 	cfg, err := load()
 	if err != nil {
@@ -181,11 +188,13 @@ func cmdExplain(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *path == "" || !strings.HasPrefix(*path, "/") {
-		fs.Usage()
-		return fmt.Errorf("%w: --path must start with /", errUsage)
+	switch {
+	case *path == "":
+		return usageErr(fs, "--path is required")
+	case !strings.HasPrefix(*path, "/"):
+		return usageErr(fs, "--path %q: want a path that starts with /, e.g. /admin/users", *path)
 	}
-	raw, err := readToken(fs.Args(), stdin)
+	raw, err := readToken(fs, stdin)
 	if err != nil {
 		return err
 	}

@@ -29,20 +29,34 @@ type gate struct {
 
 // newLogger builds the process logger from the log section.
 func newLogger(lc logConfig) (*zap.Logger, error) {
+	zc, err := loggerConfig(lc)
+	if err != nil {
+		return nil, err
+	}
+	return zc.Build()
+}
+
+// loggerConfig is the zap configuration of the log section, writing to
+// stderr. The console format is zap's development encoder for humans,
+// without its stack traces: an error of the gate (an upstream that does
+// not answer, a key set that does not load) is the operator's to read,
+// and a Go stack says nothing more about it.
+func loggerConfig(lc logConfig) (zap.Config, error) {
 	zc := zap.NewProductionConfig()
 	if lc.Format == "console" {
 		zc = zap.NewDevelopmentConfig()
 		zc.Development = false
+		zc.DisableStacktrace = true
 	}
 	zc.Sampling = nil
 	lvl := zapcore.InfoLevel
 	if lc.Level != "" {
 		if err := lvl.Set(lc.Level); err != nil {
-			return nil, err
+			return zap.Config{}, err
 		}
 	}
 	zc.Level = zap.NewAtomicLevelAt(lvl)
-	return zc.Build()
+	return zc, nil
 }
 
 // newGate starts the verifier (its key cache fetches in the background)

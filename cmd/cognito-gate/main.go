@@ -50,8 +50,48 @@ func main() {
 	os.Exit(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-// errUsage reports a command-line mistake (exit status 2).
+// errUsage reports a command-line mistake (exit status 2). A bare errUsage
+// is one whose explanation was printed already; usageErr makes one that run
+// explains.
 var errUsage = errors.New("usage")
+
+// usageError is a command-line mistake that run explains on stderr: the
+// reason, then the command's usage.
+type usageError struct {
+	msg   string
+	fs    *flag.FlagSet // whose Usage follows the reason; nil for none
+	shown bool          // already explained (by the flag package)
+}
+
+func (e *usageError) Error() string { return e.msg }
+func (e *usageError) Unwrap() error { return errUsage }
+
+// usageErr returns a usage error of the command of fs.
+func usageErr(fs *flag.FlagSet, format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...), fs: fs}
+}
+
+// printUsageError explains the usage error err of cmd: nothing for a bare
+// errUsage or one the flag package printed; else the reason and, when
+// known, the command's usage.
+func printUsageError(stderr io.Writer, cmd string, err error) {
+	if err == errUsage {
+		return
+	}
+	var ue *usageError
+	if !errors.As(err, &ue) {
+		fmt.Fprintf(stderr, "cognito-gate %s: %s\n", cmd, strings.TrimPrefix(err.Error(), "usage: "))
+		return
+	}
+	if ue.shown {
+		return
+	}
+	fmt.Fprintf(stderr, "cognito-gate %s: %s\n", cmd, ue.msg)
+	if ue.fs != nil {
+		fmt.Fprintln(stderr)
+		ue.fs.Usage()
+	}
+}
 
 // run executes one command line and returns the exit status: 0 success, 1
 // failure (an invalid token, a denied request, a broken configuration),
@@ -92,6 +132,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.Is(err, errUsage):
+		printUsageError(stderr, cmd, err)
 		return 2
 	case errors.Is(err, errSilent):
 		return 1
@@ -115,13 +156,22 @@ func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args, turning flag errors into errUsage.
+// parseFlags parses args, turning flag errors (which the flag package
+// explains, with the usage) into usage errors.
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return &usageError{msg: err.Error(), fs: fs, shown: true}
+	}
+	return nil
+}
+
+// noArgs refuses arguments after the flags of a command that takes none.
+func noArgs(fs *flag.FlagSet) error {
+	if fs.NArg() > 0 {
+		return usageErr(fs, "unexpected argument %q (this command takes only flags)", fs.Arg(0))
 	}
 	return nil
 }
