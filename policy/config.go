@@ -25,8 +25,8 @@ type Default int
 // The defaults. Anything but DefaultDeny is reported by Policy.Warnings,
 // for the program to log at start-up.
 const (
-	// DefaultDeny denies unmatched requests: 401 without a token, 403
-	// (claim_denied) with one.
+	// DefaultDeny denies unmatched requests: 401 (missing_token) without
+	// a token, 403 (no_rule) with one.
 	DefaultDeny Default = iota
 	// DefaultAuthenticated lets unmatched requests through with any valid
 	// token, and answers 401 without one.

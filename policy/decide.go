@@ -16,17 +16,19 @@ type Decision struct {
 	// Allow reports whether the request may go on.
 	Allow bool
 	// Status is the HTTP status to answer with: 200 when allowed; 400 when
-	// some rule names a host and the request's Host is malformed (see
-	// CheckHost); 401 when a token is needed and there is none, or the
-	// token is of the wrong kind (token_use); 403 when the token lacks a
-	// scope, group or claim, or is of another pool than the rule's. It
-	// always equals Reason.Status().
+	// the request is refused unjudged as non-canonical, or some rule names
+	// a host and the request's Host is malformed (see CheckHost); 401 when
+	// a token is needed and there is none, or the token is of the wrong
+	// kind (token_use); 403 when the token lacks a scope, group or claim,
+	// is of another pool than the rule's, or no rule matched and the
+	// default denies. It always equals Reason.Status().
 	Status int
-	// Reason is claims.ReasonOK, ReasonBadRequest, ReasonMissingToken,
-	// ReasonWrongTokenUse, ReasonInsufficientScope, ReasonGroupDenied or
-	// ReasonClaimDenied (also used when a token is present but the
-	// default, or a refusal of a non-canonical request, denies, and when
-	// the token's pool is not the rule's).
+	// Reason is claims.ReasonOK; ReasonNonCanonicalPath or
+	// ReasonBadRequest (a malformed Host) for a request refused unjudged,
+	// with or without a token; ReasonMissingToken; ReasonWrongTokenUse;
+	// ReasonInsufficientScope, ReasonGroupDenied or ReasonClaimDenied (also
+	// used when the token's pool is not the rule's); or ReasonNoRule, when
+	// a token is present but no rule matched and the default denies.
 	Reason claims.Reason
 	// Rule names the rule that decided: a Rule.Name, RuleDefault, or
 	// RuleNonCanonical. It is a bounded set, fit for a metric label.
@@ -77,7 +79,7 @@ func denied(reason claims.Reason, rule string, scopes []string) Decision {
 //     documentation), whatever the default, under Rule RuleNonCanonical:
 //     when some rule names a host, a Host that CheckHost rejects with 400
 //     (claims.ReasonBadRequest); otherwise a non-canonical method, path or
-//     host with 401 without a token, 403 with one.
+//     host with 400 (claims.ReasonNonCanonicalPath), token or not.
 //  2. Clean the path as ServeMux does; Decision.Path is the result.
 //  3. Ask ServeMux which rule's pattern matches (most specific wins), and
 //     judge: anonymous rules allow; others need a token that satisfies
@@ -120,14 +122,11 @@ func (p *Policy) decide(r *http.Request, tok *claims.Token, ex *Explanation) Dec
 		ex.Token = describeToken(tok)
 	}
 	if why != "" {
-		var d Decision
-		switch {
-		case badHost:
+		// The request's form is wrong whoever sent it: the answer does not
+		// depend on the token.
+		d := denied(claims.ReasonNonCanonicalPath, RuleNonCanonical, nil)
+		if badHost {
 			d = denied(claims.ReasonBadRequest, RuleNonCanonical, nil)
-		case tok == nil:
-			d = denied(claims.ReasonMissingToken, RuleNonCanonical, nil)
-		default:
-			d = denied(claims.ReasonClaimDenied, RuleNonCanonical, nil)
 		}
 		d.Path = escaped
 		if ex != nil {
@@ -195,7 +194,7 @@ func (p *Policy) byDefault(tok *claims.Token, m *Match) Decision {
 	case p.def == DefaultAuthenticated:
 		return allowed(RuleDefault)
 	default:
-		return denied(claims.ReasonClaimDenied, RuleDefault, nil)
+		return denied(claims.ReasonNoRule, RuleDefault, nil)
 	}
 }
 

@@ -53,7 +53,7 @@ var exampleCases = []decideCase{
 	{"health HEAD matches GET", "HEAD", "/healthz", "none", allow("health")},
 	{"health with a token", "GET", "/healthz", "alice", allow("health")},
 	{"health POST is not routed: default", "POST", "/healthz", "none", noToken("default")},
-	{"health POST with a token: default", "POST", "/healthz", "alice", forbidden("default", claims.ReasonClaimDenied)},
+	{"health POST with a token: default", "POST", "/healthz", "alice", forbidden("default", claims.ReasonNoRule)},
 	{"health query ignored", "GET", "/healthz?path=/admin/", "none", allow("health").at("/healthz")},
 	{"docs root", "GET", "/docs/", "none", allow("docs")},
 	{"docs page", "GET", "/docs/guide/intro.html", "none", allow("docs")},
@@ -71,7 +71,7 @@ var exampleCases = []decideCase{
 	{"profile without token", "GET", "/me", "none", noToken("profile")},
 	{"profile access token", "GET", "/me", "alice", allow("profile")},
 	{"profile ID token", "GET", "/me", "alice-id", allow("profile")},
-	{"profile trailing slash is another path", "GET", "/me/", "alice", forbidden("default", claims.ReasonClaimDenied)},
+	{"profile trailing slash is another path", "GET", "/me/", "alice", forbidden("default", claims.ReasonNoRule)},
 
 	// Admin only, every method.
 	{"admin without token", "GET", "/admin/users", "none", noToken("admin")},
@@ -92,36 +92,36 @@ var exampleCases = []decideCase{
 	{"trailing dot-dot", "GET", "/docs/internal/..", "none", allow("docs").at("/docs")},
 	{"trailing dot", "GET", "/docs/internal/.", "none", noToken("docs-internal").at("/docs/internal")},
 	{"escaped letters match literals", "GET", "/%61dmin/x", "alice", forbidden("admin", claims.ReasonGroupDenied)},
-	{"case: /ADMIN is another path", "GET", "/ADMIN/x", "bob", forbidden("default", claims.ReasonClaimDenied)},
+	{"case: /ADMIN is another path", "GET", "/ADMIN/x", "bob", forbidden("default", claims.ReasonNoRule)},
 	{"case: /Docs is another path", "GET", "/Docs/", "none", noToken("default")},
 
 	// Path tricks: refused as non-canonical, whatever the rule.
-	{"encoded slash", "GET", "/admin%2Fx", "none", noToken("non_canonical")},
-	{"encoded slash, lower-case", "GET", "/admin%2fx", "bob", forbidden("non_canonical", claims.ReasonClaimDenied)},
-	{"encoded slash out of docs", "GET", "/docs/..%2Fadmin/x", "alice", forbidden("non_canonical", claims.ReasonClaimDenied)},
-	{"encoded dots", "GET", "/docs/%2e%2e/admin/x", "none", noToken("non_canonical")},
-	{"encoded dots, upper-case", "GET", "/docs/%2E%2E/admin/x", "none", noToken("non_canonical")},
-	{"semicolon dot-dot (Tomcat)", "GET", "/docs/..;/admin/x", "none", noToken("non_canonical")},
-	{"semicolon path parameter", "GET", "/admin;jsessionid=1/x", "bob", forbidden("non_canonical", claims.ReasonClaimDenied)},
-	{"encoded semicolon", "GET", "/docs/..%3B/admin/x", "none", noToken("non_canonical")},
-	{"backslash", "GET", `/docs/..\admin\x`, "none", noToken("non_canonical")},
-	{"encoded backslash", "GET", "/docs/..%5Cadmin", "none", noToken("non_canonical")},
-	{"double-encoded dots", "GET", "/docs/%252e%252e/admin/x", "none", noToken("non_canonical")},
-	{"overlong UTF-8 dots", "GET", "/docs/%C0%AE%C0%AE/admin/x", "none", noToken("non_canonical")},
-	{"encoded NUL", "GET", "/docs/x%00.html", "none", noToken("non_canonical")},
+	{"encoded slash", "GET", "/admin%2Fx", "none", nonCanonical()},
+	{"encoded slash, lower-case", "GET", "/admin%2fx", "bob", nonCanonical()},
+	{"encoded slash out of docs", "GET", "/docs/..%2Fadmin/x", "alice", nonCanonical()},
+	{"encoded dots", "GET", "/docs/%2e%2e/admin/x", "none", nonCanonical()},
+	{"encoded dots, upper-case", "GET", "/docs/%2E%2E/admin/x", "none", nonCanonical()},
+	{"semicolon dot-dot (Tomcat)", "GET", "/docs/..;/admin/x", "none", nonCanonical()},
+	{"semicolon path parameter", "GET", "/admin;jsessionid=1/x", "bob", nonCanonical()},
+	{"encoded semicolon", "GET", "/docs/..%3B/admin/x", "none", nonCanonical()},
+	{"backslash", "GET", `/docs/..\admin\x`, "none", nonCanonical()},
+	{"encoded backslash", "GET", "/docs/..%5Cadmin", "none", nonCanonical()},
+	{"double-encoded dots", "GET", "/docs/%252e%252e/admin/x", "none", nonCanonical()},
+	{"overlong UTF-8 dots", "GET", "/docs/%C0%AE%C0%AE/admin/x", "none", nonCanonical()},
+	{"encoded NUL", "GET", "/docs/x%00.html", "none", nonCanonical()},
 	{"valid UTF-8 is fine", "GET", "/docs/caf%C3%A9", "none", allow("docs")},
 	{"encoded space is fine", "GET", "/docs/my%20page", "none", allow("docs")},
-	{"lower-case method", "get", "/healthz", "none", noToken("non_canonical")},
-	{"lower-case method with a token", "post", "/orders", "alice-write", forbidden("non_canonical", claims.ReasonClaimDenied)},
-	{"asterisk", "OPTIONS", "*", "none", noToken("non_canonical")},
+	{"lower-case method", "get", "/healthz", "none", nonCanonical()},
+	{"lower-case method with a token", "post", "/orders", "alice-write", nonCanonical()},
+	{"asterisk", "OPTIONS", "*", "none", nonCanonical()},
 
 	// A host rule: host patterns win; the port is ignored.
 	{"internal host for staff", "GET", "http://internal.example.com/anything", "dave", allow("internal")},
 	{"internal host as user", "GET", "http://internal.example.com/anything", "alice", forbidden("internal", claims.ReasonGroupDenied)},
 	{"internal host without token", "GET", "http://internal.example.com/healthz", "none", noToken("internal")},
 	{"internal host with a port", "GET", "http://internal.example.com:8443/x", "dave", allow("internal")},
-	{"internal host, upper-case", "GET", "http://Internal.Example.com/x", "dave", forbidden("non_canonical", claims.ReasonClaimDenied)},
-	{"internal host, trailing dot", "GET", "http://internal.example.com./healthz", "none", noToken("non_canonical")},
+	{"internal host, upper-case", "GET", "http://Internal.Example.com/x", "dave", nonCanonical()},
+	{"internal host, trailing dot", "GET", "http://internal.example.com./healthz", "none", nonCanonical()},
 	{"other host falls back to host-less rules", "GET", "http://api.example.com/healthz", "none", allow("health")},
 
 	// Orders: scope-gated, method-specific.
@@ -136,9 +136,9 @@ var exampleCases = []decideCase{
 	{"create with an admin's ID token", "POST", "/orders", "bob-id", wrongUse("orders-write")},
 	{"update with write scope", "PUT", "/orders/42", "alice-write", allow("orders-write")},
 	{"delete with read scope", "DELETE", "/orders/42", "alice-read", scope("orders-write", "orders/write")},
-	{"patch is not routed", "PATCH", "/orders/42", "alice-write", forbidden("default", claims.ReasonClaimDenied)},
-	{"create with trailing slash is not routed", "POST", "/orders/", "alice-write", forbidden("default", claims.ReasonClaimDenied)},
-	{"order id must be one segment", "GET", "/orders/42/items", "alice-read", forbidden("default", claims.ReasonClaimDenied)},
+	{"patch is not routed", "PATCH", "/orders/42", "alice-write", forbidden("default", claims.ReasonNoRule)},
+	{"create with trailing slash is not routed", "POST", "/orders/", "alice-write", forbidden("default", claims.ReasonNoRule)},
+	{"order id must be one segment", "GET", "/orders/42/items", "alice-read", forbidden("default", claims.ReasonNoRule)},
 
 	// Per-user paths: {sub} must be the token's sub.
 	{"own file", "GET", "/users/" + subAlice + "/files/notes/a.txt", "alice", allow("user-files-read")},
@@ -154,7 +154,7 @@ var exampleCases = []decideCase{
 		forbidden("user-files-read", claims.ReasonClaimDenied).at("/users/" + subBob + "/files/a.txt")},
 	{"dot-dot out of someone else's into own", "GET", "/users/" + subBob + "/files/../../" + subAlice + "/files/a.txt", "alice",
 		allow("user-files-read").at("/users/" + subAlice + "/files/a.txt")},
-	{"encoded slashes into someone else's", "GET", "/users/" + subAlice + "/files/..%2F..%2F" + subBob + "/files/a.txt", "alice", forbidden("non_canonical", claims.ReasonClaimDenied)},
+	{"encoded slashes into someone else's", "GET", "/users/" + subAlice + "/files/..%2F..%2F" + subBob + "/files/a.txt", "alice", nonCanonical()},
 
 	// Tenant reports: ID tokens, custom attribute and a raw boolean claim.
 	{"own tenant", "GET", "/tenants/acme/reports/q3", "alice-id", allow("tenant-reports")},
@@ -165,7 +165,7 @@ var exampleCases = []decideCase{
 
 	// Default deny.
 	{"unknown path without token", "GET", "/nowhere", "none", noToken("default")},
-	{"unknown path with token", "GET", "/nowhere", "bob", forbidden("default", claims.ReasonClaimDenied)},
+	{"unknown path with token", "GET", "/nowhere", "bob", forbidden("default", claims.ReasonNoRule)},
 	{"root", "GET", "/", "none", noToken("default")},
 }
 
@@ -285,7 +285,7 @@ func TestDefaults(t *testing.T) {
 		without, with want
 		warning       string
 	}{
-		{policy.DefaultDeny, noToken("default"), forbidden("default", claims.ReasonClaimDenied), ""},
+		{policy.DefaultDeny, noToken("default"), forbidden("default", claims.ReasonNoRule), ""},
 		{policy.DefaultAuthenticated, noToken("default"), allow("default"), "default: authenticated"},
 		{policy.DefaultAllow, allow("default"), allow("default"), "default: allow"},
 	} {
@@ -302,7 +302,7 @@ func TestDefaults(t *testing.T) {
 			checkDecision(t, p.Decide(r, alice), tc.with, r)
 			// Non-canonical requests are refused whatever the default.
 			bad := request(t, "GET", "/admin%2Fx")
-			checkDecision(t, p.Decide(bad, nil), noToken("non_canonical"), bad)
+			checkDecision(t, p.Decide(bad, nil), nonCanonical(), bad)
 			warnings := strings.Join(p.Warnings(), "\n")
 			if tc.warning == "" && warnings != "" || !strings.Contains(warnings, tc.warning) {
 				t.Errorf("Warnings() = %q; want %q", warnings, tc.warning)
@@ -325,5 +325,44 @@ func setEscapedPath(t *testing.T, r *http.Request, p string) {
 	r.URL.Path, r.URL.RawPath = u, p
 	if got := r.URL.EscapedPath(); got != p {
 		t.Fatalf("EscapedPath() = %q after setting %q", got, p)
+	}
+}
+
+// TestRefusalsIgnoreTheToken checks that a request refused unjudged gets
+// the same answer with a token or without: 400, non_canonical_path (or
+// bad_request for a malformed Host), while a request no rule matches is
+// missing_token without a token and no_rule with one.
+func TestRefusalsIgnoreTheToken(t *testing.T) {
+	f := newFixture(t)
+	users := f.users(t)
+	p := loadExample(t)
+	for _, tc := range []struct {
+		method, target, host string
+		want                 claims.Reason
+	}{
+		{"GET", "/admin%2Fx", "", claims.ReasonNonCanonicalPath},
+		{"GET", "/docs/..;/admin/x", "", claims.ReasonNonCanonicalPath},
+		{"post", "/orders", "", claims.ReasonNonCanonicalPath},
+		{"GET", "/healthz", "INTERNAL.example.com", claims.ReasonNonCanonicalPath},
+		{"GET", "/healthz", "internal.example.com.", claims.ReasonNonCanonicalPath},
+		{"GET", "/healthz", "a,internal.example.com", claims.ReasonBadRequest},
+	} {
+		r := request(t, tc.method, tc.target)
+		if tc.host != "" {
+			r.Host = tc.host
+		}
+		for _, user := range []string{"none", "alice", "bob", "alice-write"} {
+			d := p.Decide(r, users[user])
+			if d.Reason != tc.want || d.Status != http.StatusBadRequest || d.Rule != policy.RuleNonCanonical {
+				t.Errorf("%s %s Host %q as %s: %v; want 400 %s", tc.method, tc.target, tc.host, user, d, tc.want)
+			}
+		}
+	}
+	r := request(t, "GET", "/nowhere")
+	if d := p.Decide(r, nil); d.Reason != claims.ReasonMissingToken || d.Status != http.StatusUnauthorized {
+		t.Errorf("no rule, no token: %v", d)
+	}
+	if d := p.Decide(r, users["alice"]); d.Reason != claims.ReasonNoRule || d.Status != http.StatusForbidden || d.Rule != policy.RuleDefault {
+		t.Errorf("no rule, a token: %v", d)
 	}
 }

@@ -52,8 +52,10 @@
 // needed but absent or of the wrong kind, or 403 when the token lacks a
 // scope (insufficient_scope, with the scopes that would do), a group or a
 // claim, or comes from another user pool than the rule's (claim_denied),
-// or 400 (bad_request) when a rule names a host and the request's Host is
-// malformed. Its Reason is one of claims' reasons and its Rule names the
+// or when no rule matched and the default denies (no_rule; without a
+// token such a request is missing_token, 401), or 400 when the request is
+// refused unjudged: non_canonical_path (below), or bad_request when a rule
+// names a host and the request's Host is malformed. Its Reason is one of claims' reasons and its Rule names the
 // rule that decided, for logs and metrics. Explain returns the same decision
 // with every step that led to it.
 //
@@ -81,8 +83,9 @@
 //   - Wildcards and literals match the unescaped segments, as in ServeMux:
 //     "/%61dmin/x" is judged by "/admin/", and {sub} is compared unescaped.
 //   - Requests that routers disagree about are refused as non-canonical
-//     (Rule RuleNonCanonical; 401 without a token, 403 with one; whatever
-//     the default; malformed hosts are 400, below), following Spring
+//     (Rule RuleNonCanonical; 400 non_canonical_path, with or without a
+//     token, whatever the default; malformed hosts are 400 bad_request,
+//     below), following Spring
 //     Security's StrictHttpFirewall: paths that do not start with "/",
 //     encoded slashes (%2F: ServeMux keeps "/admin%2Fx" as one segment,
 //     other routers decode it to "/admin/x"), backslashes raw or encoded (%5C: some servers read them
@@ -108,7 +111,8 @@
 //     would judge them by host-less rules, yet Werkzeug's ProxyFix and
 //     Express serve them as internal.example.com. Upper case and a
 //     trailing dot, by contrast, are valid host names in a non-canonical
-//     form, refused with 401 or 403 like the other non-canonical requests.
+//     form, refused as non_canonical_path like the other non-canonical
+//     requests (400 too, but not counted as malformed).
 //     Programs that pass the Host on (in X-Forwarded-Host, say) should
 //     apply CheckHost themselves when no pattern names a host.
 //   - A path that ends in a slash is also judged without it, when that path

@@ -75,8 +75,8 @@ func Example() {
 	// POST /orders → deny 403 insufficient_scope rule=orders-write path=/orders scopes=orders/write
 	// GET /users/a11ce/files/notes.txt → allow 200 ok rule=own-files path=/users/a11ce/files/notes.txt
 	// GET /users/b0b/files/notes.txt → deny 403 claim_denied rule=own-files path=/users/b0b/files/notes.txt
-	// GET /admin%2Fusers → deny 403 claim_denied rule=non_canonical path=/admin%2Fusers
-	// GET /elsewhere → deny 403 claim_denied rule=default path=/elsewhere
+	// GET /admin%2Fusers → deny 400 non_canonical_path rule=non_canonical path=/admin%2Fusers
+	// GET /elsewhere → deny 403 no_rule rule=default path=/elsewhere
 }
 
 // Errors name the file, the line and the field, and say what was expected.

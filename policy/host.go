@@ -27,7 +27,7 @@ const (
 )
 
 // Why a well-formed host is not canonical (Decide refuses it as
-// non-canonical, 401 or 403, when some rule names a host).
+// non-canonical, 400 non_canonical_path, when some rule names a host).
 const (
 	whyHostCase = "host is not lower-case"
 	whyHostDot  = "host ends with a dot"
@@ -56,7 +56,8 @@ const (
 // Upper-case letters and a trailing dot are valid here: "API.Example.com."
 // is a host name. Decide refuses them too when some rule names a host,
 // because ServeMux compares hosts byte for byte, but as non-canonical
-// (401 or 403) rather than malformed (400).
+// (claims.ReasonNonCanonicalPath) rather than malformed
+// (claims.ReasonBadRequest); both are 400.
 //
 // CheckHost is what Decide applies to r.Host when some rule names a host;
 // programs that forward requests by their Host (a proxy, a forward-auth

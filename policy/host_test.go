@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cognito-gate/cognito-gate/claims"
 	"github.com/cognito-gate/cognito-gate/policy"
 )
 
@@ -169,11 +170,11 @@ func TestDecideHostInvariant(t *testing.T) {
 		r := request(t, "GET", "/healthz")
 		r.Host = tc.host
 		d := withHosts.Decide(r, nil)
-		if bad := d.Status == 400; bad != (policy.CheckHost(tc.host) != nil) {
+		if bad := d.Reason == claims.ReasonBadRequest; bad != (policy.CheckHost(tc.host) != nil) {
 			t.Errorf("%s: Host %q decided %v; CheckHost %v", tc.name, tc.host, d, policy.CheckHost(tc.host))
 		}
-		if bad := d.Status == 400; bad && (d.Reason != "bad_request" || d.Rule != policy.RuleNonCanonical) {
-			t.Errorf("%s: Host %q decided %v; want bad_request by non_canonical", tc.name, tc.host, d)
+		if d.Status == 400 && (d.Reason != claims.ReasonBadRequest && d.Reason != claims.ReasonNonCanonicalPath || d.Rule != policy.RuleNonCanonical) {
+			t.Errorf("%s: Host %q decided %v; want bad_request or non_canonical_path by non_canonical", tc.name, tc.host, d)
 		}
 		if d := without.Decide(r, nil); !d.Allow {
 			t.Errorf("%s: Host %q decided %v by a policy without host rules", tc.name, tc.host, d)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cognito-gate/cognito-gate/claims"
 	"github.com/cognito-gate/cognito-gate/policy"
 )
 
@@ -214,7 +215,7 @@ func FuzzDecide(f *testing.F) {
 			t.Fatalf("inconsistent decision %v", d)
 		}
 		// The oracle policy names hosts: a malformed one is a bad request.
-		if bad := d.Status == http.StatusBadRequest; bad != !hostOK || bad && d.Rule != policy.RuleNonCanonical {
+		if bad := d.Reason == claims.ReasonBadRequest; bad != !hostOK || bad && d.Rule != policy.RuleNonCanonical {
 			t.Fatalf("Host %q: decided %v; CheckHost ok=%v", host, d, hostOK)
 		}
 		if d.Rule == policy.RuleNonCanonical {

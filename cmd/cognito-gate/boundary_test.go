@@ -140,9 +140,11 @@ func TestBoundaryServeHost(t *testing.T) {
 	}{
 		{"internal.example.com", "", 401},
 		// Valid names in a non-canonical form: the policy refuses them as
-		// it refuses non-canonical paths, 401 without a token.
-		{"INTERNAL.example.com", "", 401},
-		{"internal.example.com.", "", 401},
+		// it refuses non-canonical paths, 400 non_canonical_path, token or
+		// not.
+		{"INTERNAL.example.com", "", 400},
+		{"internal.example.com.", "", 400},
+		{"INTERNAL.example.com", admin, 400},
 		{"internal.example.com:8080", admin, 200},
 		{"www.example.com", "", 200},
 		{"127.0.0.1:8080", "", 200},
