@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cognito-gate/cognito-gate/internal/yamlstrict"
 	"github.com/cognito-gate/cognito-gate/policy"
 )
 
@@ -22,6 +23,9 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add([]byte("identity_headers:\n  claims:\n    \"\": X\n"))
 	f.Add([]byte("token_cache:\n  max_bytes: 9999999999GiB\n"))
 	f.Add([]byte("upstream: ${A:-http://127.0.0.1:1}\npolicy: {rules: [{name: a, route: /}]}\n"))
+	f.Add([]byte(validConfig + "---\nlisten: x\n"))
+	f.Add([]byte(strings.Replace(validConfig, "route: /", "route: ${R:-/}\n      anonymous: ${ANON:-true}", 1)))
+	f.Add([]byte(validConfig + "leeway: soon\nbogus: 1\nlog: {level: loud}\nidentity_headers: {claims: {a: X-A, b: x_a}}\n"))
 	env := func(name string) (string, bool) {
 		if name == "SET" {
 			return "us-east-1_Env1", true
@@ -33,6 +37,22 @@ func FuzzParseConfig(f *testing.F) {
 		if err != nil {
 			if !strings.Contains(err.Error(), "fuzz.yaml") {
 				t.Fatalf("error names no file: %v", err)
+			}
+			// The same file, the same report, in the order of the lines.
+			if _, again := parseConfig(data, "fuzz.yaml", env); again == nil || again.Error() != err.Error() {
+				t.Fatalf("two reports differ:\n%v\n%v", err, again)
+			}
+			last := 0
+			for _, e := range joined(err) {
+				var ye *yamlstrict.Error
+				if !errors.As(e, &ye) || ye.File != "fuzz.yaml" {
+					continue
+				}
+				if l := lineKey(ye.Line); l < last {
+					t.Fatalf("errors out of line order:\n%v", err)
+				} else {
+					last = l
+				}
 			}
 			return
 		}

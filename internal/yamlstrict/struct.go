@@ -73,18 +73,32 @@ func (d *Decoder) value(n *Node, v reflect.Value, field string) {
 			v.Set(s)
 		}
 	case reflect.Map:
-		if t.Key().Kind() != reflect.String {
-			panic("yamlstrict: map keys must be strings, in " + t.String())
-		}
-		m := reflect.MakeMap(t)
-		d.Entries(n, field, func(key string, val *Node, f string) {
-			e := reflect.New(t.Elem()).Elem()
-			d.value(val, e, f)
-			m.SetMapIndex(reflect.ValueOf(key).Convert(t.Key()), e)
-		})
-		if n.y.Kind == yaml.MappingNode {
-			v.Set(m)
-		}
+		d.mapValue(n, v, field)
+	default:
+		d.scalar(n, v, field)
+	}
+}
+
+// mapValue decodes the mapping n into the map v.
+func (d *Decoder) mapValue(n *Node, v reflect.Value, field string) {
+	t := v.Type()
+	if t.Key().Kind() != reflect.String {
+		panic("yamlstrict: map keys must be strings, in " + t.String())
+	}
+	m := reflect.MakeMap(t)
+	d.Entries(n, field, func(key string, val *Node, f string) {
+		e := reflect.New(t.Elem()).Elem()
+		d.value(val, e, f)
+		m.SetMapIndex(reflect.ValueOf(key).Convert(t.Key()), e)
+	})
+	if n.y.Kind == yaml.MappingNode {
+		v.Set(m)
+	}
+}
+
+// scalar decodes the scalar n into v, a string, bool or integer.
+func (d *Decoder) scalar(n *Node, v reflect.Value, field string) {
+	switch v.Kind() {
 	case reflect.String:
 		if s, ok := d.String(n, field); ok {
 			v.SetString(s)
@@ -102,7 +116,7 @@ func (d *Decoder) value(n *Node, v reflect.Value, field string) {
 			v.SetInt(i)
 		}
 	default:
-		panic("yamlstrict: cannot decode into " + t.String())
+		panic("yamlstrict: cannot decode into " + v.Type().String())
 	}
 }
 
