@@ -12,7 +12,6 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -55,16 +54,15 @@ func (w *writeCounter) Header() http.Header         { return w.h }
 func (w *writeCounter) WriteHeader(int)             { w.calls++ }
 func (w *writeCounter) Write(b []byte) (int, error) { w.calls++; return len(b), nil }
 
-// cancelEnv is a middleware (net/http and Echo) in front of a verifier
-// whose key endpoint blocks, built inside a synctest bubble.
+// cancelEnv is a middleware in front of a verifier whose key endpoint
+// blocks, built inside a synctest bubble.
 type cancelEnv struct {
-	handler, errorHandler, echoErrorHandler bool // what was called
-	errStatus                               int  // the status the ErrorHandler was given
-	reg                                     *prometheus.Registry
-	logs                                    *observer.ObservedLogs
-	h                                       http.Handler
-	e                                       *echo.Echo
-	v                                       *claims.Verifier
+	handler, errorHandler bool // what was called
+	errStatus             int  // the status the ErrorHandler was given
+	reg                   *prometheus.Registry
+	logs                  *observer.ObservedLogs
+	h                     http.Handler
+	v                     *claims.Verifier
 }
 
 func newCancelEnv(t *testing.T, pool *cognitotest.Pool, fetchTimeout time.Duration) *cancelEnv {
@@ -97,12 +95,6 @@ func newCancelEnv(t *testing.T, pool *cognitotest.Pool, fetchTimeout time.Durati
 		t.Fatal(err)
 	}
 	ce.h = m.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { ce.handler = true }))
-	ce.e = echo.New()
-	ce.e.Use(m.Echo(middleware.EchoConfig{ErrorHandler: func(c echo.Context, err error) error {
-		ce.echoErrorHandler = true
-		return err
-	}}))
-	ce.e.GET("/me", func(c echo.Context) error { ce.handler = true; return nil })
 	return ce
 }
 
@@ -130,23 +122,20 @@ func serveCanceled(h http.Handler, w http.ResponseWriter, tok string) (panicked 
 // result "canceled", reason "canceled", logged at debug, and nothing is
 // answered: the response is aborted (http.ErrAbortHandler), never an
 // empty 200, and neither the error handler nor the next handler runs.
+// (The Echo adapters run the same test: adaptertest.Canceled.)
 func TestCanceledRequestIsItsOwnOutcome(t *testing.T) {
 	pool := cognitotest.New(t, cognitotest.Config{PoolID: "eu-west-1_Cancel", Now: func() time.Time { return time.Now() }})
-	for _, adapter := range []string{"net/http", "echo"} {
+	for _, adapter := range []string{"net/http"} {
 		t.Run(adapter, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				ce := newCancelEnv(t, pool, 0)
 				defer ce.v.Close()
-				var h http.Handler = ce.h
-				if adapter == "echo" {
-					h = ce.e
-				}
 				w := &writeCounter{h: make(http.Header)}
-				if got := serveCanceled(h, w, pool.AccessToken()); got != http.ErrAbortHandler {
+				if got := serveCanceled(ce.h, w, pool.AccessToken()); got != http.ErrAbortHandler {
 					t.Fatalf("panic = %v, want http.ErrAbortHandler", got)
 				}
-				if w.calls != 0 || len(w.h) != 0 || ce.handler || ce.errorHandler || ce.echoErrorHandler {
-					t.Errorf("answered: %d writes, header %v, handler %v, error handlers %v %v", w.calls, w.h, ce.handler, ce.errorHandler, ce.echoErrorHandler)
+				if w.calls != 0 || len(w.h) != 0 || ce.handler || ce.errorHandler {
+					t.Errorf("answered: %d writes, header %v, handler %v, error handler %v", w.calls, w.h, ce.handler, ce.errorHandler)
 				}
 				for labels, want := range map[[2]string]float64{
 					{"canceled", "canceled"}:            1,

@@ -57,9 +57,9 @@ type Config struct {
 	// cross-origin API needs this (or an anonymous OPTIONS rule).
 	//
 	// A preflight is still refused when it carries a body (400
-	// bad_request) or when the policy refuses it as non-canonical or
-	// malformed, or judges its path only in cleaned form (401, never a
-	// redirect). Its token, if any, is never verified and never reaches
+	// bad_request), when the policy refuses it as non-canonical or
+	// malformed (400, as Decide says), or when the policy judges its path
+	// only in cleaned form (401, never a redirect). Its token, if any, is never verified and never reaches
 	// the next handler's context; the request's headers are passed on as
 	// they are, so the next handler must answer the preflight and nothing
 	// more (a proxy should strip its credentials).

@@ -15,8 +15,9 @@ import (
 // Middleware authenticates and authorizes requests: it extracts the bearer
 // token, verifies it, asks the policy, records the outcome (metrics and a
 // log line), and either answers the denial or hands the request on with the
-// token in its context. The net/http and Echo adapters share it. It is safe
-// for concurrent use.
+// token in its context. Handler is its net/http adapter; adapters for other
+// frameworks (middleware/echomw) are built on Check. It is safe for
+// concurrent use.
 type Middleware struct {
 	cfg    Config
 	policy atomic.Pointer[policy.Policy]
@@ -65,19 +66,6 @@ type outcome struct {
 
 func (o *outcome) allowed() bool {
 	return o.result == ResultAllowed || o.result == ResultSkipped || o.result == ResultPreflight
-}
-
-// abortIfCanceled aborts the response of a request whose client went away:
-// nothing is written, and the server closes the connection (HTTP/1) or
-// resets the stream (HTTP/2) instead of finishing the response. Returning
-// without writing would not do: the server would then send an empty 200
-// to a client that may still be there (a request context can also end
-// through Server.BaseContext or a wrapping handler), and a forward-auth
-// caller (nginx auth_request, say) reads a 200 as "allow".
-func abortIfCanceled(o *outcome) {
-	if o.result == ResultCanceled {
-		panic(http.ErrAbortHandler)
-	}
 }
 
 // asError converts a denial into the *Error given to error handlers.
@@ -180,7 +168,8 @@ var errPreflightBody = fmt.Errorf("middleware: a CORS preflight with a body: %w"
 //     does: Decide with no token, and a refusal of the request as
 //     non-canonical or malformed (a dot-segment, an encoded slash, a Host
 //     in upper case or with a trailing dot, a list of hosts) is answered
-//     as Decide says (401, or 400 for a malformed Host); a path that
+//     as Decide says (400 non_canonical_path, or bad_request for a
+//     malformed Host); a path that
 //     Decide judged only in cleaned form ("/public/../admin/x") is refused
 //     under RuleNonCanonical, 401, and never redirected — a router may
 //     send the uncleaned path elsewhere than the policy judged;

@@ -14,12 +14,13 @@ import (
 // a client that never sends its body cannot hold the connection.
 const bodyDrainGrace = 500 * time.Millisecond
 
-// closeIfBodyUnread sets "Connection: close" on the response to an HTTP/1
-// request that has a body (Content-Length other than 0, or any
-// Transfer-Encoding) when the middleware is about to answer it without
-// reading the body: a denial or a redirect. It reports whether it did; the
-// header must be set before the answer is written. bodyUnreadDeadline must
-// follow once it is certain that no handler will read the body.
+// CloseIfBodyUnread sets "Connection: close" on h, the header of the
+// response to r, when r is an HTTP/1 request with a body (Content-Length
+// other than 0, or any Transfer-Encoding), and reports whether it did.
+// Call it before answering a request without reading its body — a denial
+// or a redirect — and before anything writes the answer; once it is
+// certain that no handler will read the body, call BoundUnreadBody. Handler
+// does both; adapters that answer in their own idiom must too.
 //
 // The security reason: after a handler returns without reading a body it
 // was promised, net/http's server reads and discards up to 256 KiB of it
@@ -30,9 +31,9 @@ const bodyDrainGrace = 500 * time.Millisecond
 // sends nothing holds the connection and its goroutine, and never gets its
 // 401. "Connection: close" in the handler's header makes the server skip
 // the first discard (closeAfterReply), so the answer is written at once;
-// the second is bounded by bodyUnreadDeadline. HTTP/2 needs neither (and
+// the second is bounded by BoundUnreadBody. HTTP/2 needs neither (and
 // would read the header as a GOAWAY for every stream on the connection).
-func closeIfBodyUnread(h http.Header, r *http.Request) bool {
+func CloseIfBodyUnread(h http.Header, r *http.Request) bool {
 	if r.ProtoMajor < 2 && (r.ContentLength != 0 || len(r.TransferEncoding) > 0) {
 		h.Set("Connection", "close")
 		return true
@@ -40,11 +41,13 @@ func closeIfBodyUnread(h http.Header, r *http.Request) bool {
 	return false
 }
 
-// bodyUnreadDeadline bounds, by bodyDrainGrace, the server's reading of
-// the unread body of a request answered with closeIfBodyUnread, so that
-// the connection closes soon after the answer (see closeIfBodyUnread).
-// Writers that cannot set deadlines (a ResponseRecorder) are left alone.
-func bodyUnreadDeadline(w http.ResponseWriter) {
+// BoundUnreadBody bounds, by bodyDrainGrace (500 ms), the server's reading
+// of the unread body of a request answered after CloseIfBodyUnread, so
+// that the connection closes soon after the answer. Writers that cannot
+// set deadlines (a ResponseRecorder) are left alone; w may wrap the
+// server's writer if it has an Unwrap method (see
+// http.NewResponseController).
+func BoundUnreadBody(w http.ResponseWriter) {
 	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyDrainGrace))
 }
 
@@ -69,29 +72,38 @@ func bodyUnreadDeadline(w http.ResponseWriter) {
 // panic.)
 func (m *Middleware) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		o := m.authorize(r)
-		abortIfCanceled(&o)
-		if !o.allowed() {
-			if closeIfBodyUnread(w.Header(), r) {
-				defer bodyUnreadDeadline(w)
+		o := m.Check(r)
+		if o.Canceled() {
+			// Answer nothing: returning without writing would not do, the
+			// server would send an empty 200 to a client that may still
+			// be there (a request context can also end through
+			// Server.BaseContext or a wrapping handler), and a
+			// forward-auth caller (nginx auth_request, say) reads a 200 as
+			// "allow". The abort closes the connection (HTTP/1) or resets
+			// the stream (HTTP/2).
+			panic(http.ErrAbortHandler)
+		}
+		if !o.Allowed() {
+			if CloseIfBodyUnread(w.Header(), r) {
+				defer BoundUnreadBody(w)
 			}
 			if m.cfg.ErrorHandler != nil {
-				m.cfg.ErrorHandler(w, r, o.asError())
+				m.cfg.ErrorHandler(w, r, o.Err())
 				return
 			}
-			WriteError(w, m.cfg.Realm, o.asError())
+			WriteError(w, m.cfg.Realm, o.Err())
 			return
 		}
-		if to := redirectTarget(r, &o); to != "" {
-			if closeIfBodyUnread(w.Header(), r) {
-				defer bodyUnreadDeadline(w)
+		if to := o.Redirect(); to != "" {
+			if CloseIfBodyUnread(w.Header(), r) {
+				defer BoundUnreadBody(w)
 			}
 			http.Redirect(w, r, to, http.StatusPermanentRedirect)
 			return
 		}
-		r = admit(r, &o)
+		r = o.Request()
 		if m.cfg.OnSuccess != nil {
-			m.cfg.OnSuccess(w, r, o.token)
+			m.cfg.OnSuccess(w, r, o.Token())
 		}
 		next.ServeHTTP(w, r)
 	})

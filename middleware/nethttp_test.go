@@ -398,10 +398,10 @@ func TestPreflightBypassIsNarrow(t *testing.T) {
 		{"dot-dot path", preflight("/public/../admin/x", nil), 401, "missing_token"},
 		{"dot-dot path to an anonymous route", preflight("/admin/../public/x", nil), 401, "missing_token"},
 		{"double slash", preflight("//admin/x", nil), 401, "missing_token"},
-		{"encoded dot-dot", preflight("/public/%2e%2e/admin/x", nil), 401, "missing_token"},
-		{"encoded slash", preflight("/public%2F..%2Fadmin/x", nil), 401, "missing_token"},
-		{"host in upper case with a trailing dot", preflight("/x", func(r *http.Request) { r.Host = "INTERNAL.example.com." }), 401, "missing_token"},
-		{"host with a trailing dot", preflight("/x", func(r *http.Request) { r.Host = "internal.example.com." }), 401, "missing_token"},
+		{"encoded dot-dot", preflight("/public/%2e%2e/admin/x", nil), 400, "non_canonical_path"},
+		{"encoded slash", preflight("/public%2F..%2Fadmin/x", nil), 400, "non_canonical_path"},
+		{"host in upper case with a trailing dot", preflight("/x", func(r *http.Request) { r.Host = "INTERNAL.example.com." }), 400, "non_canonical_path"},
+		{"host with a trailing dot", preflight("/x", func(r *http.Request) { r.Host = "internal.example.com." }), 400, "non_canonical_path"},
 		{"list of hosts", preflight("/x", func(r *http.Request) { r.Host = "internal.example.com,example.com" }), 400, "bad_request"},
 		{"body", func() *http.Request {
 			r := preflight("/admin/x", nil)

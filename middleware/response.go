@@ -63,8 +63,11 @@ func quote(s string) string {
 	return b.String()
 }
 
-// bodyError is the "error" member of the JSON body.
-func bodyError(e *Error) string {
+// ErrorCode returns the "error" member of the denial's JSON body: the RFC
+// 6750 error code (invalid_request, invalid_token, insufficient_scope), or
+// unauthorized (no token was sent), temporarily_unavailable (503) or
+// server_error. The body's other member, "reason", is e.Reason.
+func (e *Error) ErrorCode() string {
 	if code := oauthError(e); code != "" {
 		return code
 	}
@@ -78,22 +81,31 @@ func bodyError(e *Error) string {
 	}
 }
 
-// WriteError writes the default denial response for e: the status, the
-// RFC 6750 WWW-Authenticate challenge, Cache-Control: no-store, and a small
-// JSON body {"error": "...", "reason": "..."}. Nothing from the token or the
-// verification error's text is written. A 503 carries Retry-After.
-func WriteError(w http.ResponseWriter, realm string, e *Error) {
-	h := w.Header()
+// SetErrorHeaders sets the headers of the denial response for e on h: the
+// RFC 6750 WWW-Authenticate challenge (Challenge), Cache-Control: no-store,
+// X-Content-Type-Options: nosniff and, on a 503, Retry-After. WriteError
+// sets them; adapters that write denials in their own idiom set them too.
+func SetErrorHeaders(h http.Header, realm string, e *Error) {
 	if c := Challenge(realm, e); c != "" {
 		h.Set("WWW-Authenticate", c)
 	}
-	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	if e.Status == http.StatusServiceUnavailable {
 		h.Set("Retry-After", "5")
 	}
-	body := `{"error":"` + bodyError(e) + `","reason":"` + string(e.Reason) + `"}` + "\n"
+}
+
+// WriteError writes the default denial response for e: the status, the
+// headers of SetErrorHeaders (the RFC 6750 WWW-Authenticate challenge,
+// Cache-Control: no-store, Retry-After on a 503), and a small JSON body
+// {"error": "...", "reason": "..."} (see Error.ErrorCode). Nothing from
+// the token or the verification error's text is written.
+func WriteError(w http.ResponseWriter, realm string, e *Error) {
+	h := w.Header()
+	SetErrorHeaders(h, realm, e)
+	h.Set("Content-Type", "application/json")
+	body := `{"error":"` + e.ErrorCode() + `","reason":"` + string(e.Reason) + `"}` + "\n"
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(e.Status)
 	_, _ = w.Write([]byte(body))

@@ -181,9 +181,9 @@ func TestDemoBusyPort(t *testing.T) {
 	}
 }
 
-// TestBinaryLinksNoTestCode: the production binary, demo included, does
-// not link package testing: the demo's fake pool is fakepool, not
-// cognitotest.
+// TestBinaryLinksNoTestCode: the production binary, demo included, links
+// neither package testing (the demo's fake pool is fakepool, not
+// cognitotest) nor Echo (the Echo adapters are packages of their own).
 func TestBinaryLinksNoTestCode(t *testing.T) {
 	out, err := exec.Command("go", "list", "-deps", ".").Output()
 	if err != nil {
@@ -192,6 +192,8 @@ func TestBinaryLinksNoTestCode(t *testing.T) {
 	for _, dep := range strings.Fields(string(out)) {
 		switch {
 		case dep == "testing", strings.HasPrefix(dep, "testing/"):
+			t.Errorf("cognito-gate links %s", dep)
+		case strings.Contains(dep, "labstack"), strings.Contains(dep, "autocert"):
 			t.Errorf("cognito-gate links %s", dep)
 		case strings.HasSuffix(dep, "/cognitotest"):
 			t.Errorf("cognito-gate links %s", dep)

@@ -1,5 +1,7 @@
-// Command echo protects an Echo service with cognito-gate. It runs against
-// a fake Cognito user pool on 127.0.0.1, so it needs no AWS account:
+// Command echo protects an Echo (v4) service with cognito-gate, through
+// the adapter package middleware/echomw (middleware/echomw/v5 for Echo v5,
+// with the same API). It runs against a fake Cognito user pool on
+// 127.0.0.1, so it needs no AWS account:
 //
 //	go run ./examples/echo
 //
@@ -28,6 +30,7 @@ import (
 	"github.com/cognito-gate/cognito-gate/cognitotest/fakepool"
 	"github.com/cognito-gate/cognito-gate/jwks"
 	"github.com/cognito-gate/cognito-gate/middleware"
+	"github.com/cognito-gate/cognito-gate/middleware/echomw"
 	"github.com/cognito-gate/cognito-gate/policy"
 )
 
@@ -71,7 +74,7 @@ func run(ctx context.Context, addr string, out io.Writer, ready chan<- string) e
 	e.HideBanner, e.HidePort = true, true
 	e.GET("/hello", func(c echo.Context) error { return c.String(http.StatusOK, "hello, anyone\n") })
 	e.GET("/orders/:id", func(c echo.Context) error {
-		tok, _ := middleware.EchoToken(c)
+		tok, _ := echomw.Token(c)
 		return c.JSON(http.StatusOK, map[string]string{"order": c.Param("id"), "reader": tok.Username})
 	})
 	e.DELETE("/orders/:id", func(c echo.Context) error { return c.NoContent(http.StatusNoContent) })
@@ -85,7 +88,7 @@ func run(ctx context.Context, addr string, out io.Writer, ready chan<- string) e
 	}
 	var cfg policy.Config
 	for _, rt := range e.Routes() {
-		pattern, err := middleware.EchoRoutePattern(rt)
+		pattern, err := echomw.RoutePattern(rt)
 		if err != nil {
 			return err
 		}
@@ -100,7 +103,7 @@ func run(ctx context.Context, addr string, out io.Writer, ready chan<- string) e
 	if err != nil {
 		return err
 	}
-	mw, err := middleware.EchoConfig{Config: middleware.Config{Verifier: v, Policy: p, Logger: logger}}.ToMiddleware()
+	mw, err := echomw.Config{Config: middleware.Config{Verifier: v, Policy: p, Logger: logger}}.ToMiddleware()
 	if err != nil {
 		return err
 	}

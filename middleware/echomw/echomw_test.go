@@ -1,161 +1,105 @@
-package middleware_test
+package echomw_test
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"testing"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/cognito-gate/cognito-gate/claims"
-	"github.com/cognito-gate/cognito-gate/cognitotest"
-	"github.com/cognito-gate/cognito-gate/middleware"
+	"github.com/cognito-gate/cognito-gate/internal/testhelpers/adaptertest"
+	"github.com/cognito-gate/cognito-gate/middleware/echomw"
 	"github.com/cognito-gate/cognito-gate/policy"
 )
 
-// newEcho returns an Echo app with the middleware and a few routes whose
-// handlers answer with what they saw.
-func newEcho(t *testing.T, cfg middleware.EchoConfig) *echo.Echo {
-	t.Helper()
-	mw, err := cfg.ToMiddleware()
+// adapter is the Echo v4 adapter for the shared adapter tests.
+var adapter = adaptertest.Adapter{Build: build, ErrConfig: echomw.ErrConfig}
+
+// build is adaptertest.Adapter.Build for Echo v4.
+func build(spec adaptertest.Spec) (http.Handler, error) {
+	cfg := echomw.Config{Config: spec.Config, ContinueOnIgnoredError: spec.ContinueOnIgnoredError}
+	if spec.Skipper != nil {
+		cfg.Skipper = func(c echo.Context) bool { return spec.Skipper(c.Request()) }
+	}
+	if spec.Before != nil {
+		cfg.BeforeFunc = func(echo.Context) { spec.Before() }
+	}
+	if spec.Success != nil {
+		cfg.SuccessHandler = func(echo.Context) { spec.Success() }
+	}
+	if spec.ErrorHandler != nil {
+		cfg.ErrorHandler = func(c echo.Context, err error) error {
+			switch spec.ErrorHandler(err) {
+			case adaptertest.ReturnNil:
+				return nil
+			case adaptertest.WriteTeapot:
+				return c.String(http.StatusTeapot, "no")
+			}
+			return err
+		}
+	}
+	var mw echo.MiddlewareFunc
+	var err error
+	if spec.Shared != nil {
+		mw, err = echomw.New(spec.Shared, cfg)
+	} else {
+		mw, err = cfg.ToMiddleware()
+	}
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	e := echo.New()
 	e.Use(mw)
-	h := func(c echo.Context) error {
-		tok, ok := middleware.EchoToken(c)
-		ctxTok, _ := claims.FromContext(c.Request().Context())
-		rule, _ := middleware.RuleFromContext(c.Request().Context())
-		user := ""
-		if ok {
-			user = tok.Username
+	e.Any("/*", func(c echo.Context) error {
+		if spec.Handler != nil {
+			spec.Handler()
 		}
-		return c.JSON(http.StatusOK, map[string]any{"user": user, "same": tok == ctxTok, "rule": rule})
-	}
-	e.GET("/me", h)
-	e.GET("/admin/*", h)
-	e.GET("/public/*", h)
-	return e
-}
-
-func TestEcho(t *testing.T) {
-	env := newEnv(t)
-	admin := env.pool.AccessToken(cognitotest.WithUsername("ann"), cognitotest.WithGroups("admin"))
-	reader := env.pool.AccessToken(cognitotest.WithUsername("rob"))
-	app := newEcho(t, middleware.EchoConfig{Config: middleware.Config{Verifier: env.v, Policy: testPolicy(t)}})
-
-	tests := []struct {
-		name, path, tok string
-		want            int
-		wantUser        string
-		wantChallenge   string
-	}{
-		{"admin", "/admin/x", admin, 200, "ann", ""},
-		{"reader on admin route", "/admin/x", reader, 403, "", `Bearer realm="cognito-gate", error="insufficient_scope", error_description="group_denied"`},
-		{"no token", "/me", "", 401, "", `Bearer realm="cognito-gate"`},
-		{"bad token", "/me", "x.y.z", 401, "", `Bearer realm="cognito-gate", error="invalid_token", error_description="malformed"`},
-		{"anonymous", "/public/a", "", 200, "", ""},
-		{"anonymous with token", "/public/a", reader, 200, "rob", ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			rec := httptest.NewRecorder()
-			app.ServeHTTP(rec, bearerReq("GET", tt.path, tt.tok))
-			if rec.Code != tt.want {
-				t.Fatalf("status = %d, want %d: %s", rec.Code, tt.want, rec.Body)
-			}
-			var body map[string]any
-			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
-				t.Fatalf("body %s: %v", rec.Body, err)
-			}
-			if tt.want == 200 {
-				if body["user"] != tt.wantUser || body["same"] != true {
-					t.Errorf("handler saw %v", body)
-				}
-				return
-			}
-			if got := rec.Header().Get("WWW-Authenticate"); got != tt.wantChallenge {
-				t.Errorf("WWW-Authenticate = %s, want %s", got, tt.wantChallenge)
-			}
-			// Echo's default error handler writes the message as it is: the
-			// same body as the net/http adapter's.
-			if body["reason"] == nil || body["error"] == nil || len(body) != 2 {
-				t.Errorf("error body = %s", rec.Body)
-			}
-		})
-	}
-}
-
-func TestEchoHooks(t *testing.T) {
-	env := newEnv(t)
-	var order []string
-	var handled error
-	app := newEcho(t, middleware.EchoConfig{
-		Config:     middleware.Config{Verifier: env.v, Policy: testPolicy(t)},
-		Skipper:    func(c echo.Context) bool { return c.Request().Header.Get("X-Skip") == "yes" },
-		BeforeFunc: func(echo.Context) { order = append(order, "before") },
-		SuccessHandler: func(c echo.Context) {
-			order = append(order, "success")
-		},
-		ErrorHandler: func(c echo.Context, err error) error {
-			order = append(order, "error")
-			handled = err
-			return nil // ignore: continue anonymously
-		},
-		ContinueOnIgnoredError: true,
+		tok, ok := echomw.Token(c)
+		return c.JSON(http.StatusOK, adaptertest.Answer(c.Request(), tok, ok))
 	})
-	rec := httptest.NewRecorder()
-	app.ServeHTTP(rec, bearerReq("GET", "/public/a", "x.y.z"))
-	var me *middleware.Error
-	if rec.Code != 200 || !errors.As(handled, &me) || me.Reason != claims.ReasonMalformed {
-		t.Fatalf("ignored error: status %d, handled %v", rec.Code, handled)
-	}
-	rec = httptest.NewRecorder()
-	app.ServeHTTP(rec, bearerReq("GET", "/me", env.pool.AccessToken()))
-	if rec.Code != 200 {
-		t.Fatalf("valid token: %d", rec.Code)
-	}
-	r := bearerReq("GET", "/admin/x", "")
-	r.Header.Set("X-Skip", "yes")
-	rec = httptest.NewRecorder()
-	app.ServeHTTP(rec, r)
-	if rec.Code != 200 {
-		t.Fatalf("skipped: %d", rec.Code)
-	}
-	if got := len(order); got != 4 || order[0] != "before" || order[1] != "error" || order[2] != "before" || order[3] != "success" {
-		t.Errorf("hook order = %v", order)
-	}
-
-	// Without ContinueOnIgnoredError, the handler's error (nil) stops the
-	// chain: nothing is written by the route.
-	stop := newEcho(t, middleware.EchoConfig{
-		Config:       middleware.Config{Verifier: env.v},
-		ErrorHandler: func(c echo.Context, err error) error { return c.String(http.StatusTeapot, "no") },
-	})
-	rec = httptest.NewRecorder()
-	stop.ServeHTTP(rec, bearerReq("GET", "/me", ""))
-	if rec.Code != http.StatusTeapot {
-		t.Errorf("custom error handler: %d", rec.Code)
-	}
+	return e, nil
 }
 
-func TestEchoConfigErrors(t *testing.T) {
-	if _, err := (middleware.EchoConfig{}).ToMiddleware(); err == nil {
-		t.Error("ToMiddleware without a verifier succeeded")
+func TestStatuses(t *testing.T)               { adaptertest.Statuses(t, adapter) }
+func TestHooks(t *testing.T)                  { adaptertest.Hooks(t, adapter) }
+func TestCoreHooksAreHonoured(t *testing.T)   { adaptertest.CoreHooks(t, adapter) }
+func TestConfigErrors(t *testing.T)           { adaptertest.ConfigErrors(t, adapter) }
+func TestSkippersRecordAlike(t *testing.T)    { adaptertest.Skippers(t, adapter) }
+func TestSharedMiddleware(t *testing.T)       { adaptertest.Shared(t, adapter) }
+func TestContinueOnIgnoredError(t *testing.T) { adaptertest.ContinueOnIgnoredError(t, adapter) }
+
+// TestDenialWithUnsentBodyIsAnsweredAtOnce guards finding 10 (see
+// adaptertest.UnsentBody).
+func TestDenialWithUnsentBodyIsAnsweredAtOnce(t *testing.T) { adaptertest.UnsentBody(t, adapter) }
+
+// TestCanceledRequestIsItsOwnOutcome guards finding 18 (see
+// adaptertest.Canceled).
+func TestCanceledRequestIsItsOwnOutcome(t *testing.T) { adaptertest.Canceled(t, adapter) }
+
+func TestWithConfigPanics(t *testing.T) {
+	if _, err := (echomw.Config{}).ToMiddleware(); !errors.Is(err, echomw.ErrConfig) {
+		t.Errorf("ToMiddleware without a verifier = %v, want ErrConfig", err)
 	}
 	defer func() {
 		if recover() == nil {
-			t.Error("EchoWithConfig did not panic on a bad config")
+			t.Error("WithConfig did not panic on a bad config")
 		}
 	}()
-	middleware.EchoWithConfig(middleware.EchoConfig{})
+	echomw.WithConfig(echomw.Config{})
 }
 
-func TestEchoRoutePattern(t *testing.T) {
+func TestTokenWithoutMiddleware(t *testing.T) {
+	c := echo.New().NewContext(adaptertest.BearerReq("GET", "/", ""), nil)
+	if tok, ok := echomw.Token(c); ok || tok != nil {
+		t.Errorf("Token = %v, %v on a context without one", tok, ok)
+	}
+	c.Set(echomw.ContextKey, "not a token")
+	if _, ok := echomw.Token(c); ok {
+		t.Error("Token accepted a value that is not a *claims.Token")
+	}
+}
+
+func TestRoutePattern(t *testing.T) {
 	tests := []struct {
 		route   echo.Route
 		want    string
@@ -167,9 +111,9 @@ func TestEchoRoutePattern(t *testing.T) {
 		{echo.Route{Method: "GET", Path: "/a/*/b"}, "", true},
 	}
 	for _, tt := range tests {
-		got, err := middleware.EchoRoutePattern(&tt.route)
-		if (err != nil) != tt.wantErr || got != tt.want {
-			t.Errorf("EchoRoutePattern(%+v) = %q, %v; want %q", tt.route, got, err, tt.want)
+		got, err := echomw.RoutePattern(&tt.route)
+		if (err != nil) != tt.wantErr || got != tt.want || tt.wantErr && !errors.Is(err, echomw.ErrRoute) {
+			t.Errorf("RoutePattern(%+v) = %q, %v; want %q", tt.route, got, err, tt.want)
 		}
 		if err == nil && tt.route.Method != echo.RouteNotFound {
 			// The pattern is one the policy accepts.
@@ -177,89 +121,5 @@ func TestEchoRoutePattern(t *testing.T) {
 				t.Errorf("policy rejects %q: %v", got, err)
 			}
 		}
-	}
-}
-
-// TestEchoContinueOnIgnoredError guards finding 15: with
-// ContinueOnIgnoredError, an ErrorHandler that returned nil let every
-// denial through — a 403 group_denied became an allow. It may now only
-// continue past a missing or failed token where the policy allows the
-// request anonymously; everything else gets the default response.
-func TestEchoContinueOnIgnoredError(t *testing.T) {
-	env := newEnv(t)
-	reader := env.pool.AccessToken(cognitotest.WithUsername("rob"), cognitotest.WithGroups("readers"))
-	expired := env.pool.AccessToken(cognitotest.WithIssuedAt(t0.Add(-3 * time.Hour)))
-	tests := []struct {
-		name       string
-		req        *http.Request
-		wantStatus int
-		wantUser   string // the handler ran, seeing this user ("" for none)
-		wantReason string // for a refusal
-	}{
-		{name: "policy denies a verified token", req: bearerReq("GET", "/admin/x", reader), wantStatus: 403, wantReason: "group_denied"},
-		{name: "policy denies a verified token on a cleaned path", req: bearerReq("GET", "/public/../admin/x", reader), wantStatus: 403, wantReason: "group_denied"},
-		{name: "missing token on a token-required route", req: bearerReq("GET", "/me", ""), wantStatus: 401, wantReason: "missing_token"},
-		{name: "invalid token on a token-required route", req: bearerReq("GET", "/me", "x.y.z"), wantStatus: 401, wantReason: "malformed"},
-		{name: "expired token on a token-required route", req: bearerReq("GET", "/admin/x", expired), wantStatus: 401, wantReason: "expired"},
-		{name: "unreadable request", req: func() *http.Request {
-			r := bearerReq("GET", "/public/a", reader)
-			r.Header.Add("Authorization", "Bearer x.y.z")
-			return r
-		}(), wantStatus: 400, wantReason: "malformed"},
-		{name: "missing token on an anonymous route", req: bearerReq("GET", "/public/a", ""), wantStatus: 200},
-		{name: "invalid token on an anonymous route", req: bearerReq("GET", "/public/a", "x.y.z"), wantStatus: 200},
-		{name: "expired token on an anonymous route", req: bearerReq("GET", "/public/a", expired), wantStatus: 200},
-		{name: "valid token on an anonymous route", req: bearerReq("GET", "/public/a", reader), wantStatus: 200, wantUser: "rob"},
-		{name: "invalid token on an anonymous route, cleaned path", req: bearerReq("GET", "/admin/../public/a", "x.y.z"), wantStatus: 308},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var handled int
-			app := newEcho(t, middleware.EchoConfig{
-				Config:                 middleware.Config{Verifier: env.v, Policy: testPolicy(t)},
-				ErrorHandler:           func(echo.Context, error) error { handled++; return nil },
-				ContinueOnIgnoredError: true,
-			})
-			rec := httptest.NewRecorder()
-			app.ServeHTTP(rec, tt.req)
-			if rec.Code != tt.wantStatus {
-				t.Fatalf("status = %d, want %d: %s", rec.Code, tt.wantStatus, rec.Body)
-			}
-			if tt.wantStatus != 200 && tt.wantStatus != 308 && handled != 1 {
-				t.Errorf("ErrorHandler ran %d times", handled)
-			}
-			var body map[string]any
-			if tt.wantStatus == 308 {
-				if got := rec.Header().Get("Location"); got != "/public/a" {
-					t.Errorf("Location = %q", got)
-				}
-				return
-			}
-			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
-				t.Fatalf("body %s: %v", rec.Body, err)
-			}
-			if tt.wantStatus == 200 {
-				if body["user"] != tt.wantUser || body["rule"] != "public" {
-					t.Errorf("handler saw %v, want user %q under rule public", body, tt.wantUser)
-				}
-				return
-			}
-			// The default response, as without an ErrorHandler.
-			if body["reason"] != tt.wantReason || rec.Header().Get("WWW-Authenticate") == "" {
-				t.Errorf("refusal = %s (WWW-Authenticate %q), want reason %s", rec.Body, rec.Header().Get("WWW-Authenticate"), tt.wantReason)
-			}
-		})
-	}
-
-	// Keys unavailable, even on an anonymous route: never continued.
-	app := newEcho(t, middleware.EchoConfig{
-		Config:                 middleware.Config{Verifier: lyingVerifier{claims.ErrJWKSUnavailable}, Policy: testPolicy(t)},
-		ErrorHandler:           func(echo.Context, error) error { return nil },
-		ContinueOnIgnoredError: true,
-	})
-	rec := httptest.NewRecorder()
-	app.ServeHTTP(rec, bearerReq("GET", "/public/a", reader))
-	if rec.Code != http.StatusServiceUnavailable {
-		t.Errorf("keys unavailable: status %d, want 503", rec.Code)
 	}
 }
