@@ -59,7 +59,7 @@ func TestNewRejectsMisconfiguration(t *testing.T) {
 		{name: "scope with space", cfg: claims.Config{Pools: []claims.Pool{good}, RequiredScopes: []string{"a b"}}, wantErr: "RequiredScopes"},
 		{name: "tiny max token", cfg: claims.Config{Pools: []claims.Pool{good}, MaxTokenBytes: 10}, wantErr: "too small"},
 		{name: "bad jwks timing", cfg: claims.Config{Pools: []claims.Pool{good}, JWKS: jwksConfig(time.Second)}, wantErr: "shorter than Cooldown", jwksErr: true},
-		{name: "negative fetch timeout", cfg: claims.Config{Pools: []claims.Pool{good}, JWKS: jwks.Config{FetchTimeout: -time.Second}}, wantErr: "FetchTimeout is negative", jwksErr: true},
+		{name: "negative fetch timeout", cfg: claims.Config{Pools: []claims.Pool{good}, JWKS: jwks.Config{FetchTimeout: -time.Second}}, wantErr: "FetchTimeout: -1s is negative", jwksErr: true},
 		{name: "empty required scopes", cfg: claims.Config{Pools: []claims.Pool{good}, RequiredScopes: []string{}}, wantErr: "RequiredScopes is empty"},
 		{name: "empty required groups", cfg: claims.Config{Pools: []claims.Pool{good}, RequiredGroups: []string{}}, wantErr: "RequiredGroups is empty"},
 		{name: "blank required group", cfg: claims.Config{Pools: []claims.Pool{good}, RequiredGroups: []string{""}}, wantErr: "RequiredGroups"},
@@ -114,7 +114,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 		JWKS:           jwks.Config{Cooldown: -time.Second},
 	}
 	err := cfg.Validate()
-	for _, want := range []string{"no ClientIDs", "plain http", `"nope"`, `algorithm "HS256"`, "RequiredGroups is empty", "Cooldown is negative"} {
+	for _, want := range []string{"no ClientIDs", "plain http", `"nope"`, `algorithm "HS256"`, "RequiredGroups is empty", "Cooldown: -1s is negative"} {
 		if !strings.Contains(fmt.Sprint(err), want) {
 			t.Errorf("Validate = %v; does not report %q", err, want)
 		}

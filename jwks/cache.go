@@ -3,8 +3,8 @@ package jwks
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
+	"time"
 )
 
 // Cache holds the key sets of a fixed list of issuers.
@@ -13,9 +13,10 @@ type Cache struct {
 	sets map[string]*Set // by issuer; never written after New
 	list []*Set          // in configuration order
 
-	ctx    context.Context // cancelled by Close; fetches run on it
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	// done is closed by Close: the background loops stop and the fetches
+	// in flight are cancelled (see fetch).
+	done chan struct{}
+	wg   sync.WaitGroup
 
 	mu     sync.Mutex // guards closed and wg.Add
 	closed bool
@@ -24,25 +25,32 @@ type Cache struct {
 }
 
 // New validates cfg and the sources (see Validate: every problem is
-// reported, each error matching ErrConfig) and returns a cache that starts
-// fetching every source's key set in the background at once. Call Close to
-// stop it. Use Hydrate to wait for the first fetches.
+// reported, each error a *ConfigError matching ErrConfig) and returns a
+// cache that starts fetching every fetched source's key set in the
+// background at once; a static source's keys (Source.Keys) are held from
+// the start. Call Close to stop it. Use Hydrate to wait for the first
+// fetches.
 func New(cfg Config, sources ...Source) (*Cache, error) {
 	ownClient := cfg.HTTPClient == nil
-	cfg, urls, err := prepare(cfg, sources)
+	cfg, prepared, err := prepare(cfg, sources)
 	if err != nil {
 		return nil, err
 	}
-	c := &Cache{cfg: cfg, sets: make(map[string]*Set, len(sources)), ownClient: ownClient}
-	for i, src := range sources {
-		s := &Set{c: c, issuer: src.Issuer, url: urls[i]}
-		c.sets[src.Issuer] = s
+	c := &Cache{cfg: cfg, sets: make(map[string]*Set, len(sources)), done: make(chan struct{}), ownClient: ownClient}
+	now := cfg.Now()
+	for _, src := range prepared {
+		s := &Set{c: c, issuer: src.issuer, url: src.url}
+		if src.keys != nil {
+			s.snap.Store(&snapshot{keys: src.keys, fetchedAt: now, static: true})
+		}
+		c.sets[src.issuer] = s
 		c.list = append(c.list, s)
 	}
-	c.ctx, c.cancel = context.WithCancel(context.Background())
 	for _, s := range c.list {
-		c.wg.Add(1)
-		go s.loop()
+		if s.url != "" {
+			c.wg.Add(1)
+			go s.loop()
+		}
 	}
 	return c, nil
 }
@@ -56,6 +64,32 @@ func (c *Cache) track() bool {
 	}
 	c.wg.Add(1)
 	return true
+}
+
+// isClosed reports whether Close has been called.
+func (c *Cache) isClosed() bool {
+	select {
+	case <-c.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// sleep waits d (real time, or a testing/synctest bubble's) and reports
+// whether the cache is still open.
+func (c *Cache) sleep(d time.Duration) bool {
+	if d <= 0 {
+		return !c.isClosed()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-c.done:
+		return false
+	case <-t.C:
+		return true
+	}
 }
 
 // Set returns the key set of issuer, or nil when the issuer is not
@@ -78,7 +112,7 @@ func (c *Cache) Key(ctx context.Context, issuer, kid string) (*Key, error) {
 // Hydrate waits until every set holds usable keys, fetching those that do
 // not (subject to the cooldown), and returns the joined errors of the sets
 // that still have none. Call it at start-up to fail fast on a wrong pool or
-// an unreachable endpoint.
+// an unreachable endpoint. Static sets are usable from the start.
 func (c *Cache) Hydrate(ctx context.Context) error {
 	errs := make([]error, len(c.list))
 	var wg sync.WaitGroup
@@ -86,18 +120,16 @@ func (c *Cache) Hydrate(ctx context.Context) error {
 		if s.Status().Usable {
 			continue
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			err := s.refresh(ctx, TriggerInitial)
 			if ctx.Err() != nil {
-				errs[i] = fmt.Errorf("jwks: hydrate %s: %w", s.issuer, ctx.Err())
+				errs[i] = errorf("hydrate %s: %w", s.issuer, ctx.Err())
 				return
 			}
 			if !s.Status().Usable {
 				errs[i] = s.unavailable(err)
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	return errors.Join(errs...)
@@ -118,9 +150,11 @@ func (c *Cache) Ready() bool {
 // client. Keys already held stay readable. Close is idempotent.
 func (c *Cache) Close() error {
 	c.mu.Lock()
-	c.closed = true
+	if !c.closed {
+		c.closed = true
+		close(c.done)
+	}
 	c.mu.Unlock()
-	c.cancel()
 	c.wg.Wait()
 	if c.ownClient {
 		c.cfg.HTTPClient.CloseIdleConnections()

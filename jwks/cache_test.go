@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -187,11 +188,13 @@ func TestBackgroundRefresh(t *testing.T) {
 		f := newFakeJWKS(set(k.a, k.b))
 		var events []jwks.FetchEvent
 		var mu sync.Mutex
-		c := newCache(t, f, jwks.Config{Observer: jwks.ObserverFunc(func(e jwks.FetchEvent) {
+		// No jitter (see TestRefreshJitter): the refresh is due exactly
+		// RefreshInterval after the first fetch.
+		c := newCache(t, f, jwks.WithRand(jwks.Config{Observer: jwks.ObserverFunc(func(e jwks.FetchEvent) {
 			mu.Lock()
 			events = append(events, e)
 			mu.Unlock()
-		})})
+		})}, func() float64 { return 0.5 }))
 		// The background loop fetches at once, without Hydrate.
 		synctest.Wait()
 		if !c.Ready() {
@@ -236,13 +239,15 @@ func TestStaleKeysServedDuringOutage(t *testing.T) {
 		f := newFakeJWKS(set(k.a, k.b))
 		var mu sync.Mutex
 		var failedAt []time.Time
-		cfg := jwks.Config{MaxStaleness: 3 * time.Hour, Observer: jwks.ObserverFunc(func(e jwks.FetchEvent) {
+		// No jitter: the first refresh fails exactly RefreshInterval after
+		// the load.
+		cfg := jwks.WithRand(jwks.Config{MaxStaleness: 3 * time.Hour, Observer: jwks.ObserverFunc(func(e jwks.FetchEvent) {
 			if e.Err != nil {
 				mu.Lock()
 				failedAt = append(failedAt, e.Start)
 				mu.Unlock()
 			}
-		})}
+		})}, func() float64 { return 0.5 })
 		c := newCache(t, f, cfg)
 		if err := c.Hydrate(bg); err != nil {
 			t.Fatal(err)
@@ -431,28 +436,60 @@ func TestCloseStopsEverything(t *testing.T) {
 	})
 }
 
+// at is where a ConfigError says a problem is.
+type at struct {
+	source     int
+	field, key string
+}
+
 func TestConfigValidation(t *testing.T) {
 	tests := []struct {
 		name    string
 		cfg     jwks.Config
 		sources []jwks.Source
-		wantErr string
+		want    []at   // every problem, in order
+		wantErr string // a fragment of the text
 	}{
-		{name: "no sources", wantErr: "no sources"},
-		{name: "empty issuer", sources: []jwks.Source{{}}, wantErr: "empty issuer"},
-		{name: "http issuer", sources: []jwks.Source{{Issuer: "http://127.0.0.1:1/pool"}}, wantErr: "AllowHTTP"},
-		{name: "http url", sources: []jwks.Source{{Issuer: issuer, URL: "http://127.0.0.1:1/jwks.json"}}, wantErr: "AllowHTTP"},
-		{name: "file url", sources: []jwks.Source{{Issuer: issuer, URL: "file:///etc/passwd"}}, wantErr: "https"},
-		{name: "credentials", sources: []jwks.Source{{Issuer: issuer, URL: "https://u:p@example.com/jwks.json"}}, wantErr: "credentials"},
-		{name: "duplicate issuer", sources: []jwks.Source{{Issuer: issuer}, {Issuer: issuer}}, wantErr: "twice"},
-		{name: "negative cooldown", cfg: jwks.Config{Cooldown: -time.Second}, sources: []jwks.Source{{Issuer: issuer}}, wantErr: "negative"},
-		{name: "interval below cooldown", cfg: jwks.Config{RefreshInterval: time.Second}, sources: []jwks.Source{{Issuer: issuer}}, wantErr: "shorter than Cooldown"},
-		{name: "negative body cap", cfg: jwks.Config{MaxResponseBytes: -1}, sources: []jwks.Source{{Issuer: issuer}}, wantErr: "negative"},
+		{name: "no sources", want: []at{{-1, "", ""}}, wantErr: "jwks: config: no sources"},
+		{name: "empty issuer", sources: []jwks.Source{{}}, want: []at{{0, "Issuer", "issuer"}}, wantErr: "source 0: Issuer: empty"},
+		{name: "http issuer", sources: []jwks.Source{{Issuer: "http://127.0.0.1:1/pool"}}, want: []at{{0, "AllowHTTP", "allow_http"}},
+			wantErr: `source 0: AllowHTTP: issuer "http://127.0.0.1:1/pool" is plain http; set AllowHTTP for local development only`},
+		{name: "issuer with trailing slash", sources: []jwks.Source{{Issuer: issuer + "/"}}, want: []at{{0, "Issuer", "issuer"}}, wantErr: "trailing slash"},
+		{name: "issuer with query", sources: []jwks.Source{{Issuer: issuer + "?x=1"}}, want: []at{{0, "Issuer", "issuer"}}, wantErr: "query"},
+		{name: "issuer with empty fragment", sources: []jwks.Source{{Issuer: issuer + "#"}}, want: []at{{0, "Issuer", "issuer"}}, wantErr: "fragment"},
+		{name: "issuer not a url", sources: []jwks.Source{{Issuer: "https://[::1"}}, want: []at{{0, "Issuer", "issuer"}}, wantErr: "is not a URL"},
+		{name: "http url", sources: []jwks.Source{{Issuer: issuer, URL: "http://127.0.0.1:1/jwks.json"}}, want: []at{{0, "AllowHTTP", "allow_http"}},
+			wantErr: `URL "http://127.0.0.1:1/jwks.json" is plain http`},
+		{name: "file url", sources: []jwks.Source{{Issuer: issuer, URL: "file:///etc/passwd"}}, want: []at{{0, "URL", "jwks_url"}}, wantErr: "scheme must be https"},
+		{name: "url without host", sources: []jwks.Source{{Issuer: issuer, URL: "https:///jwks.json"}}, want: []at{{0, "URL", "jwks_url"}}, wantErr: "no host"},
+		{name: "credentials", sources: []jwks.Source{{Issuer: issuer, URL: "https://u:p@example.com/jwks.json"}}, want: []at{{0, "URL", "jwks_url"}},
+			wantErr: "source 0: URL: must not carry credentials"},
+		{name: "duplicate issuer", sources: []jwks.Source{{Issuer: issuer}, {Issuer: issuer}}, want: []at{{1, "Issuer", "issuer"}}, wantErr: "is also the issuer of source 0"},
+		{name: "negative cooldown", cfg: jwks.Config{Cooldown: -time.Second}, sources: []jwks.Source{{Issuer: issuer}},
+			want: []at{{-1, "Cooldown", "jwks.cooldown"}}, wantErr: "jwks: config: Cooldown: -1s is negative"},
+		{name: "interval below cooldown", cfg: jwks.Config{RefreshInterval: time.Second}, sources: []jwks.Source{{Issuer: issuer}},
+			want: []at{{-1, "RefreshInterval", "jwks.refresh_interval"}}, wantErr: "RefreshInterval: 1s is shorter than Cooldown (10s)"},
+		{name: "backoff below cooldown", cfg: jwks.Config{MaxBackoff: time.Second, Cooldown: time.Minute}, sources: []jwks.Source{{Issuer: issuer}},
+			want: []at{{-1, "MaxBackoff", "jwks.max_backoff"}}, wantErr: "MaxBackoff: 1s is shorter than Cooldown (1m0s)"},
+		{name: "negative body cap", cfg: jwks.Config{MaxResponseBytes: -1}, sources: []jwks.Source{{Issuer: issuer}},
+			want: []at{{-1, "MaxResponseBytes", "jwks.max_response_bytes"}}, wantErr: "negative"},
+		{name: "every timing negative", cfg: jwks.Config{FetchTimeout: -1, RefreshInterval: -1, Cooldown: -1, MaxBackoff: -1, MaxStaleness: -1, MaxResponseBytes: -1},
+			sources: []jwks.Source{{Issuer: issuer}},
+			want: []at{{-1, "FetchTimeout", "jwks.fetch_timeout"}, {-1, "MaxResponseBytes", "jwks.max_response_bytes"}, {-1, "RefreshInterval", "jwks.refresh_interval"},
+				{-1, "Cooldown", "jwks.cooldown"}, {-1, "MaxBackoff", "jwks.max_backoff"}, {-1, "MaxStaleness", "jwks.max_staleness"}},
+			wantErr: "MaxStaleness: -1ns is negative"},
 		{name: "every problem at once", cfg: jwks.Config{Cooldown: -time.Second, MaxResponseBytes: -1},
-			sources: []jwks.Source{{Issuer: issuer, URL: "http://127.0.0.1:1/jwks.json"}, {}, {Issuer: "https://a.example/p"}, {Issuer: "https://a.example/p"}},
-			wantErr: "Cooldown is negative (-1s)\njwks: config: MaxResponseBytes is negative\n" +
-				"jwks: source " + issuer + ": url http://127.0.0.1:1/jwks.json is plain http; set AllowHTTP for local development\n" +
-				"jwks: source: empty issuer\njwks: issuer https://a.example/p configured twice"},
+			sources: []jwks.Source{
+				{Issuer: "http://127.0.0.1:1/pool", URL: "https://u:p@127.0.0.1:1/jwks.json"},
+				{}, {Issuer: "https://a.example/p"}, {Issuer: "https://a.example/p"}},
+			want: []at{{-1, "MaxResponseBytes", "jwks.max_response_bytes"}, {-1, "Cooldown", "jwks.cooldown"},
+				{0, "URL", "jwks_url"}, {0, "AllowHTTP", "allow_http"}, {1, "Issuer", "issuer"}, {3, "Issuer", "issuer"}},
+			wantErr: "jwks: config: MaxResponseBytes: -1 is negative\n" +
+				"jwks: config: Cooldown: -1s is negative\n" +
+				"jwks: config: source 0: URL: must not carry credentials\n" +
+				`jwks: config: source 0: AllowHTTP: issuer "http://127.0.0.1:1/pool" is plain http; set AllowHTTP for local development only` + "\n" +
+				"jwks: config: source 1: Issuer: empty\n" +
+				`jwks: config: source 3: Issuer: "https://a.example/p" is also the issuer of source 2`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -471,17 +508,78 @@ func TestConfigValidation(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("error %q does not contain %q", err, tt.wantErr)
 			}
-			for _, src := range tt.sources {
-				if serr := src.Validate(); serr != nil && !errors.Is(serr, jwks.ErrConfig) {
-					t.Errorf("Source.Validate(%+v) = %v, want ErrConfig", src, serr)
+			if got := configErrorsAt(t, err); !slices.Equal(got, tt.want) {
+				t.Errorf("problems at %v, want %v", got, tt.want)
+			}
+			for i, src := range tt.sources {
+				serr := src.Validate()
+				for _, e := range configErrors(t, serr) {
+					if e.Source != 0 {
+						t.Errorf("Source.Validate(%+v): source %d, want 0", src, e.Source)
+					}
+				}
+				// Source.Validate reports what New reports of that source
+				// (the duplicate aside, which needs the others).
+				var want []at
+				for _, w := range tt.want {
+					if w.source == i && !strings.Contains(tt.name, "duplicate") && !(w.source == 3 && w.field == "Issuer") {
+						want = append(want, at{0, w.field, w.key})
+					}
+				}
+				if got := configErrorsAt(t, serr); !slices.Equal(got, want) {
+					t.Errorf("Source.Validate(%+v) problems at %v, want %v", src, got, want)
 				}
 			}
-			if cerr := tt.cfg.Validate(); cerr != nil && !errors.Is(cerr, jwks.ErrConfig) {
-				t.Errorf("Config.Validate = %v, want ErrConfig", cerr)
+			cerr := tt.cfg.Validate()
+			var want []at
+			for _, w := range tt.want {
+				if w.source == -1 && w.field != "" {
+					want = append(want, w)
+				}
+			}
+			if got := configErrorsAt(t, cerr); !slices.Equal(got, want) {
+				t.Errorf("Config.Validate problems at %v, want %v", got, want)
 			}
 		})
 	}
 	if err := jwks.Validate(jwks.Config{}, jwks.Source{Issuer: issuer}); err != nil {
 		t.Errorf("Validate of a good configuration: %v", err)
 	}
+}
+
+// configErrors returns the *jwks.ConfigErrors joined in err, and fails the
+// test when err joins anything else.
+func configErrors(t *testing.T, err error) []*jwks.ConfigError {
+	t.Helper()
+	if err == nil {
+		return nil
+	}
+	var list []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		list = j.Unwrap()
+	} else {
+		list = []error{err}
+	}
+	var out []*jwks.ConfigError
+	for _, e := range list {
+		var ce *jwks.ConfigError
+		if !errors.As(e, &ce) || !errors.Is(e, jwks.ErrConfig) {
+			t.Fatalf("%T %v is no *jwks.ConfigError matching ErrConfig", e, e)
+		}
+		if ce.Problem == "" || strings.HasPrefix(ce.Problem, ce.Field) && ce.Field != "" {
+			t.Errorf("problem %q of %s is empty or repeats the field", ce.Problem, ce.Field)
+		}
+		out = append(out, ce)
+	}
+	return out
+}
+
+// configErrorsAt returns where each ConfigError of err is.
+func configErrorsAt(t *testing.T, err error) []at {
+	t.Helper()
+	var out []at
+	for _, e := range configErrors(t, err) {
+		out = append(out, at{e.Source, e.Field, e.Key})
+	}
+	return out
 }

@@ -1,11 +1,15 @@
 package jwks
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -41,7 +45,9 @@ type Config struct {
 
 	// RefreshInterval is how often a set is fetched again after a success.
 	// Zero means DefaultRefreshInterval (1 h). It must not be shorter than
-	// Cooldown.
+	// Cooldown. Each background refresh runs at a random point up to 10%
+	// before or after it (never sooner than Cooldown after the fetch), so
+	// that gates started together do not all refresh at the same instant.
 	RefreshInterval time.Duration
 
 	// Cooldown is the shortest time between two fetch attempts for one
@@ -68,66 +74,95 @@ type Config struct {
 	// Observer is told about every fetch. Nil means nobody is.
 	Observer Observer
 
+	// rand returns a number in [0, 1) for the refresh jitter. Nil means
+	// math/rand/v2's Float64. Only this package's tests set it
+	// (export_test.go).
+	rand func() float64
+
 	// dial, when set, replaces the dialer of the default HTTP client. Only
 	// this package's tests set it (export_test.go), to run the default
 	// client over in-memory connections in a testing/synctest bubble.
 	dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
-// Source is one issuer the cache may fetch keys for.
+// Source is one issuer the cache holds keys for: fetched from URL, or
+// given as Keys.
 type Source struct {
-	// Issuer is the exact "iss" value of the tokens the keys sign.
+	// Issuer is the exact "iss" value of the tokens the keys sign: an
+	// https URL (http with AllowHTTP) with a host and no credentials, query,
+	// fragment or trailing slash.
 	Issuer string
 	// URL is the key set's address. Empty means Issuer +
-	// "/.well-known/jwks.json".
+	// "/.well-known/jwks.json", unless Keys is set.
 	URL string
-	// AllowHTTP permits a plain-http URL (local development and emulators
-	// only); otherwise the URL must be https.
+	// AllowHTTP permits plain-http Issuer and URL (local development and
+	// emulators only); otherwise both must be https.
 	AllowHTTP bool
+	// Keys, when not nil, is the key set itself, a JSON Web Key Set document
+	// as an endpoint would serve it, and URL must be empty: a static set.
+	// Its entries are checked exactly as a fetched set's (see Parse: RSA
+	// of 2048 to 8192 bits, use "sig" or absent, alg RS256, RS384, RS512 or
+	// absent, a unique kid), except that an entry Parse would skip is a
+	// configuration error here rather than a key left out, so that a key
+	// the operator meant to trust is not dropped without a word. A static
+	// set is parsed by New and never fetched, refreshed or stale: it is
+	// usable (Ready) at once, a kid it does not hold is ErrKeyNotFound at
+	// once, and Config's timings and HTTP client do not apply to it. For
+	// tests, air-gapped deployments and pools whose keys are known.
+	Keys []byte
 }
 
 // withDefaults returns cfg with zero fields replaced by defaults, or the
-// joined errors (each matching ErrConfig) of every value that cannot work.
-func (cfg Config) withDefaults() (Config, error) {
+// *ConfigErrors of every value that cannot work, in the order Config
+// declares the fields.
+func (cfg Config) withDefaults() (Config, []error) {
 	var errs []error
-	for _, f := range []struct {
-		d    *time.Duration
-		def  time.Duration
-		name string
-	}{
-		{&cfg.FetchTimeout, DefaultFetchTimeout, "FetchTimeout"},
-		{&cfg.RefreshInterval, DefaultRefreshInterval, "RefreshInterval"},
-		{&cfg.Cooldown, DefaultCooldown, "Cooldown"},
-		{&cfg.MaxBackoff, DefaultMaxBackoff, "MaxBackoff"},
-		{&cfg.MaxStaleness, DefaultMaxStaleness, "MaxStaleness"},
-	} {
-		switch {
-		case *f.d < 0:
-			errs = append(errs, configErrorf("jwks: config: %s is negative (%s)", f.name, *f.d))
-		case *f.d == 0:
-			*f.d = f.def
-		}
+	negative := func(field string, v any) { errs = append(errs, configErrorf(-1, field, "%v is negative", v)) }
+	// The effective values, for the comparisons.
+	interval := cmp.Or(cfg.RefreshInterval, DefaultRefreshInterval)
+	cooldown := cmp.Or(cfg.Cooldown, DefaultCooldown)
+	backoff := cmp.Or(cfg.MaxBackoff, DefaultMaxBackoff)
+
+	if cfg.FetchTimeout < 0 {
+		negative("FetchTimeout", cfg.FetchTimeout)
 	}
 	if cfg.MaxResponseBytes < 0 {
-		errs = append(errs, configErrorf("jwks: config: MaxResponseBytes is negative"))
+		negative("MaxResponseBytes", cfg.MaxResponseBytes)
 	}
-	if cfg.MaxResponseBytes == 0 {
-		cfg.MaxResponseBytes = DefaultMaxResponseBytes
+	switch {
+	case interval < 0:
+		negative("RefreshInterval", interval)
+	case cooldown >= 0 && interval < cooldown:
+		errs = append(errs, configErrorf(-1, "RefreshInterval", "%s is shorter than jwks.cooldown (%s)", interval, cooldown))
 	}
-	if cfg.RefreshInterval < cfg.Cooldown {
-		errs = append(errs, configErrorf("jwks: config: RefreshInterval %s is shorter than Cooldown %s", cfg.RefreshInterval, cfg.Cooldown))
+	if cooldown < 0 {
+		negative("Cooldown", cooldown)
 	}
-	if cfg.MaxBackoff < cfg.Cooldown {
-		errs = append(errs, configErrorf("jwks: config: MaxBackoff %s is shorter than Cooldown %s", cfg.MaxBackoff, cfg.Cooldown))
+	switch {
+	case backoff < 0:
+		negative("MaxBackoff", backoff)
+	case cooldown >= 0 && backoff < cooldown:
+		errs = append(errs, configErrorf(-1, "MaxBackoff", "%s is shorter than jwks.cooldown (%s)", backoff, cooldown))
 	}
-	if err := errors.Join(errs...); err != nil {
-		return cfg, err
+	if cfg.MaxStaleness < 0 {
+		negative("MaxStaleness", cfg.MaxStaleness)
 	}
+	if len(errs) > 0 {
+		return cfg, errs
+	}
+
+	cfg.FetchTimeout = cmp.Or(cfg.FetchTimeout, DefaultFetchTimeout)
+	cfg.MaxResponseBytes = cmp.Or(cfg.MaxResponseBytes, DefaultMaxResponseBytes)
+	cfg.RefreshInterval, cfg.Cooldown, cfg.MaxBackoff = interval, cooldown, backoff
+	cfg.MaxStaleness = cmp.Or(cfg.MaxStaleness, DefaultMaxStaleness)
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = newHTTPClient(cfg.FetchTimeout, cfg.dial)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.rand == nil {
+		cfg.rand = rand.Float64
 	}
 	return cfg, nil
 }
@@ -166,87 +201,159 @@ func newHTTPClient(fetchTimeout time.Duration, dial func(ctx context.Context, ne
 	}
 }
 
-// sourceURL validates src and returns the key set URL. Its errors match
-// ErrConfig.
-func (src Source) sourceURL() (string, error) {
+// source is a validated Source: its key set URL, or its static keys.
+type source struct {
+	issuer string
+	url    string          // empty for a static set
+	keys   map[string]*Key // the static set, nil when fetched
+}
+
+// fieldRank orders a source's problems as Source declares its fields.
+var fieldRank = map[string]int{"Issuer": 0, "URL": 1, "AllowHTTP": 2, "Keys": 3}
+
+// check validates src, the source at index i, and returns it prepared for
+// New, or the *ConfigErrors of every problem in field order.
+func (src Source) check(i int) (source, []error) {
+	out := source{issuer: src.Issuer}
+	var errs []*ConfigError
+	issuerOK := false
 	if src.Issuer == "" {
-		return "", configErrorf("jwks: source: empty issuer")
+		errs = append(errs, configErrorf(i, "Issuer", "empty"))
+	} else if _, err := checkURL(i, "Issuer", src.Issuer, src.AllowHTTP, true); err != nil {
+		errs = append(errs, err)
+	} else {
+		issuerOK = true
 	}
-	raw := src.URL
-	if raw == "" {
-		raw = src.Issuer + "/.well-known/jwks.json"
+	switch {
+	case src.Keys != nil:
+		if src.URL != "" {
+			errs = append(errs, configErrorf(i, "Keys", "set keys or jwks_url, not both"))
+		}
+		keys, kerrs := staticKeys(i, src.Keys)
+		errs = append(errs, kerrs...)
+		out.keys = keys
+	case src.URL != "":
+		if u, err := checkURL(i, "URL", src.URL, src.AllowHTTP, false); err != nil {
+			errs = append(errs, err)
+		} else {
+			out.url = u.String()
+		}
+	case issuerOK:
+		// A valid issuer makes a valid key set URL.
+		u, _ := url.Parse(src.Issuer + "/.well-known/jwks.json")
+		out.url = u.String()
 	}
+	if len(errs) > 0 {
+		slices.SortStableFunc(errs, func(a, b *ConfigError) int { return cmp.Compare(fieldRank[a.Field], fieldRank[b.Field]) })
+		joined := make([]error, len(errs))
+		for k, e := range errs {
+			joined[k] = e
+		}
+		return source{}, joined
+	}
+	return out, nil
+}
+
+// checkURL validates raw, the value of field (Issuer or URL) of source i:
+// an absolute https URL (http when allowHTTP) with a host and no
+// credentials; an issuer (asIssuer) also without query, fragment or
+// trailing slash, since it is compared exactly with "iss" and the key set
+// URL is made from it. It is the one URL check of the module: package
+// claims relies on it for its pools' issuers and key set URLs.
+func checkURL(i int, field, raw string, allowHTTP, asIssuer bool) (*url.URL, *ConfigError) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", configErrorf("jwks: source %s: bad url: %w", src.Issuer, err)
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, configErrorf(i, field, "%q is not a URL: %v", raw, err)
 	}
 	switch {
 	case u.Scheme == "https":
-	case u.Scheme == "http" && src.AllowHTTP:
+	case u.Scheme == "http" && allowHTTP:
 	case u.Scheme == "http":
 		// Keys fetched over plain http can be replaced by anyone on the
 		// path, and with them every token's signature.
-		return "", configErrorf("jwks: source %s: url %s is plain http; set AllowHTTP for local development", src.Issuer, raw)
+		return nil, configErrorf(i, "AllowHTTP", "%s %q is plain http; set allow_http for local development only", keyOfField[field], raw)
 	default:
-		return "", configErrorf("jwks: source %s: url %s: scheme must be https", src.Issuer, raw)
+		return nil, configErrorf(i, field, "%q: scheme must be https", raw)
 	}
-	if u.Host == "" {
-		return "", configErrorf("jwks: source %s: url %s has no host", src.Issuer, raw)
+	switch {
+	case u.User != nil:
+		// Not quoted back: the URL holds a secret.
+		return nil, configErrorf(i, field, "must not carry credentials")
+	case u.Host == "":
+		return nil, configErrorf(i, field, "%q has no host", raw)
+	case asIssuer && (strings.ContainsAny(raw, "?#") || strings.HasSuffix(raw, "/")):
+		return nil, configErrorf(i, field, "%q: want scheme://host/path with no query, fragment or trailing slash", raw)
 	}
-	if u.User != nil {
-		return "", configErrorf("jwks: source %s: url must not carry credentials", src.Issuer)
+	return u, nil
+}
+
+// staticKeys parses the key set document of source i's Keys: every entry
+// must be usable.
+func staticKeys(i int, doc []byte) (map[string]*Key, []*ConfigError) {
+	keys, skipped, err := Parse(doc)
+	var errs []*ConfigError
+	for _, s := range skipped {
+		errs = append(errs, configErrorf(i, "Keys", "entry %d (kid %q): %s", s.Index, s.KeyID, s.Detail))
 	}
-	return u.String(), nil
+	if err != nil && len(errs) == 0 {
+		errs = append(errs, configErrorf(i, "Keys", "%s", strings.TrimPrefix(err.Error(), "jwks: ")))
+	}
+	return keys, errs
 }
 
 // Validate reports whether cfg is usable, as New would: nil, or the joined
-// errors of every problem, each matching ErrConfig. It does not check
-// sources; see the package function Validate for everything New checks.
+// *ConfigErrors of every problem. It does not check sources; see the
+// package function Validate for everything New checks.
 func (cfg Config) Validate() error {
-	_, err := cfg.withDefaults()
-	return err
+	_, errs := cfg.withDefaults()
+	return errors.Join(errs...)
 }
 
 // Validate reports whether the source is usable, as New would: its issuer
-// is set and its URL is https (or http with AllowHTTP), with a host and no
-// credentials. Errors match ErrConfig.
+// is an https URL (or http with AllowHTTP) with a host and no credentials,
+// query, fragment or trailing slash; its URL, when set, https (or http) with
+// a host and no credentials; its Keys, when set, a key set whose every entry
+// is usable, and then no URL. Errors are *ConfigErrors with Source 0,
+// joined.
 func (src Source) Validate() error {
-	_, err := src.sourceURL()
-	return err
+	_, errs := src.check(0)
+	return errors.Join(errs...)
 }
 
 // Validate runs every check of New(cfg, sources...) without starting
 // anything: the configuration, at least one source, each source, and no
-// issuer twice. It returns nil, or the joined errors of every problem, each
-// matching ErrConfig.
+// issuer twice. It returns nil, or the joined *ConfigErrors of every
+// problem: the Config's first, then each source's in order.
 func Validate(cfg Config, sources ...Source) error {
 	_, _, err := prepare(cfg, sources)
 	return err
 }
 
-// prepare is the validation of New: cfg with its defaults and each
-// source's URL, or the joined errors of every problem.
-func prepare(cfg Config, sources []Source) (Config, []string, error) {
-	cfg, err := cfg.withDefaults()
-	errs := []error{err}
+// prepare is the validation of New: cfg with its defaults and each source
+// prepared, or the joined errors of every problem.
+func prepare(cfg Config, sources []Source) (Config, []source, error) {
+	cfg, errs := cfg.withDefaults()
 	if len(sources) == 0 {
-		errs = append(errs, configErrorf("jwks: no sources"))
+		errs = append(errs, configErrorf(-1, "", "no sources"))
 	}
-	urls := make([]string, len(sources))
-	seen := make(map[string]bool, len(sources))
+	prepared := make([]source, len(sources))
+	first := make(map[string]int, len(sources))
 	for i, src := range sources {
-		u, err := src.sourceURL()
-		if err != nil {
-			errs = append(errs, err)
-			continue
+		p, serrs := src.check(i)
+		if j, dup := first[src.Issuer]; dup && src.Issuer != "" {
+			serrs = slices.Insert(serrs, 0, error(configErrorf(i, "Issuer", "%q is also the issuer of source %d", src.Issuer, j)))
+		} else {
+			first[src.Issuer] = i
 		}
-		if seen[src.Issuer] {
-			errs = append(errs, configErrorf("jwks: issuer %s configured twice", src.Issuer))
-		}
-		seen[src.Issuer], urls[i] = true, u
+		errs = append(errs, serrs...)
+		prepared[i] = p
 	}
 	if err := errors.Join(errs...); err != nil {
 		return cfg, nil, err
 	}
-	return cfg, urls, nil
+	return cfg, prepared, nil
 }

@@ -3,6 +3,7 @@ package jwks
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Errors returned by this package. They are wrapped with context; test them
@@ -14,7 +15,7 @@ var (
 
 	// ErrKeyNotFound means the issuer's current key set holds no key with the
 	// requested kid, and a refresh either ran and did not find it or was not
-	// allowed yet (cooldown).
+	// allowed yet (cooldown), or the set is static (Source.Keys).
 	ErrKeyNotFound = errors.New("jwks: no key with this kid")
 
 	// ErrUnavailable means no usable key set is held for the issuer: none was
@@ -51,18 +52,158 @@ var (
 	ErrClosed = errors.New("jwks: cache closed")
 
 	// ErrConfig is matched by every error of New, Validate, Config.Validate
-	// and Source.Validate: the configuration or a source cannot work.
+	// and Source.Validate: the configuration or a source cannot work. Each
+	// such error is a *ConfigError.
 	ErrConfig = errors.New("jwks: invalid configuration")
 )
 
-// configError is a configuration problem: its text is the detail alone,
-// and it matches ErrConfig and whatever the detail wraps.
-type configError struct{ err error }
+// ConfigError is one problem of a Config or a Source. New, Validate,
+// Config.Validate and Source.Validate return the errors.Join of one
+// ConfigError per problem, in a fixed order: the Config's fields in the
+// order Config declares them, then the sources in order, each source's
+// fields in the order Source declares them. Every ConfigError matches
+// ErrConfig; get at its fields with errors.As.
+type ConfigError struct {
+	// Source is the index of the source in the list given to New or
+	// Validate (0 for Source.Validate), or -1 when the problem is not one
+	// source's: a Config field, or no source at all.
+	Source int
+	// Field is the Go field at fault: "Issuer", "URL", "AllowHTTP" or
+	// "Keys" of a Source; "FetchTimeout", "MaxResponseBytes",
+	// "RefreshInterval", "Cooldown", "MaxBackoff" or "MaxStaleness" of a
+	// Config. Empty when the problem is no one field's (no sources).
+	Field string
+	// Key is the same setting as cognito-gate's configuration file names
+	// it: "issuer", "jwks_url", "allow_http" or "keys" for a source's fields
+	// (relative to the pool whose keys the source holds); "jwks.fetch_timeout",
+	// "jwks.max_response_bytes", "jwks.refresh_interval", "jwks.cooldown",
+	// "jwks.max_backoff" or "jwks.max_staleness" for a Config's. Empty when
+	// Field is.
+	Key string
+	// Problem says what is wrong, for whoever edits the configuration file:
+	// other settings are named by their keys, values are quoted Go-style.
+	// It does not repeat Field or Key.
+	Problem string
+}
 
-func (e *configError) Error() string   { return e.err.Error() }
-func (e *configError) Unwrap() []error { return []error{ErrConfig, e.err} }
+// Error returns the problem for a Go reader: "jwks: config: " (and
+// "source <n>: " for a source's problem), the Go field, and the problem
+// with the settings it names written as Go fields.
+func (e *ConfigError) Error() string {
+	var b strings.Builder
+	b.WriteString("jwks: config: ")
+	if e.Source >= 0 {
+		fmt.Fprintf(&b, "source %d: ", e.Source)
+	}
+	if e.Field != "" {
+		b.WriteString(e.Field)
+		b.WriteString(": ")
+	}
+	b.WriteString(goNames(e.Problem, fieldOfKey))
+	return b.String()
+}
 
-// configErrorf returns a configError with the formatted detail.
-func configErrorf(format string, a ...any) error {
-	return &configError{fmt.Errorf(format, a...)}
+// Is reports whether target is ErrConfig.
+func (e *ConfigError) Is(target error) bool { return target == ErrConfig }
+
+// configErrorf returns the ConfigError of source (or -1) at field; its Key
+// is the field's key, its Problem the formatted text.
+func configErrorf(source int, field, format string, a ...any) *ConfigError {
+	return &ConfigError{Source: source, Field: field, Key: keyOfField[field], Problem: fmt.Sprintf(format, a...)}
+}
+
+// keyOfField maps each field a ConfigError can name to its key.
+var keyOfField = map[string]string{
+	"Issuer":           "issuer",
+	"URL":              "jwks_url",
+	"AllowHTTP":        "allow_http",
+	"Keys":             "keys",
+	"FetchTimeout":     "jwks.fetch_timeout",
+	"MaxResponseBytes": "jwks.max_response_bytes",
+	"RefreshInterval":  "jwks.refresh_interval",
+	"Cooldown":         "jwks.cooldown",
+	"MaxBackoff":       "jwks.max_backoff",
+	"MaxStaleness":     "jwks.max_staleness",
+}
+
+// fieldOfKey is keyOfField reversed, for the keys that are not plain
+// words (which read the same either way).
+var fieldOfKey = func() map[string]string {
+	m := make(map[string]string)
+	for f, k := range keyOfField {
+		if strings.ContainsAny(k, "_.") {
+			m[k] = f
+		}
+	}
+	return m
+}()
+
+// goNames returns problem with each key of names, where it stands as a word
+// outside a double-quoted value, replaced by its Go field.
+func goNames(problem string, names map[string]string) string {
+	var b strings.Builder
+	for i := 0; i < len(problem); {
+		switch c := problem[i]; {
+		case c == '"':
+			j := i + 1
+			for j < len(problem) && problem[j] != '"' {
+				if problem[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			j = min(j+1, len(problem))
+			b.WriteString(problem[i:j])
+			i = j
+		case isWordByte(c):
+			j := i
+			for j < len(problem) && isWordByte(problem[j]) {
+				j++
+			}
+			w := problem[i:j]
+			if f, ok := names[w]; ok {
+				w = f
+			}
+			b.WriteString(w)
+			i = j
+		default:
+			b.WriteByte(c)
+			i++
+		}
+	}
+	return b.String()
+}
+
+// isWordByte reports whether c may be part of a key: letters, digits, '_'
+// and '.'.
+func isWordByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '.'
+}
+
+// wrapError is an error of this package that wraps others; see errorf.
+type wrapError struct {
+	msg  string
+	errs []error
+}
+
+func (e *wrapError) Error() string   { return e.msg }
+func (e *wrapError) Unwrap() []error { return e.errs }
+
+// errorf is fmt.Errorf for this package's errors, without the stutter: its
+// text starts with "jwks: " once, and the errors it wraps (%w; every error
+// argument must be one) are written without their own "jwks: " prefix, so
+// that ErrUnavailable around ErrStatus reads "jwks: <issuer>: key set
+// unavailable: ...: unexpected http status", not "jwks: ... jwks: ... jwks:".
+func errorf(format string, a ...any) error {
+	args := make([]any, len(a))
+	var errs []error
+	for i, x := range a {
+		args[i] = x
+		if err, ok := x.(error); ok {
+			errs = append(errs, err)
+			args[i] = strings.TrimPrefix(err.Error(), "jwks: ")
+		}
+	}
+	msg := fmt.Sprintf(strings.ReplaceAll(format, "%w", "%s"), args...)
+	return &wrapError{msg: "jwks: " + strings.TrimPrefix(msg, "jwks: "), errs: errs}
 }

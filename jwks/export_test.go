@@ -15,3 +15,10 @@ func WithDialer(cfg Config, dial func(ctx context.Context, network, addr string)
 
 // HTTPClientOf returns the HTTP client the cache fetches with.
 func HTTPClientOf(c *Cache) *http.Client { return c.cfg.HTTPClient }
+
+// WithRand returns cfg whose refresh jitter draws from rand (a number in
+// [0, 1); 0.5 is no jitter) instead of math/rand/v2.
+func WithRand(cfg Config, rand func() float64) Config {
+	cfg.rand = rand
+	return cfg
+}

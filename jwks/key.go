@@ -2,7 +2,6 @@ package jwks
 
 import (
 	"crypto/rsa"
-	"fmt"
 	"math/big"
 
 	"github.com/cognito-gate/cognito-gate/internal/jose"
@@ -44,10 +43,10 @@ func (k *Key) Allows(alg string) bool {
 // when the signature does not verify.
 func (k *Key) Verify(alg string, signingInput, sig []byte) error {
 	if !k.Allows(alg) {
-		return fmt.Errorf("jwks: key %q is %q, token says %q: %w", k.ID, k.Alg, alg, ErrAlgMismatch)
+		return errorf("key %q is %q, token says %q: %w", k.ID, k.Alg, clip(alg, 16), ErrAlgMismatch)
 	}
 	if len(sig) != k.sigSize {
-		return fmt.Errorf("jwks: signature is %d bytes, key needs %d: %w", len(sig), k.sigSize, ErrBadSignature)
+		return errorf("signature is %d bytes, key needs %d: %w", len(sig), k.sigSize, ErrBadSignature)
 	}
 	if err := jose.Verify(alg, k.pub, signingInput, sig); err != nil {
 		return ErrBadSignature

@@ -47,11 +47,26 @@ type FetchEvent struct {
 	LastSuccess time.Time
 }
 
-// FetchResults lists every value FetchEvent.Result can take.
-var FetchResults = []string{"ok", "network", "timeout", "status", "too_large", "malformed", "no_usable_keys", "error"}
+// fetchResults is every value FetchEvent.Result can take.
+var fetchResults = [...]string{"ok", "network", "timeout", "status", "too_large", "malformed", "no_usable_keys", "error"}
 
-// Result classifies the fetch into a small fixed set of words, suitable as
-// a metric label: one of FetchResults.
+// FetchResults yields every value FetchEvent.Result can take, in a fixed
+// order, with its position, e.g. to initialise metric label values:
+//
+//	for _, result := range jwks.FetchResults { ... }
+//
+// It is a function (an iter.Seq2), not a slice, so that no caller can
+// change the list.
+func FetchResults(yield func(int, string) bool) {
+	for i, r := range fetchResults {
+		if !yield(i, r) {
+			return
+		}
+	}
+}
+
+// Result classifies the fetch into a small fixed set of snake_case words,
+// suitable as a metric label: one of FetchResults.
 func (e FetchEvent) Result() string {
 	return fetchResult(e.Err)
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"encoding/json"
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/cognito-gate/cognito-gate/internal/jose"
 )
@@ -27,25 +28,30 @@ const (
 type SkippedKey struct {
 	// Index is the entry's position in the "keys" array.
 	Index int
-	// KeyID is the entry's kid when it could be read, at most 256 bytes.
+	// KeyID is the entry's kid when it could be read, cut to 256 bytes (an
+	// ellipsis marks the cut).
 	KeyID string
-	// Reason says why, in a few words from a fixed set (see the Skip*
-	// constants).
+	// Reason says why, as a snake_case code from a fixed set (the Skip*
+	// constants), suitable as a log field or metric label.
 	Reason string
+	// Detail says why in a few words for people, with what the entry
+	// held (its kty, use, alg or modulus size), e.g. `kty is "EC", not
+	// RSA`.
+	Detail string
 }
 
-// Reasons for skipping a key-set entry.
+// Reasons for skipping a key-set entry, the values of SkippedKey.Reason.
 const (
-	SkipInvalid      = "invalid jwk"
-	SkipNotRSA       = "kty is not RSA"
-	SkipUse          = "use is not sig"
-	SkipAlg          = "alg is not RS256, RS384 or RS512"
-	SkipNoKID        = "missing kid"
-	SkipDuplicateKID = "duplicate kid"
-	SkipSize         = "rsa modulus outside 2048..8192 bits"
-	SkipExponent     = "rsa exponent not allowed"
-	SkipPrivate      = "private key material published"
-	SkipTooManyKeys  = "more than 64 keys"
+	SkipInvalid      = "invalid_jwk"     // not a JSON Web Key
+	SkipNotRSA       = "not_rsa"         // kty is not RSA
+	SkipUse          = "use_not_sig"     // use is present and not "sig"
+	SkipAlg          = "alg_not_allowed" // alg is present and not RS256, RS384 or RS512
+	SkipNoKID        = "missing_kid"     // no kid, an empty one, or one over 256 bytes
+	SkipDuplicateKID = "duplicate_kid"   // another entry has the same kid (both are skipped)
+	SkipSize         = "rsa_size"        // RSA modulus outside 2048..8192 bits
+	SkipExponent     = "rsa_exponent"    // RSA exponent even, below 3 or over 2^31-1
+	SkipPrivate      = "private_key"     // private key material published
+	SkipTooManyKeys  = "too_many_keys"   // entries after the first MaxKeys
 )
 
 // Parse validates a JSON Web Key Set document and returns its usable keys by
@@ -58,39 +64,40 @@ func Parse(data []byte) (map[string]*Key, []SkippedKey, error) {
 	}
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return nil, nil, fmt.Errorf("jwks: document is not a json object: %w", ErrMalformed)
+		return nil, nil, errorf("document is not a json object: %w", ErrMalformed)
 	}
 	if err := json.Unmarshal(trimmed, &doc); err != nil {
-		return nil, nil, fmt.Errorf("jwks: decode: %w", ErrMalformed)
+		return nil, nil, errorf("decode: %w", ErrMalformed)
 	}
 	if doc.Keys == nil {
-		return nil, nil, fmt.Errorf("jwks: no \"keys\" array: %w", ErrMalformed)
+		return nil, nil, errorf("no \"keys\" array: %w", ErrMalformed)
 	}
 
 	keys := make(map[string]*Key, len(doc.Keys))
 	var skipped []SkippedKey
-	dup := map[string]bool{}
+	first := map[string]int{} // kid -> index of the first entry with it
 	for i, raw := range doc.Keys {
 		if i >= MaxKeys {
-			skipped = append(skipped, SkippedKey{Index: i, Reason: SkipTooManyKeys})
+			skipped = append(skipped, SkippedKey{Index: i, Reason: SkipTooManyKeys, Detail: fmt.Sprintf("more than %d keys", MaxKeys)})
 			continue
 		}
-		k, reason := parseKey(raw)
+		k, reason, detail := parseKey(raw)
 		if reason != "" {
-			skipped = append(skipped, SkippedKey{Index: i, KeyID: truncate(k.kid, maxKIDBytes), Reason: reason})
+			skipped = append(skipped, SkippedKey{Index: i, KeyID: clip(k.kid, maxKIDBytes), Reason: reason, Detail: detail})
 			continue
 		}
-		if _, seen := keys[k.kid]; seen || dup[k.kid] {
+		if j, seen := first[k.kid]; seen {
 			// Two keys under one kid are ambiguous: use neither.
 			delete(keys, k.kid)
-			dup[k.kid] = true
-			skipped = append(skipped, SkippedKey{Index: i, KeyID: truncate(k.kid, maxKIDBytes), Reason: SkipDuplicateKID})
+			skipped = append(skipped, SkippedKey{Index: i, KeyID: k.kid, Reason: SkipDuplicateKID,
+				Detail: fmt.Sprintf("entry %d has the same kid; neither is used", j)})
 			continue
 		}
+		first[k.kid] = i
 		keys[k.kid] = newKey(k.kid, k.alg, k.pub)
 	}
 	if len(keys) == 0 {
-		return nil, skipped, fmt.Errorf("jwks: %d entries, none usable: %w", len(doc.Keys), ErrNoUsableKeys)
+		return nil, skipped, errorf("%d entries, none usable: %w", len(doc.Keys), ErrNoUsableKeys)
 	}
 	return keys, skipped, nil
 }
@@ -100,41 +107,47 @@ type parsedKey struct {
 	pub      *rsa.PublicKey
 }
 
-// parseKey returns the entry's fields, or the reason it is skipped (with
-// whatever kid could be read).
-func parseKey(raw json.RawMessage) (parsedKey, string) {
+// parseKey returns the entry's fields, or the reason it is skipped (a Skip*
+// code and a detail, with whatever kid could be read).
+func parseKey(raw json.RawMessage) (k parsedKey, reason, detail string) {
 	jk, err := jose.ParseJWK(raw)
 	if err != nil {
-		return parsedKey{}, SkipInvalid
+		return parsedKey{}, SkipInvalid, "not a valid JSON Web Key"
 	}
-	k := parsedKey{kid: jk.KeyID, alg: jk.Alg, pub: jk.RSA}
+	k = parsedKey{kid: jk.KeyID, alg: jk.Alg, pub: jk.RSA}
 	switch {
 	case jk.Private:
-		return k, SkipPrivate
+		return k, SkipPrivate, "carries private key material"
 	case jk.KeyType != "RSA" || jk.RSA == nil:
-		return k, SkipNotRSA
+		return k, SkipNotRSA, fmt.Sprintf("kty is %q, not RSA", clip(jk.KeyType, 16))
 	case jk.Use != "" && jk.Use != "sig":
-		return k, SkipUse
+		return k, SkipUse, fmt.Sprintf("use is %q, not \"sig\"", clip(jk.Use, 16))
 	case jk.Alg != "" && !jose.Supported(jk.Alg):
-		return k, SkipAlg
-	case jk.KeyID == "" || len(jk.KeyID) > maxKIDBytes:
-		return k, SkipNoKID
+		return k, SkipAlg, fmt.Sprintf("alg is %q, not RS256, RS384 or RS512", clip(jk.Alg, 16))
+	case jk.KeyID == "":
+		return k, SkipNoKID, "no kid"
+	case len(jk.KeyID) > maxKIDBytes:
+		return k, SkipNoKID, fmt.Sprintf("kid of %d bytes, over %d", len(jk.KeyID), maxKIDBytes)
 	}
 	if bits := jk.RSA.N.BitLen(); bits < MinRSABits || bits > MaxRSABits {
-		return k, SkipSize
+		return k, SkipSize, fmt.Sprintf("rsa modulus of %d bits, outside %d..%d", bits, MinRSABits, MaxRSABits)
 	}
 	// Even exponents and 1 are not RSA; exponents beyond 2^31 are refused by
 	// crypto/rsa anyway.
 	if e := jk.RSA.E; e < 3 || e%2 == 0 || e > 1<<31-1 {
-		return k, SkipExponent
+		return k, SkipExponent, fmt.Sprintf("rsa exponent %d is not allowed", e)
 	}
-	return k, ""
+	return k, "", ""
 }
 
-// truncate shortens s to at most n bytes.
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
+// clip shortens s, which may come from a token or a key set, to at most n
+// bytes (cut at a character boundary), marking the cut with an ellipsis.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	return s
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }

@@ -1,6 +1,7 @@
 package jwks_test
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -9,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"testing"
 
@@ -93,11 +95,50 @@ func TestParse(t *testing.T) {
 			var gotSkipped []string
 			for _, s := range skipped {
 				gotSkipped = append(gotSkipped, s.Reason)
+				if !snakeCase.MatchString(s.Reason) || s.Detail == "" || s.Detail == s.Reason {
+					t.Errorf("skipped entry %d: reason %q, detail %q; want a snake_case code and a sentence", s.Index, s.Reason, s.Detail)
+				}
 			}
 			if !slices.Equal(gotSkipped, tt.wantSkipped) {
 				t.Errorf("skipped = %q, want %q", gotSkipped, tt.wantSkipped)
 			}
 		})
+	}
+}
+
+// snakeCase matches the codes of the vocabularies: lowercase words joined
+// by underscores.
+var snakeCase = regexp.MustCompile(`^[a-z0-9]+(_[a-z0-9]+)*$`)
+
+// TestVocabulariesAreSnakeCase: skip reasons and fetch results are codes
+// for logs and metric labels, not sentences.
+func TestVocabulariesAreSnakeCase(t *testing.T) {
+	for _, r := range []string{jwks.SkipInvalid, jwks.SkipNotRSA, jwks.SkipUse, jwks.SkipAlg, jwks.SkipNoKID,
+		jwks.SkipDuplicateKID, jwks.SkipSize, jwks.SkipExponent, jwks.SkipPrivate, jwks.SkipTooManyKeys} {
+		if !snakeCase.MatchString(r) {
+			t.Errorf("skip reason %q is not snake_case", r)
+		}
+	}
+	var results []string
+	for i, r := range jwks.FetchResults {
+		if i != len(results) || !snakeCase.MatchString(r) {
+			t.Errorf("fetch result %d %q", i, r)
+		}
+		results = append(results, r)
+	}
+	want := []string{"ok", "network", "timeout", "status", "too_large", "malformed", "no_usable_keys", "error"}
+	if !slices.Equal(results, want) {
+		t.Errorf("FetchResults = %q, want %q", results, want)
+	}
+	// Breaking early stops it.
+	for range jwks.FetchResults {
+		break
+	}
+	for _, e := range []jwks.FetchEvent{{}, {Err: errors.New("x")}, {Err: jwks.ErrStatus}, {Err: jwks.ErrFetch},
+		{Err: jwks.ErrTooLarge}, {Err: jwks.ErrMalformed}, {Err: jwks.ErrNoUsableKeys}, {Err: context.DeadlineExceeded}} {
+		if !slices.Contains(results, e.Result()) {
+			t.Errorf("Result() = %q, not one of FetchResults", e.Result())
+		}
 	}
 }
 

@@ -3,7 +3,6 @@ package jwks
 import (
 	"context"
 	"errors"
-	"fmt"
 	"maps"
 	"slices"
 	"sync"
@@ -26,12 +25,20 @@ type Set struct {
 	failures    int               // consecutive failed fetches
 	lastErr     error             // error of the latest fetch, nil after a success
 	fetches     map[string]uint64 // fetches by FetchEvent.Result, since New
+	interval    time.Duration     // from the last success to the next refresh (jittered)
 }
 
 // snapshot is an immutable key set.
 type snapshot struct {
 	keys      map[string]*Key
-	fetchedAt time.Time
+	fetchedAt time.Time // for a static set, when New parsed it
+	static    bool      // from Source.Keys: never refreshed, never stale
+}
+
+// fresh reports whether the snapshot may be served at now: it is static, or
+// not older than MaxStaleness.
+func (sn *snapshot) fresh(now time.Time, maxStaleness time.Duration) bool {
+	return sn.static || now.Sub(sn.fetchedAt) <= maxStaleness
 }
 
 // flight is one fetch that any number of callers may wait for.
@@ -47,14 +54,15 @@ var errCooldown = errors.New("jwks: refresh not allowed yet")
 // Issuer returns the issuer the set belongs to.
 func (s *Set) Issuer() string { return s.issuer }
 
-// URL returns the address the set is fetched from.
+// URL returns the address the set is fetched from, or "" for a static set.
 func (s *Set) URL() string { return s.url }
 
 // Key returns the key with the given kid. On the common path — the kid is in
 // a set that is not stale — it takes no lock and makes no call. Otherwise it
 // triggers a refresh (or joins the one in flight) and waits for it, unless
 // the cooldown forbids a new attempt, in which case it fails at once with
-// ErrKeyNotFound (or ErrUnavailable when no usable set is held).
+// ErrKeyNotFound (or ErrUnavailable when no usable set is held). A static
+// set is never refreshed: a kid it does not hold is ErrKeyNotFound at once.
 //
 // A fetch that fails, its own FetchTimeout included, leaves ErrUnavailable
 // (when no usable set is held) or ErrKeyNotFound, never a bare context
@@ -63,7 +71,7 @@ func (s *Set) URL() string { return s.url }
 // others.
 func (s *Set) Key(ctx context.Context, kid string) (*Key, error) {
 	if sn := s.snap.Load(); sn != nil {
-		if k := sn.keys[kid]; k != nil && s.c.cfg.Now().Sub(sn.fetchedAt) <= s.c.cfg.MaxStaleness {
+		if k := sn.keys[kid]; k != nil && sn.fresh(s.c.cfg.Now(), s.c.cfg.MaxStaleness) {
 			return k, nil
 		}
 	}
@@ -72,23 +80,31 @@ func (s *Set) Key(ctx context.Context, kid string) (*Key, error) {
 
 func (s *Set) slowKey(ctx context.Context, kid string) (*Key, error) {
 	trigger := TriggerUnknownKID
-	if sn := s.snap.Load(); sn == nil {
+	switch sn := s.snap.Load(); {
+	case sn == nil:
 		trigger = TriggerInitial
-	} else if s.c.cfg.Now().Sub(sn.fetchedAt) > s.c.cfg.MaxStaleness {
+	case sn.static:
+		return nil, s.keyNotFound(kid)
+	case !sn.fresh(s.c.cfg.Now(), s.c.cfg.MaxStaleness):
 		trigger = TriggerStale
 	}
 	err := s.refresh(ctx, trigger)
 	if ctxErr := ctx.Err(); ctxErr != nil {
-		return nil, fmt.Errorf("jwks: %s: waiting for key set: %w", s.issuer, ctxErr)
+		return nil, errorf("%s: waiting for key set: %w", s.issuer, ctxErr)
 	}
 	sn := s.snap.Load()
-	if sn == nil || s.c.cfg.Now().Sub(sn.fetchedAt) > s.c.cfg.MaxStaleness {
+	if sn == nil || !sn.fresh(s.c.cfg.Now(), s.c.cfg.MaxStaleness) {
 		return nil, s.unavailable(err)
 	}
 	if k := sn.keys[kid]; k != nil {
 		return k, nil
 	}
-	return nil, fmt.Errorf("jwks: %s: kid %q: %w", s.issuer, truncate(kid, 64), ErrKeyNotFound)
+	return nil, s.keyNotFound(kid)
+}
+
+// keyNotFound is the error for a kid the set does not hold.
+func (s *Set) keyNotFound(kid string) error {
+	return errorf("%s: kid %q: %w", s.issuer, clip(kid, 64), ErrKeyNotFound)
 }
 
 // unavailable builds the error for "no usable key set", carrying the cause.
@@ -104,13 +120,13 @@ func (s *Set) unavailable(err error) error {
 	sn := s.snap.Load()
 	switch {
 	case sn != nil && err != nil:
-		return fmt.Errorf("jwks: %s: keys older than %s: %w: %w", s.issuer, s.c.cfg.MaxStaleness, ErrUnavailable, err)
+		return errorf("%s: keys older than %s: %w: %w", s.issuer, s.c.cfg.MaxStaleness, ErrUnavailable, err)
 	case sn != nil:
-		return fmt.Errorf("jwks: %s: keys older than %s: %w", s.issuer, s.c.cfg.MaxStaleness, ErrUnavailable)
+		return errorf("%s: keys older than %s: %w", s.issuer, s.c.cfg.MaxStaleness, ErrUnavailable)
 	case err != nil:
-		return fmt.Errorf("jwks: %s: %w: %w", s.issuer, ErrUnavailable, err)
+		return errorf("%s: %w: %w", s.issuer, ErrUnavailable, err)
 	default:
-		return fmt.Errorf("jwks: %s: not fetched yet: %w", s.issuer, ErrUnavailable)
+		return errorf("%s: not fetched yet: %w", s.issuer, ErrUnavailable)
 	}
 }
 
@@ -127,8 +143,9 @@ func (s *Set) gap() time.Duration {
 
 // refresh fetches the set, joining a fetch already in flight, and waits for
 // it (or for ctx). It returns errCooldown without fetching when the previous
-// attempt is more recent than gap(). The fetch itself runs on the cache's
-// context, so a caller that gives up does not cancel it for the others.
+// attempt is more recent than gap(). The fetch itself is the cache's (it
+// ends with FetchTimeout or Close), so a caller that gives up does not
+// cancel it for the others.
 func (s *Set) refresh(ctx context.Context, trigger Trigger) error {
 	s.mu.Lock()
 	f := s.flight
@@ -159,7 +176,7 @@ func (s *Set) refresh(ctx context.Context, trigger Trigger) error {
 // run performs one fetch and publishes its outcome.
 func (s *Set) run(f *flight, trigger Trigger, start time.Time) {
 	defer s.c.wg.Done()
-	keys, skipped, err := s.c.fetch(s.c.ctx, s.url)
+	keys, skipped, err := s.c.fetch(s.url)
 	end := s.c.cfg.Now()
 
 	ev := FetchEvent{
@@ -172,6 +189,7 @@ func (s *Set) run(f *flight, trigger Trigger, start time.Time) {
 		next := &snapshot{keys: keys, fetchedAt: end}
 		s.snap.Store(next)
 		s.failures, s.lastErr = 0, nil
+		s.interval = s.c.refreshDelay()
 		ev.Added, ev.Removed = diffKIDs(prev, next)
 		prev = next
 	} else {
@@ -237,8 +255,23 @@ func (s *Set) nextRefresh() (time.Time, Trigger) {
 	case sn == nil:
 		return s.lastAttempt.Add(s.gap()), TriggerInitial
 	default:
-		return sn.fetchedAt.Add(s.c.cfg.RefreshInterval), TriggerInterval
+		return sn.fetchedAt.Add(s.interval), TriggerInterval
 	}
+}
+
+// refreshJitter is the largest fraction of RefreshInterval by which a
+// background refresh runs early or late.
+const refreshJitter = 0.1
+
+// refreshDelay returns how long after a successful fetch the next
+// background refresh runs: RefreshInterval moved by a random amount of up
+// to refreshJitter of it either way, so that a fleet of gates started
+// together spreads its refreshes instead of hitting the key endpoint at
+// the same instant every interval; never less than Cooldown.
+func (c *Cache) refreshDelay() time.Duration {
+	d := c.cfg.RefreshInterval
+	jitter := time.Duration((2*c.cfg.rand() - 1) * refreshJitter * float64(d))
+	return max(d+jitter, c.cfg.Cooldown)
 }
 
 // loop refreshes the set in the background until the cache closes.
@@ -246,29 +279,19 @@ func (s *Set) loop() {
 	defer s.c.wg.Done()
 	for {
 		at, trigger := s.nextRefresh()
-		wait := at.Sub(s.c.cfg.Now())
-		if wait > 0 {
-			t := time.NewTimer(wait)
-			select {
-			case <-s.c.ctx.Done():
-				t.Stop()
-				return
-			case <-t.C:
-			}
-		} else if s.c.ctx.Err() != nil {
+		if !s.c.sleep(at.Sub(s.c.cfg.Now())) {
 			return
 		}
-		if err := s.refresh(s.c.ctx, trigger); errors.Is(err, ErrClosed) || s.c.ctx.Err() != nil {
+		// The fetch ends with Close, and with it the wait.
+		err := s.refresh(context.Background(), trigger)
+		switch {
+		case errors.Is(err, ErrClosed) || s.c.isClosed():
 			return
-		} else if errors.Is(err, errCooldown) {
+		case errors.Is(err, errCooldown):
 			// The clock says it is too early (an injected clock that does not
 			// follow real time): wait one cooldown of real time.
-			t := time.NewTimer(s.c.cfg.Cooldown)
-			select {
-			case <-s.c.ctx.Done():
-				t.Stop()
+			if !s.c.sleep(s.c.cfg.Cooldown) {
 				return
-			case <-t.C:
 			}
 		}
 	}
@@ -282,7 +305,8 @@ type Status struct {
 	Keys int
 	// KeyIDs lists them, sorted.
 	KeyIDs []string
-	// LastSuccess is when the held set was fetched (zero if never).
+	// LastSuccess is when the held set was fetched (zero if never); for a
+	// static set, when New parsed it.
 	LastSuccess time.Time
 	// LastAttempt is when the latest fetch started (zero if never).
 	LastAttempt time.Time
@@ -290,7 +314,8 @@ type Status struct {
 	LastError error
 	// Failures counts consecutive failed fetches.
 	Failures int
-	// Usable reports that a set is held and not older than MaxStaleness.
+	// Usable reports that a set is held and not older than MaxStaleness
+	// (a static set always is).
 	Usable bool
 	// Fetches counts finished fetches by result (see FetchEvent.Result).
 	Fetches map[string]uint64
@@ -309,7 +334,7 @@ func (s *Set) Status() Status {
 		}
 		slices.Sort(st.KeyIDs)
 		st.LastSuccess = sn.fetchedAt
-		st.Usable = s.c.cfg.Now().Sub(sn.fetchedAt) <= s.c.cfg.MaxStaleness
+		st.Usable = sn.fresh(s.c.cfg.Now(), s.c.cfg.MaxStaleness)
 	}
 	return st
 }
