@@ -25,7 +25,7 @@ func TestExample(t *testing.T) {
 		"deny 403 group_denied rule=admin",
 		"allow 200 ok rule=admin",
 		"deny 401 missing_token rule=admin path=/admin/users",
-		"deny 403 claim_denied rule=non_canonical",
+		"deny 400 non_canonical_path rule=non_canonical",
 		"allow 200 ok rule=orders-read",
 		"deny 403 insufficient_scope rule=orders-read path=/orders/42 scopes=orders/read,orders/write",
 		"deny 403 insufficient_scope rule=orders-write path=/orders scopes=orders/write",
@@ -39,7 +39,7 @@ func TestExample(t *testing.T) {
 		"deny 403 claim_denied rule=tenant-reports",
 		"deny 403 group_denied rule=internal",
 		"allow 200 ok rule=internal",
-		"deny 403 claim_denied rule=default",
+		"deny 403 no_rule rule=default",
 	} {
 		if !strings.Contains(lines[i], want) {
 			t.Errorf("line %d: %q; want %q", i, lines[i], want)
