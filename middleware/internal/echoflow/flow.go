@@ -179,12 +179,6 @@ func (f *Flow[C]) defaultError(w http.ResponseWriter, e *middleware.Error) error
 	return f.echo.Error(e)
 }
 
-// Token returns the verified token stored on c by the flow.
-func Token(c interface{ Get(string) any }) (*claims.Token, bool) {
-	t, ok := c.Get(ContextKey).(*claims.Token)
-	return t, ok && t != nil
-}
-
 // RoutePattern converts an Echo route (method and path) into the
 // net/http.ServeMux pattern syntax the policy uses: ":name" segments become
 // "{name}", a trailing "*" becomes "{path...}". notFound is the Echo
