@@ -254,7 +254,7 @@ func TestDashboard(t *testing.T) {
 
 	// The panels of issue 7.
 	for _, title := range []string{
-		"Request outcomes", "Denials by reason", "Top rejection reasons", "401 vs 403 vs 503",
+		"Request outcomes", "Denials by reason", "Top rejection reasons", "401 vs 403 vs 400 vs 503",
 		"Verify latency", "Verified-token cache hit ratio", "JWKS fetches by issuer and result",
 		"JWKS age (time since last good fetch)", "JWKS keys held", "Policy denials by rule",
 	} {
@@ -284,19 +284,22 @@ func TestDashboard(t *testing.T) {
 		byStatus[r.Status()] = append(byStatus[r.Status()], string(r))
 	}
 	forbidden := strings.Join(byStatus[http.StatusForbidden], "|")
+	badRequest := strings.Join(byStatus[http.StatusBadRequest], "|")
 	for ref, want := range map[string]string{
-		"A": `result="denied", reason!~"` + forbidden + `"`,
+		"A": `result="denied", reason!~"` + forbidden + "|" + badRequest + `"`,
 		"B": `result="denied", reason=~"` + forbidden + `"`,
+		"E": `result="denied", reason=~"` + badRequest + `"`,
 		"C": `reason="` + strings.Join(byStatus[http.StatusServiceUnavailable], "|") + `"`,
 		"D": `reason="` + strings.Join(byStatus[http.StatusInternalServerError], "|") + `"`,
 	} {
-		i := slices.IndexFunc(titles["401 vs 403 vs 503"].Targets, func(tg target) bool { return tg.RefID == ref })
-		if i < 0 || !strings.Contains(titles["401 vs 403 vs 503"].Targets[i].Expr, want) {
-			t.Errorf("401 vs 403 vs 503: target %s does not select %s", ref, want)
+		i := slices.IndexFunc(titles["401 vs 403 vs 400 vs 503"].Targets, func(tg target) bool { return tg.RefID == ref })
+		if i < 0 || !strings.Contains(titles["401 vs 403 vs 400 vs 503"].Targets[i].Expr, want) {
+			t.Errorf("401 vs 403 vs 400 vs 503: target %s does not select %s", ref, want)
 		}
 	}
-	if tr := titles["Top rejection reasons"].Targets; len(tr) != 1 || !strings.Contains(tr[0].Expr, `"status", "403", "reason", "`+forbidden+`"`) {
-		t.Errorf("Top rejection reasons: the 403 reasons are not %s", forbidden)
+	if tr := titles["Top rejection reasons"].Targets; len(tr) != 1 || !strings.Contains(tr[0].Expr, `"status", "403", "reason", "`+forbidden+`"`) ||
+		!strings.Contains(tr[0].Expr, `"status", "400", "reason", "`+badRequest+`"`) {
+		t.Errorf("Top rejection reasons: the 403 reasons are not %s or the 400 ones not %s", forbidden, badRequest)
 	}
 
 	for _, q := range d.queries() {
