@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -138,42 +137,12 @@ func CognitoIssuer(poolID string) (string, error) {
 	if m == nil {
 		return "", fmt.Errorf("claims: user pool id %q: want <region>_<id>, e.g. us-east-1_AbC123", poolID)
 	}
-	return "https://cognito-idp." + m[1] + ".amazonaws.com/" + poolID, nil
+	return cognitoIssuer(m[1], poolID), nil
 }
 
-// issuer validates the pool and returns its issuer.
-func (p Pool) issuer() (string, error) {
-	if p.UserPoolID != "" {
-		m := poolIDPattern.FindStringSubmatch(p.UserPoolID)
-		if m == nil {
-			return "", fmt.Errorf("user pool id %q: want <region>_<id>, e.g. us-east-1_AbC123", p.UserPoolID)
-		}
-		if p.Region != "" && p.Region != m[1] {
-			return "", fmt.Errorf("user pool id %q is in region %s, not %s", p.UserPoolID, m[1], p.Region)
-		}
-	}
-	if p.Issuer == "" {
-		if p.UserPoolID == "" {
-			return "", fmt.Errorf("neither UserPoolID nor Issuer is set")
-		}
-		return CognitoIssuer(p.UserPoolID)
-	}
-	u, err := url.Parse(p.Issuer)
-	if err != nil {
-		return "", fmt.Errorf("issuer %q: %w", p.Issuer, err)
-	}
-	switch {
-	case u.Scheme == "https":
-	case u.Scheme == "http" && p.AllowHTTP:
-	case u.Scheme == "http":
-		return "", fmt.Errorf("issuer %q is plain http; set AllowHTTP for local development only", p.Issuer)
-	default:
-		return "", fmt.Errorf("issuer %q: scheme must be https", p.Issuer)
-	}
-	if u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(p.Issuer, "/") {
-		return "", fmt.Errorf("issuer %q: want scheme://host/path with no credentials, query, fragment or trailing slash", p.Issuer)
-	}
-	return p.Issuer, nil
+// cognitoIssuer is the issuer of the pool poolID in region.
+func cognitoIssuer(region, poolID string) string {
+	return "https://cognito-idp." + region + ".amazonaws.com/" + poolID
 }
 
 // compiledConfig is a validated Config.
@@ -189,6 +158,7 @@ type compiledConfig struct {
 	now        func() time.Time
 	jwks       jwks.Config
 	jwksSource []jwks.Source
+	poolIndex  []int // the index in Config.Pools of each jwksSource
 	cache      CacheConfig
 }
 
@@ -203,7 +173,7 @@ type pool struct {
 
 // compile validates cfg — every check New makes, the key cache's included,
 // short of starting anything — and returns it compiled, or the joined
-// errors of every problem found, each matching ErrConfig.
+// *ConfigErrors of every problem found, in the order ConfigError documents.
 func (cfg Config) compile() (*compiledConfig, error) {
 	cc := &compiledConfig{
 		pools:    make(map[string]*pool, len(cfg.Pools)),
@@ -216,55 +186,30 @@ func (cfg Config) compile() (*compiledConfig, error) {
 		jwks:     cfg.JWKS,
 		cache:    cfg.Cache,
 	}
-	var errs []error
-	fail := func(format string, a ...any) { errs = append(errs, configErrorf(format, a...)) }
+	var errs []*ConfigError
+	fail := func(field, format string, a ...any) { errs = append(errs, configErrorf(-1, field, format, a...)) }
+
 	if len(cfg.Pools) == 0 {
-		fail("no user pools")
+		fail("Pools", "at least one user pool is required")
 	}
+	first := make(map[string]int, len(cfg.Pools)) // issuer -> first pool with it
 	for i, p := range cfg.Pools {
-		iss, err := p.issuer()
-		if err != nil {
-			fail("pool %d: %w", i, err)
-			continue
-		}
-		if _, dup := cc.pools[iss]; dup {
-			fail("pool %d: issuer %s listed twice", i, iss)
-			continue
-		}
-		cp := &pool{issuer: iss}
-		switch p.TokenUse {
-		case AccessToken:
-			cp.access = true
-		case IDToken:
-			cp.id = true
-		case AnyToken:
-			cp.access, cp.id = true, true
-		case "":
-			fail("pool %d (%s): TokenUse is required: %q, %q or %q", i, iss, AccessToken, IDToken, AnyToken)
-		default:
-			fail("pool %d (%s): TokenUse %q: want %q, %q or %q", i, iss, p.TokenUse, AccessToken, IDToken, AnyToken)
-		}
-		switch {
-		case p.SkipClientIDCheck && len(p.ClientIDs) > 0:
-			fail("pool %d (%s): ClientIDs and SkipClientIDCheck both set", i, iss)
-		case !p.SkipClientIDCheck && len(p.ClientIDs) == 0:
-			fail("pool %d (%s): no ClientIDs; list the app clients or set SkipClientIDCheck", i, iss)
-		}
-		for _, id := range p.ClientIDs {
-			if strings.TrimSpace(id) == "" || id != strings.TrimSpace(id) {
-				fail("pool %d (%s): client id %q is empty or padded", i, iss, id)
+		cp, src, perrs := p.compile(i)
+		if cp != nil {
+			if j, dup := first[cp.issuer]; dup {
+				perrs = append(perrs, duplicateIssuer(i, p, cp.issuer, j))
+				sortPoolErrors(perrs)
+			} else {
+				first[cp.issuer] = i
 			}
 		}
-		// The key set's own checks (an https URL with a host and no
-		// credentials), which jwks.New would otherwise be first to make.
-		src := jwks.Source{Issuer: iss, URL: p.JWKSURL, AllowHTTP: p.AllowHTTP}
-		if err := src.Validate(); err != nil {
-			fail("pool %d (%s): %w", i, iss, err)
+		errs = append(errs, perrs...)
+		if len(perrs) == 0 {
+			cc.pools[cp.issuer] = cp
+			cc.issuers = append(cc.issuers, cp.issuer)
+			cc.jwksSource = append(cc.jwksSource, src)
+			cc.poolIndex = append(cc.poolIndex, i)
 		}
-		cp.clients = slices.Clone(p.ClientIDs)
-		cc.pools[iss] = cp
-		cc.issuers = append(cc.issuers, iss)
-		cc.jwksSource = append(cc.jwksSource, src)
 	}
 
 	cc.algs = slices.Clone(cfg.Algorithms)
@@ -272,11 +217,11 @@ func (cfg Config) compile() (*compiledConfig, error) {
 		cc.algs = []string{"RS256"}
 	}
 	if len(cc.algs) == 0 {
-		fail("Algorithms is empty; leave it nil for RS256")
+		fail("Algorithms", "empty; leave it unset for RS256 only")
 	}
 	for _, a := range cc.algs {
 		if !jose.Supported(a) {
-			fail("algorithm %q: want one of %s", a, strings.Join(jose.Algorithms, ", "))
+			fail("Algorithms", "%q is not supported; want %s", a, strings.Join(jose.Algorithms, ", "))
 		}
 	}
 
@@ -286,31 +231,31 @@ func (cfg Config) compile() (*compiledConfig, error) {
 	case cc.leeway == NoLeeway:
 		cc.leeway = 0
 	case cc.leeway < 0:
-		fail("Leeway %s is negative; use NoLeeway for none", cc.leeway)
+		fail("Leeway", "%s is negative; use no_leeway for none", cc.leeway)
 	case cc.leeway > MaxLeeway:
-		fail("Leeway %s is over %s", cc.leeway, MaxLeeway)
+		fail("Leeway", "%s is over %s", cc.leeway, MaxLeeway)
 	}
 	// An empty, non-nil list is refused rather than read as "no
 	// requirement": a configuration that meant to require something (and
 	// lost its values on the way, say from an empty YAML list) must not
 	// silently let every token through.
 	if cfg.RequiredScopes != nil && len(cfg.RequiredScopes) == 0 {
-		fail("RequiredScopes is empty; leave it nil for no scope requirement")
-	}
-	if cfg.RequiredGroups != nil && len(cfg.RequiredGroups) == 0 {
-		fail("RequiredGroups is empty; leave it nil for no group requirement")
+		fail("RequiredScopes", "empty; leave it unset for no scope requirement")
 	}
 	for _, v := range cc.scopes {
 		// A scope that is not an RFC 6749 scope-token could never be
 		// granted (parseScopes refuses such tokens), and would be quoted
 		// into WWW-Authenticate.
 		if !validScopeToken(v) {
-			fail("RequiredScopes: %q is not a scope token (printable ASCII without space, quote or backslash)", v)
+			fail("RequiredScopes", "%q is not a scope token (printable ASCII without space, quote or backslash)", v)
 		}
+	}
+	if cfg.RequiredGroups != nil && len(cfg.RequiredGroups) == 0 {
+		fail("RequiredGroups", "empty; leave it unset for no group requirement")
 	}
 	for _, v := range cc.groups {
 		if v == "" || strings.ContainsAny(v, " \t\n") {
-			fail("RequiredGroups: %q is empty or contains whitespace", v)
+			fail("RequiredGroups", "%q is empty or contains whitespace", v)
 		}
 	}
 
@@ -318,10 +263,7 @@ func (cfg Config) compile() (*compiledConfig, error) {
 	case cc.maxBytes == 0:
 		cc.maxBytes = DefaultMaxTokenBytes
 	case cc.maxBytes < 256:
-		fail("MaxTokenBytes %d is too small for any token", cc.maxBytes)
-	}
-	if cc.cache.MaxEntries < 0 || cc.cache.MaxBytes < 0 {
-		fail("Cache limits are negative; use Cache.Disabled to turn the cache off")
+		fail("MaxTokenBytes", "%d is too small for any token", cc.maxBytes)
 	}
 	if cc.now == nil {
 		cc.now = time.Now
@@ -329,34 +271,151 @@ func (cfg Config) compile() (*compiledConfig, error) {
 	if cc.jwks.Now == nil {
 		cc.jwks.Now = cc.now
 	}
-	if err := cc.jwks.Validate(); err != nil {
-		errs = append(errs, &configError{fmt.Errorf("claims: config: %w", err)})
+	errs = append(errs, fromJWKS(cc.jwks.Validate(), nil)...)
+	if cc.cache.MaxEntries < 0 {
+		fail("Cache.MaxEntries", "%d is negative; set token_cache.disabled to turn the cache off", cc.cache.MaxEntries)
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	if cc.cache.MaxBytes < 0 {
+		fail("Cache.MaxBytes", "%d is negative; set token_cache.disabled to turn the cache off", cc.cache.MaxBytes)
+	}
+	if len(errs) > 0 {
+		return nil, joinConfigErrors(errs)
 	}
 	return cc, nil
 }
 
-// CheckPool validates one pool as New would, the checks of its key set
-// URL included, without starting anything, and returns its issuer. Errors
-// match ErrConfig.
-func CheckPool(p Pool) (string, error) {
-	if _, err := p.issuer(); err != nil {
-		return "", &configError{err}
+// compile validates the pool at index i and returns it compiled, with the
+// source of its keys, and its problems in field order. The pool is nil
+// when its issuer is unknown (no usable UserPoolID nor Issuer).
+func (p Pool) compile(i int) (*pool, jwks.Source, []*ConfigError) {
+	var errs []*ConfigError
+	fail := func(field, format string, a ...any) { errs = append(errs, configErrorf(i, field, format, a...)) }
+
+	// The issuer: Issuer, or the one UserPoolID makes.
+	iss := p.Issuer
+	switch m := poolIDPattern.FindStringSubmatch(p.UserPoolID); {
+	case p.UserPoolID == "" && p.Issuer == "":
+		fail("UserPoolID", "required unless issuer is set")
+	case p.UserPoolID == "":
+	case m == nil:
+		fail("UserPoolID", "%q is not <region>_<id>, e.g. us-east-1_AbC123", p.UserPoolID)
+	case p.Region != "" && p.Region != m[1]:
+		fail("Region", "%q, but user_pool_id %q is in %s", p.Region, p.UserPoolID, m[1])
+	case iss == "":
+		iss = cognitoIssuer(m[1], p.UserPoolID)
 	}
-	cc, err := Config{Pools: []Pool{p}}.compile()
-	if err != nil {
-		return "", err
+
+	// The key cache checks the issuer, the key set URL and static keys.
+	src := jwks.Source{Issuer: iss, URL: p.JWKSURL, AllowHTTP: p.AllowHTTP}
+	if iss != "" {
+		errs = append(errs, fromJWKS(src.Validate(), func(int) int { return i })...)
 	}
-	return cc.issuers[0], nil
+
+	cp := &pool{issuer: iss, clients: slices.Clone(p.ClientIDs)}
+	switch {
+	case p.SkipClientIDCheck && len(p.ClientIDs) > 0:
+		fail("SkipClientIDCheck", "set together with client_ids; set one")
+	case !p.SkipClientIDCheck && len(p.ClientIDs) == 0:
+		fail("ClientIDs", "empty; list the app clients or set skip_client_id_check")
+	}
+	for k, id := range p.ClientIDs {
+		if strings.TrimSpace(id) == "" || id != strings.TrimSpace(id) {
+			fail("ClientIDs", "entry %d, %q, is empty or padded", k, id)
+		}
+	}
+	switch p.TokenUse {
+	case AccessToken:
+		cp.access = true
+	case IDToken:
+		cp.id = true
+	case AnyToken:
+		cp.access, cp.id = true, true
+	case "":
+		fail("TokenUse", "required: %q, %q or %q", AccessToken, IDToken, AnyToken)
+	default:
+		fail("TokenUse", "%q: want %q, %q or %q", p.TokenUse, AccessToken, IDToken, AnyToken)
+	}
+	sortPoolErrors(errs)
+	if iss == "" {
+		return nil, src, errs
+	}
+	return cp, src, errs
+}
+
+// duplicateIssuer is the problem of pool i, p, whose issuer iss pool j
+// has already.
+func duplicateIssuer(i int, p Pool, iss string, j int) *ConfigError {
+	if p.Issuer != "" {
+		return configErrorf(i, "Issuer", "%q is also the issuer of pool %d", iss, j)
+	}
+	return configErrorf(i, "UserPoolID", "%q makes issuer %q, which is also pool %d's", p.UserPoolID, iss, j)
+}
+
+// poolFieldRank orders a pool's problems as Pool declares its fields.
+var poolFieldRank = map[string]int{
+	"UserPoolID": 0, "Region": 1, "Issuer": 2, "JWKSURL": 3, "Keys": 4,
+	"AllowHTTP": 5, "ClientIDs": 6, "SkipClientIDCheck": 7, "TokenUse": 8,
+}
+
+// sortPoolErrors puts one pool's problems in field order, keeping the
+// order of the problems of one field.
+func sortPoolErrors(errs []*ConfigError) {
+	slices.SortStableFunc(errs, func(a, b *ConfigError) int {
+		return poolFieldRank[a.Field] - poolFieldRank[b.Field]
+	})
+}
+
+// fromJWKS turns the joined *jwks.ConfigErrors of err into this package's:
+// a source's (pool maps its index to the pool's) or the key cache
+// Config's. Their keys and problems are already the configuration file's.
+func fromJWKS(err error, pool func(source int) int) []*ConfigError {
+	var out []*ConfigError
+	for _, e := range unjoin(err) {
+		je := &jwks.ConfigError{Source: -1, Problem: e.Error()}
+		errors.As(e, &je)
+		ce := &ConfigError{Pool: -1, Field: je.Field, Key: je.Key, Problem: je.Problem, jwks: true}
+		switch {
+		case je.Source >= 0 && pool != nil:
+			ce.Pool = pool(je.Source)
+			if je.Field == "URL" {
+				ce.Field = "JWKSURL"
+			}
+		default:
+			ce.Field = strings.TrimSuffix("JWKS."+je.Field, ".")
+		}
+		out = append(out, ce)
+	}
+	return out
+}
+
+// unjoin returns the errors joined in err (err itself when it joins
+// none; nothing for nil).
+func unjoin(err error) []error {
+	var j interface{ Unwrap() []error }
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &j):
+		return j.Unwrap()
+	default:
+		return []error{err}
+	}
+}
+
+// joinConfigErrors is errors.Join of errs.
+func joinConfigErrors(errs []*ConfigError) error {
+	list := make([]error, len(errs))
+	for i, e := range errs {
+		list[i] = e
+	}
+	return errors.Join(list...)
 }
 
 // Validate reports whether cfg is usable: it makes every check New makes,
 // those of the key cache included, without starting anything, so that
 // Validate(cfg) == nil exactly when New(cfg) would succeed. It reports
-// every problem at once: the joined errors (errors.Join), each matching
-// ErrConfig.
+// every problem at once: the joined *ConfigErrors (errors.Join), in the
+// order ConfigError documents.
 func (cfg Config) Validate() error {
 	_, err := cfg.compile()
 	return err

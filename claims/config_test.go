@@ -3,6 +3,7 @@ package claims_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,11 +17,20 @@ func goodPool() claims.Pool {
 	return claims.Pool{UserPoolID: "us-east-1_AbC123", ClientIDs: []string{"client"}, TokenUse: claims.AccessToken}
 }
 
+// at is where a ConfigError says a problem is.
+type at struct {
+	pool       int
+	field, key string
+}
+
 // TestNewRejectsMisconfiguration also guards findings 16 and 19: an empty
 // RequiredScopes or RequiredGroups list silently meant "no requirement",
-// and Validate (and CheckPool) passed key set URLs that New refused. Every
-// row must fail New and Validate alike: both match ErrConfig (and jwks'
-// ErrConfig for key-cache problems), with the same problems reported.
+// and Validate (and the CheckPool of then) passed key set URLs that New
+// refused. Every
+// row must fail New and Validate alike, with the same *ConfigErrors (and
+// nothing else), each at the expected pool, field and key, matching
+// ErrConfig, and jwks.ErrConfig exactly when the key cache's own checks
+// found it.
 func TestNewRejectsMisconfiguration(t *testing.T) {
 	good := goodPool()
 	with := func(f func(*claims.Pool)) []claims.Pool {
@@ -28,48 +38,64 @@ func TestNewRejectsMisconfiguration(t *testing.T) {
 		f(&p)
 		return []claims.Pool{p}
 	}
+	pool0 := func(field, key string) []at { return []at{{0, field, key}} }
+	global := func(field, key string) []at { return []at{{-1, field, key}} }
 	tests := []struct {
 		name    string
 		cfg     claims.Config
-		wantErr string
-		jwksErr bool // a key cache problem: also matches jwks.ErrConfig
+		want    []at
+		wantErr string // a fragment of the joined text
+		jwksErr bool   // a key cache problem: also matches jwks.ErrConfig
 	}{
-		{name: "no pools", cfg: claims.Config{}, wantErr: "no user pools"},
-		{name: "bad pool id", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.UserPoolID = "AbC123" })}, wantErr: "want <region>_<id>"},
-		{name: "pool id with path", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.UserPoolID = "us-east-1_AbC/../x" })}, wantErr: "want <region>_<id>"},
-		{name: "region mismatch", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.Region = "eu-west-1" })}, wantErr: "is in region us-east-1"},
-		{name: "no pool id nor issuer", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.UserPoolID = "" })}, wantErr: "neither UserPoolID nor Issuer"},
-		{name: "http issuer", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.Issuer = "http://127.0.0.1:9229/us-east-1_AbC123" })}, wantErr: "AllowHTTP"},
-		{name: "issuer trailing slash", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.Issuer = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123/" })}, wantErr: "trailing slash"},
-		{name: "issuer with query", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.Issuer = "https://example.com/pool?x=1" })}, wantErr: "query"},
-		{name: "issuer not a url scheme", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.Issuer = "ftp://example.com/pool" })}, wantErr: "https"},
-		{name: "http jwks url", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.JWKSURL = "http://127.0.0.1:1/jwks.json" })}, wantErr: "AllowHTTP", jwksErr: true},
-		{name: "no client ids", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.ClientIDs = nil })}, wantErr: "SkipClientIDCheck"},
-		{name: "empty client id", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.ClientIDs = []string{""} })}, wantErr: "empty or padded"},
-		{name: "client ids and skip", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.SkipClientIDCheck = true })}, wantErr: "both set"},
-		{name: "no token use", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.TokenUse = "" })}, wantErr: "TokenUse is required"},
-		{name: "unknown token use", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.TokenUse = "refresh" })}, wantErr: `TokenUse "refresh"`},
-		{name: "duplicate pool", cfg: claims.Config{Pools: []claims.Pool{good, good}}, wantErr: "listed twice"},
-		{name: "alg none", cfg: claims.Config{Pools: []claims.Pool{good}, Algorithms: []string{"none"}}, wantErr: `algorithm "none"`},
-		{name: "alg HS256", cfg: claims.Config{Pools: []claims.Pool{good}, Algorithms: []string{"RS256", "HS256"}}, wantErr: `algorithm "HS256"`},
-		{name: "empty algorithms", cfg: claims.Config{Pools: []claims.Pool{good}, Algorithms: []string{}}, wantErr: "Algorithms is empty"},
-		{name: "negative leeway", cfg: claims.Config{Pools: []claims.Pool{good}, Leeway: -2 * time.Second}, wantErr: "negative"},
-		{name: "huge leeway", cfg: claims.Config{Pools: []claims.Pool{good}, Leeway: time.Hour}, wantErr: "over 5m0s"},
-		{name: "blank required scope", cfg: claims.Config{Pools: []claims.Pool{good}, RequiredScopes: []string{""}}, wantErr: "RequiredScopes"},
-		{name: "scope with space", cfg: claims.Config{Pools: []claims.Pool{good}, RequiredScopes: []string{"a b"}}, wantErr: "RequiredScopes"},
-		{name: "tiny max token", cfg: claims.Config{Pools: []claims.Pool{good}, MaxTokenBytes: 10}, wantErr: "too small"},
-		{name: "bad jwks timing", cfg: claims.Config{Pools: []claims.Pool{good}, JWKS: jwksConfig(time.Second)}, wantErr: "shorter than Cooldown", jwksErr: true},
-		{name: "negative fetch timeout", cfg: claims.Config{Pools: []claims.Pool{good}, JWKS: jwks.Config{FetchTimeout: -time.Second}}, wantErr: "FetchTimeout: -1s is negative", jwksErr: true},
-		{name: "empty required scopes", cfg: claims.Config{Pools: []claims.Pool{good}, RequiredScopes: []string{}}, wantErr: "RequiredScopes is empty"},
-		{name: "empty required groups", cfg: claims.Config{Pools: []claims.Pool{good}, RequiredGroups: []string{}}, wantErr: "RequiredGroups is empty"},
-		{name: "blank required group", cfg: claims.Config{Pools: []claims.Pool{good}, RequiredGroups: []string{""}}, wantErr: "RequiredGroups"},
-		{name: "scope with tab", cfg: claims.Config{Pools: []claims.Pool{good}, RequiredScopes: []string{"a\tb"}}, wantErr: "RequiredScopes"},
-		{name: "scope with quote", cfg: claims.Config{Pools: []claims.Pool{good}, RequiredScopes: []string{`a"b`}}, wantErr: "RequiredScopes"},
-		{name: "http jwks url with https issuer", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.JWKSURL = "http://keys.example.com/jwks.json" })}, wantErr: "plain http", jwksErr: true},
-		{name: "jwks url with credentials", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.JWKSURL = "https://u:p@keys.example.com/jwks.json" })}, wantErr: "credentials", jwksErr: true},
-		{name: "jwks url file scheme", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.JWKSURL = "file:///etc/passwd" })}, wantErr: "scheme must be https", jwksErr: true},
-		{name: "jwks url without host", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.JWKSURL = "https:///jwks.json" })}, wantErr: "no host", jwksErr: true},
-		{name: "negative cache limit", cfg: claims.Config{Pools: []claims.Pool{good}, Cache: claims.CacheConfig{MaxEntries: -1}}, wantErr: "negative"},
+		{name: "no pools", cfg: claims.Config{}, want: global("Pools", "pools"), wantErr: "claims: config: Pools: at least one user pool is required"},
+		{name: "bad pool id", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.UserPoolID = "AbC123" })}, want: pool0("UserPoolID", "user_pool_id"),
+			wantErr: `claims: config: pool 0: UserPoolID: "AbC123" is not <region>_<id>`},
+		{name: "pool id with path", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.UserPoolID = "us-east-1_AbC/../x" })}, want: pool0("UserPoolID", "user_pool_id"), wantErr: "is not <region>_<id>"},
+		{name: "region mismatch", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.Region = "eu-west-1" })}, want: pool0("Region", "region"),
+			wantErr: `pool 0: Region: "eu-west-1", but UserPoolID "us-east-1_AbC123" is in us-east-1`},
+		{name: "no pool id nor issuer", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.UserPoolID = "" })}, want: pool0("UserPoolID", "user_pool_id"), wantErr: "required unless issuer is set"},
+		{name: "http issuer", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.Issuer = "http://127.0.0.1:9229/us-east-1_AbC123" })}, want: pool0("AllowHTTP", "allow_http"),
+			wantErr: `pool 0: AllowHTTP: issuer "http://127.0.0.1:9229/us-east-1_AbC123" is plain http; set AllowHTTP for local development only`, jwksErr: true},
+		{name: "issuer trailing slash", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.Issuer = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123/" })}, want: pool0("Issuer", "issuer"), wantErr: "trailing slash", jwksErr: true},
+		{name: "issuer with query", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.Issuer = "https://example.com/pool?x=1" })}, want: pool0("Issuer", "issuer"), wantErr: "query", jwksErr: true},
+		{name: "issuer not a url scheme", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.Issuer = "ftp://example.com/pool" })}, want: pool0("Issuer", "issuer"), wantErr: "https", jwksErr: true},
+		{name: "http jwks url", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.JWKSURL = "http://127.0.0.1:1/jwks.json" })}, want: pool0("AllowHTTP", "allow_http"),
+			wantErr: `pool 0: AllowHTTP: JWKSURL "http://127.0.0.1:1/jwks.json" is plain http; set AllowHTTP`, jwksErr: true},
+		{name: "no client ids", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.ClientIDs = nil })}, want: pool0("ClientIDs", "client_ids"),
+			wantErr: "pool 0: ClientIDs: empty; list the app clients or set SkipClientIDCheck"},
+		{name: "empty client id", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.ClientIDs = []string{""} })}, want: pool0("ClientIDs", "client_ids"), wantErr: "empty or padded"},
+		{name: "client ids and skip", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.SkipClientIDCheck = true })}, want: pool0("SkipClientIDCheck", "skip_client_id_check"),
+			wantErr: "SkipClientIDCheck: set together with ClientIDs; set one"},
+		{name: "no token use", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.TokenUse = "" })}, want: pool0("TokenUse", "token_use"), wantErr: `TokenUse: required: "access", "id" or "any"`},
+		{name: "unknown token use", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.TokenUse = "refresh" })}, want: pool0("TokenUse", "token_use"), wantErr: `TokenUse: "refresh": want`},
+		{name: "duplicate pool", cfg: claims.Config{Pools: []claims.Pool{good, good}}, want: []at{{1, "UserPoolID", "user_pool_id"}}, wantErr: "which is also pool 0's"},
+		{name: "duplicate issuer", cfg: claims.Config{Pools: []claims.Pool{good, {Issuer: "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123", SkipClientIDCheck: true, TokenUse: claims.IDToken}}},
+			want: []at{{1, "Issuer", "issuer"}}, wantErr: "is also the issuer of pool 0"},
+		{name: "alg none", cfg: claims.Config{Pools: []claims.Pool{good}, Algorithms: []string{"none"}}, want: global("Algorithms", "algorithms"), wantErr: `Algorithms: "none" is not supported`},
+		{name: "alg HS256", cfg: claims.Config{Pools: []claims.Pool{good}, Algorithms: []string{"RS256", "HS256"}}, want: global("Algorithms", "algorithms"), wantErr: `"HS256" is not supported`},
+		{name: "empty algorithms", cfg: claims.Config{Pools: []claims.Pool{good}, Algorithms: []string{}}, want: global("Algorithms", "algorithms"), wantErr: "Algorithms: empty"},
+		{name: "negative leeway", cfg: claims.Config{Pools: []claims.Pool{good}, Leeway: -2 * time.Second}, want: global("Leeway", "leeway"), wantErr: "Leeway: -2s is negative; use NoLeeway for none"},
+		{name: "huge leeway", cfg: claims.Config{Pools: []claims.Pool{good}, Leeway: time.Hour}, want: global("Leeway", "leeway"), wantErr: "over 5m0s"},
+		{name: "blank required scope", cfg: claims.Config{Pools: []claims.Pool{good}, RequiredScopes: []string{""}}, want: global("RequiredScopes", "required_scopes"), wantErr: "RequiredScopes"},
+		{name: "scope with space", cfg: claims.Config{Pools: []claims.Pool{good}, RequiredScopes: []string{"a b"}}, want: global("RequiredScopes", "required_scopes"), wantErr: "RequiredScopes"},
+		{name: "tiny max token", cfg: claims.Config{Pools: []claims.Pool{good}, MaxTokenBytes: 10}, want: global("MaxTokenBytes", "max_token_bytes"), wantErr: "too small"},
+		{name: "bad jwks timing", cfg: claims.Config{Pools: []claims.Pool{good}, JWKS: jwksConfig(time.Second)}, want: global("JWKS.RefreshInterval", "jwks.refresh_interval"),
+			wantErr: "claims: config: JWKS.RefreshInterval: 1s is shorter than JWKS.Cooldown (10s)", jwksErr: true},
+		{name: "negative fetch timeout", cfg: claims.Config{Pools: []claims.Pool{good}, JWKS: jwks.Config{FetchTimeout: -time.Second}}, want: global("JWKS.FetchTimeout", "jwks.fetch_timeout"),
+			wantErr: "JWKS.FetchTimeout: -1s is negative", jwksErr: true},
+		{name: "empty required scopes", cfg: claims.Config{Pools: []claims.Pool{good}, RequiredScopes: []string{}}, want: global("RequiredScopes", "required_scopes"), wantErr: "RequiredScopes: empty"},
+		{name: "empty required groups", cfg: claims.Config{Pools: []claims.Pool{good}, RequiredGroups: []string{}}, want: global("RequiredGroups", "required_groups"), wantErr: "RequiredGroups: empty"},
+		{name: "blank required group", cfg: claims.Config{Pools: []claims.Pool{good}, RequiredGroups: []string{""}}, want: global("RequiredGroups", "required_groups"), wantErr: "RequiredGroups"},
+		{name: "scope with tab", cfg: claims.Config{Pools: []claims.Pool{good}, RequiredScopes: []string{"a\tb"}}, want: global("RequiredScopes", "required_scopes"), wantErr: "RequiredScopes"},
+		{name: "scope with quote", cfg: claims.Config{Pools: []claims.Pool{good}, RequiredScopes: []string{`a"b`}}, want: global("RequiredScopes", "required_scopes"), wantErr: "RequiredScopes"},
+		{name: "http jwks url with https issuer", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.JWKSURL = "http://keys.example.com/jwks.json" })}, want: pool0("AllowHTTP", "allow_http"), wantErr: "plain http", jwksErr: true},
+		{name: "jwks url with credentials", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.JWKSURL = "https://u:p@keys.example.com/jwks.json" })}, want: pool0("JWKSURL", "jwks_url"),
+			wantErr: "pool 0: JWKSURL: must not carry credentials", jwksErr: true},
+		{name: "jwks url file scheme", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.JWKSURL = "file:///etc/passwd" })}, want: pool0("JWKSURL", "jwks_url"), wantErr: "scheme must be https", jwksErr: true},
+		{name: "jwks url without host", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.JWKSURL = "https:///jwks.json" })}, want: pool0("JWKSURL", "jwks_url"), wantErr: "no host", jwksErr: true},
+		{name: "negative cache entries", cfg: claims.Config{Pools: []claims.Pool{good}, Cache: claims.CacheConfig{MaxEntries: -1}}, want: global("Cache.MaxEntries", "token_cache.max_entries"),
+			wantErr: "Cache.MaxEntries: -1 is negative; set Cache.Disabled to turn the cache off"},
+		{name: "negative cache bytes", cfg: claims.Config{Pools: []claims.Pool{good}, Cache: claims.CacheConfig{MaxBytes: -1}}, want: global("Cache.MaxBytes", "token_cache.max_bytes"), wantErr: "negative"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -79,53 +105,138 @@ func TestNewRejectsMisconfiguration(t *testing.T) {
 				v.Close()
 				t.Fatalf("New succeeded, want an error containing %q", tt.wantErr)
 			}
-			for _, sentinel := range []error{claims.ErrConfig, jwks.ErrConfig} {
-				if got, want := errors.Is(verr, sentinel), errors.Is(err, sentinel); got != want {
-					t.Errorf("errors.Is(Validate, %v) = %v, errors.Is(New, %v) = %v", sentinel, got, sentinel, want)
-				}
-			}
-			if !errors.Is(err, claims.ErrConfig) || errors.Is(err, jwks.ErrConfig) != tt.jwksErr {
-				t.Errorf("New: %v; want ErrConfig (and jwks.ErrConfig: %v)", err, tt.jwksErr)
-			}
 			if verr == nil || verr.Error() != err.Error() {
 				t.Errorf("Validate = %v, New = %v; want the same problems", verr, err)
 			}
 			if !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("error %q does not contain %q", err, tt.wantErr)
 			}
-			if len(tt.cfg.Pools) == 1 && (strings.Contains(tt.name, "jwks url") || strings.Contains(tt.name, "issuer")) {
-				if _, err := claims.CheckPool(tt.cfg.Pools[0]); !errors.Is(err, claims.ErrConfig) {
-					t.Errorf("CheckPool: %v, want ErrConfig", err)
-				}
+			if got := configErrorsAt(t, err, tt.jwksErr); !slices.Equal(got, tt.want) {
+				t.Errorf("problems at %v, want %v", got, tt.want)
+			}
+			if got := configErrorsAt(t, verr, tt.jwksErr); !slices.Equal(got, tt.want) {
+				t.Errorf("Validate: problems at %v, want %v", got, tt.want)
 			}
 		})
 	}
 }
 
+// configErrors returns the *claims.ConfigErrors joined in err, failing the
+// test when err joins anything else or one of them is not well formed.
+func configErrors(t *testing.T, err error) []*claims.ConfigError {
+	t.Helper()
+	var list []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		list = j.Unwrap()
+	} else if err != nil {
+		list = []error{err}
+	}
+	var out []*claims.ConfigError
+	for _, e := range list {
+		var ce *claims.ConfigError
+		if !errors.As(e, &ce) || !errors.Is(e, claims.ErrConfig) || ce != e {
+			t.Fatalf("%T %v is not a *claims.ConfigError matching ErrConfig", e, e)
+		}
+		if ce.Problem == "" || ce.Key == "" || ce.Field == "" || strings.Count(ce.Error(), "claims: ") != 1 {
+			t.Errorf("ConfigError %+v is incomplete or stutters: %q", *ce, ce.Error())
+		}
+		out = append(out, ce)
+	}
+	return out
+}
+
+// configErrorsAt returns where each ConfigError of err is, and checks that
+// each matches jwks.ErrConfig exactly when wantJWKS says so.
+func configErrorsAt(t *testing.T, err error, wantJWKS bool) []at {
+	t.Helper()
+	var out []at
+	for _, e := range configErrors(t, err) {
+		out = append(out, at{e.Pool, e.Field, e.Key})
+		if errors.Is(e, jwks.ErrConfig) != wantJWKS {
+			t.Errorf("%v: errors.Is(jwks.ErrConfig) = %v, want %v", e, !wantJWKS, wantJWKS)
+		}
+	}
+	return out
+}
+
 // TestValidateReportsEveryProblem: one Validate lists all the problems,
-// not only the first.
+// not only the first, in a fixed order: pools first, in order, each in
+// field order; then the other fields in the order Config declares them.
 func TestValidateReportsEveryProblem(t *testing.T) {
 	bad := goodPool()
-	bad.ClientIDs, bad.JWKSURL = nil, "http://keys.example.com/jwks.json"
+	bad.ClientIDs, bad.JWKSURL, bad.TokenUse = nil, "http://keys.example.com/jwks.json", ""
 	cfg := claims.Config{
-		Pools:          []claims.Pool{bad, {UserPoolID: "nope", TokenUse: claims.AccessToken}},
+		Pools: []claims.Pool{
+			bad,
+			{UserPoolID: "nope", TokenUse: claims.AccessToken, SkipClientIDCheck: true},
+			{UserPoolID: "eu-west-1_X", Region: "us-east-1", Issuer: "ftp://x/y", JWKSURL: "https://u:p@k/jwks.json", ClientIDs: []string{" c"}, TokenUse: "both"},
+		},
 		Algorithms:     []string{"HS256"},
+		Leeway:         time.Hour,
 		RequiredGroups: []string{},
-		JWKS:           jwks.Config{Cooldown: -time.Second},
+		MaxTokenBytes:  1,
+		JWKS:           jwks.Config{Cooldown: -time.Second, FetchTimeout: -1},
+		Cache:          claims.CacheConfig{MaxBytes: -1, MaxEntries: -1},
 	}
 	err := cfg.Validate()
-	for _, want := range []string{"no ClientIDs", "plain http", `"nope"`, `algorithm "HS256"`, "RequiredGroups is empty", "Cooldown: -1s is negative"} {
-		if !strings.Contains(fmt.Sprint(err), want) {
-			t.Errorf("Validate = %v; does not report %q", err, want)
+	want := []at{
+		{0, "AllowHTTP", "allow_http"}, {0, "ClientIDs", "client_ids"}, {0, "TokenUse", "token_use"},
+		{1, "UserPoolID", "user_pool_id"},
+		{2, "Region", "region"}, {2, "Issuer", "issuer"}, {2, "JWKSURL", "jwks_url"}, {2, "ClientIDs", "client_ids"}, {2, "TokenUse", "token_use"},
+		{-1, "Algorithms", "algorithms"}, {-1, "Leeway", "leeway"}, {-1, "RequiredGroups", "required_groups"}, {-1, "MaxTokenBytes", "max_token_bytes"},
+		{-1, "JWKS.FetchTimeout", "jwks.fetch_timeout"}, {-1, "JWKS.Cooldown", "jwks.cooldown"},
+		{-1, "Cache.MaxEntries", "token_cache.max_entries"}, {-1, "Cache.MaxBytes", "token_cache.max_bytes"},
+	}
+	var got []at
+	for _, e := range configErrors(t, err) {
+		got = append(got, at{e.Pool, e.Field, e.Key})
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("Validate = %v\nproblems at %v\nwant %v", err, got, want)
+	}
+	for _, frag := range []string{"empty; list the app clients", "plain http", `"nope"`, `"HS256" is not supported`, "RequiredGroups: empty", "Cooldown: -1s is negative"} {
+		if !strings.Contains(fmt.Sprint(err), frag) {
+			t.Errorf("Validate = %v; does not report %q", err, frag)
 		}
 	}
 	if _, nerr := claims.New(cfg); nerr == nil || nerr.Error() != err.Error() {
 		t.Errorf("New = %v, want the same as Validate", nerr)
 	}
+	// The same problems in the same order, every time.
+	for range 10 {
+		if again := cfg.Validate(); again.Error() != err.Error() {
+			t.Fatalf("Validate is not deterministic:\n%v\n%v", err, again)
+		}
+	}
+}
+
+// TestConfigErrorText: Error speaks Go (field names), Problem speaks the
+// configuration file (keys); quoted values are never rewritten.
+func TestConfigErrorText(t *testing.T) {
+	p := goodPool()
+	p.ClientIDs, p.JWKSURL = []string{"client_ids "}, "http://allow_http/jwks_url"
+	err := claims.Config{Pools: []claims.Pool{p}, Leeway: -time.Second}.Validate()
+	var got []string
+	for _, e := range configErrors(t, err) {
+		got = append(got, e.Problem+" | "+e.Error())
+	}
+	want := []string{
+		`jwks_url "http://allow_http/jwks_url" is plain http; set allow_http for local development only | ` +
+			`claims: config: pool 0: AllowHTTP: JWKSURL "http://allow_http/jwks_url" is plain http; set AllowHTTP for local development only`,
+		`entry 0, "client_ids ", is empty or padded | claims: config: pool 0: ClientIDs: entry 0, "client_ids ", is empty or padded`,
+		"-1s is negative; use no_leeway for none | claims: config: Leeway: -1s is negative; use NoLeeway for none",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	e := &claims.ConfigError{Pool: -1, Field: "Leeway", Key: "leeway", Problem: "x"}
+	if !errors.Is(e, claims.ErrConfig) || errors.Is(e, jwks.ErrConfig) || e.Error() != "claims: config: Leeway: x" {
+		t.Errorf("a ConfigError made by hand: %q", e)
+	}
 }
 
 // TestValidateAcceptsWhatNewAccepts: Validate passes a configuration New
-// takes, and CheckPool a pool New takes.
+// takes.
 func TestValidateAcceptsWhatNewAccepts(t *testing.T) {
 	for _, p := range []claims.Pool{
 		goodPool(),
@@ -135,9 +246,6 @@ func TestValidateAcceptsWhatNewAccepts(t *testing.T) {
 		cfg := claims.Config{Pools: []claims.Pool{p}, RequiredScopes: []string{"openid"}, RequiredGroups: []string{"admin"}, JWKS: jwksConfig(0)}
 		if err := cfg.Validate(); err != nil {
 			t.Errorf("Validate(%+v): %v", p, err)
-		}
-		if _, err := claims.CheckPool(p); err != nil {
-			t.Errorf("CheckPool(%+v): %v", p, err)
 		}
 		v, err := claims.New(cfg)
 		if err != nil {

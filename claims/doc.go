@@ -62,7 +62,10 @@
 // responses, and Reason.Status gives the HTTP status (400, 401, 403, 499 or
 // 503). A caller whose context ends while Verify waits is ErrCanceled
 // (ReasonCanceled), never ErrJWKSUnavailable: a client that goes away is no
-// key endpoint outage. Configuration errors match ErrConfig.
+// key endpoint outage. Configuration problems are *ConfigError values
+// (joined, one per problem) that match ErrConfig and name the pool and the
+// setting at fault, both as the Go field and as cognito-gate's
+// configuration file key.
 //
 // NewContext and FromContext carry a verified Token in a context.Context.
 package claims

@@ -61,21 +61,164 @@ var (
 	ErrCanceled = errors.New("claims: request canceled")
 )
 
-// ErrConfig is matched by every error of New, Config.Validate and
-// CheckPool: the configuration would weaken a check or cannot work. It is
-// no verification outcome, so ReasonOf maps it to ReasonInternal.
+// ErrConfig is matched by every error of New and Config.Validate, each a
+// *ConfigError: the configuration would weaken a check or cannot work. It
+// is no verification outcome, so ReasonOf maps it to ReasonInternal.
 var ErrConfig = errors.New("claims: invalid configuration")
 
-// configError is a configuration problem: its text is the detail alone,
-// and it matches ErrConfig and whatever the detail wraps.
-type configError struct{ err error }
+// ConfigError is one problem of a Config. New and Config.Validate return
+// the errors.Join of one *ConfigError per problem (nothing else), in a
+// fixed order: Pools first (no pool at all, then each pool's problems in
+// pool order, each pool's in the order Pool declares its fields), then
+// the other fields in the order Config declares them, the key cache's
+// (JWKS) in the order jwks.Config declares them. Get at the fields with
+// errors.As; every ConfigError matches ErrConfig, and one found by the key
+// cache's own checks (a pool's issuer, key set URL or static keys, or the
+// JWKS timings) matches jwks.ErrConfig too.
+type ConfigError struct {
+	// Pool is the index in Config.Pools of the pool at fault, or -1 when
+	// the problem is not one pool's.
+	Pool int
+	// Field is the Go field at fault, relative to the pool for a pool's
+	// fields: "UserPoolID", "Region", "Issuer", "JWKSURL", "Keys",
+	// "AllowHTTP", "ClientIDs", "SkipClientIDCheck", "TokenUse"; otherwise
+	// relative to Config: "Pools", "Algorithms", "Leeway", "RequiredScopes",
+	// "RequiredGroups", "MaxTokenBytes",
+	// "JWKS.FetchTimeout" (and the other jwks.Config fields),
+	// "Cache.MaxEntries", "Cache.MaxBytes".
+	Field string
+	// Key is the same setting as cognito-gate's configuration file names
+	// it, relative to the pool for a pool's fields: "user_pool_id",
+	// "region", "issuer", "jwks_url", "keys", "allow_http", "client_ids",
+	// "skip_client_id_check", "token_use"; otherwise top-level: "pools",
+	// "algorithms", "leeway", "required_scopes", "required_groups",
+	// "max_token_bytes", "jwks.fetch_timeout",
+	// "jwks.refresh_interval", "jwks.cooldown", "jwks.max_backoff",
+	// "jwks.max_staleness", "jwks.max_response_bytes",
+	// "token_cache.max_entries", "token_cache.max_bytes".
+	Key string
+	// Problem says what is wrong, for whoever edits the configuration file:
+	// other settings are named by their keys (as in `plain http; set
+	// allow_http for local development only`), values are quoted Go-style.
+	// It does not repeat Field or Key.
+	Problem string
 
-func (e *configError) Error() string   { return e.err.Error() }
-func (e *configError) Unwrap() []error { return []error{ErrConfig, e.err} }
+	jwks bool // found by the key cache's checks: also matches jwks.ErrConfig
+}
 
-// configErrorf returns a configError "claims: config: " + the detail.
-func configErrorf(format string, a ...any) error {
-	return &configError{fmt.Errorf("claims: config: "+format, a...)}
+// Error returns the problem for a Go reader: "claims: config: ", "pool
+// <n>: " for a pool's problem, the Go field, and the problem with the
+// settings it names written as Go fields, e.g. `claims: config: pool 0:
+// AllowHTTP: jwks_url "http://..." is plain http; set AllowHTTP for local
+// development only` reads `... JWKSURL "http://..." ...`.
+func (e *ConfigError) Error() string {
+	var b strings.Builder
+	b.WriteString("claims: config: ")
+	if e.Pool >= 0 {
+		fmt.Fprintf(&b, "pool %d: ", e.Pool)
+	}
+	if e.Field != "" {
+		b.WriteString(e.Field)
+		b.WriteString(": ")
+	}
+	b.WriteString(goNames(e.Problem))
+	return b.String()
+}
+
+// Is reports whether target is ErrConfig, or jwks.ErrConfig for a problem
+// the key cache's checks found.
+func (e *ConfigError) Is(target error) bool {
+	return target == ErrConfig || e.jwks && target == jwks.ErrConfig
+}
+
+// configErrorf returns the ConfigError of pool (or -1) at field, whose Key
+// is the field's key and whose Problem is the formatted text.
+func configErrorf(pool int, field, format string, a ...any) *ConfigError {
+	return &ConfigError{Pool: pool, Field: field, Key: keyOfField[field], Problem: fmt.Sprintf(format, a...)}
+}
+
+// keyOfField maps each field a ConfigError names (or its problem may name)
+// to its key.
+var keyOfField = map[string]string{
+	"UserPoolID":            "user_pool_id",
+	"Region":                "region",
+	"Issuer":                "issuer",
+	"JWKSURL":               "jwks_url",
+	"Keys":                  "keys",
+	"AllowHTTP":             "allow_http",
+	"ClientIDs":             "client_ids",
+	"SkipClientIDCheck":     "skip_client_id_check",
+	"TokenUse":              "token_use",
+	"Pools":                 "pools",
+	"Algorithms":            "algorithms",
+	"Leeway":                "leeway",
+	"NoLeeway":              "no_leeway",
+	"RequiredScopes":        "required_scopes",
+	"RequiredGroups":        "required_groups",
+	"MaxTokenBytes":         "max_token_bytes",
+	"JWKS.FetchTimeout":     "jwks.fetch_timeout",
+	"JWKS.MaxResponseBytes": "jwks.max_response_bytes",
+	"JWKS.RefreshInterval":  "jwks.refresh_interval",
+	"JWKS.Cooldown":         "jwks.cooldown",
+	"JWKS.MaxBackoff":       "jwks.max_backoff",
+	"JWKS.MaxStaleness":     "jwks.max_staleness",
+	"Cache.Disabled":        "token_cache.disabled",
+	"Cache.MaxEntries":      "token_cache.max_entries",
+	"Cache.MaxBytes":        "token_cache.max_bytes",
+}
+
+// fieldOfKey is keyOfField reversed, for the keys that are not plain words
+// (which read the same either way).
+var fieldOfKey = func() map[string]string {
+	m := make(map[string]string)
+	for f, k := range keyOfField {
+		if strings.ContainsAny(k, "_.") {
+			m[k] = f
+		}
+	}
+	return m
+}()
+
+// goNames returns problem with each key of fieldOfKey, where it stands as
+// a word outside a double-quoted value, replaced by its Go field.
+func goNames(problem string) string {
+	var b strings.Builder
+	for i := 0; i < len(problem); {
+		switch c := problem[i]; {
+		case c == '"':
+			j := i + 1
+			for j < len(problem) && problem[j] != '"' {
+				if problem[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			j = min(j+1, len(problem))
+			b.WriteString(problem[i:j])
+			i = j
+		case isWordByte(c):
+			j := i
+			for j < len(problem) && isWordByte(problem[j]) {
+				j++
+			}
+			w := problem[i:j]
+			if f, ok := fieldOfKey[w]; ok {
+				w = f
+			}
+			b.WriteString(w)
+			i = j
+		default:
+			b.WriteByte(c)
+			i++
+		}
+	}
+	return b.String()
+}
+
+// isWordByte reports whether c may be part of a key: letters, digits, '_'
+// and '.'.
+func isWordByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '.'
 }
 
 // ScopeError is returned when a required scope is missing. It matches

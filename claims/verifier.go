@@ -23,8 +23,8 @@ type Verifier struct {
 // without SkipClientIDCheck, a missing or unknown TokenUse, an unknown
 // algorithm, a leeway out of range, an empty RequiredScopes or
 // RequiredGroups list, bad key cache timings) is an error here, never at
-// the first request: the joined errors of every problem (the same as
-// Config.Validate's), each matching ErrConfig.
+// the first request: the joined *ConfigErrors of every problem (the same
+// as Config.Validate's), each matching ErrConfig.
 func New(cfg Config) (*Verifier, error) {
 	cc, err := cfg.compile()
 	if err != nil {
@@ -33,7 +33,7 @@ func New(cfg Config) (*Verifier, error) {
 	keys, err := jwks.New(cc.jwks, cc.jwksSource...)
 	if err != nil {
 		// compile made jwks.New's checks: this is not expected.
-		return nil, &configError{fmt.Errorf("claims: config: %w", err)}
+		return nil, joinConfigErrors(fromJWKS(err, func(source int) int { return cc.poolIndex[source] }))
 	}
 	for iss, p := range cc.pools {
 		p.keys = keys.Set(iss)
