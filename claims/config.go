@@ -81,6 +81,13 @@ type Pool struct {
 // Config configures a Verifier. The zero value of every optional field runs
 // the check with the default named next to it; turning a check off takes an
 // explicit Skip field.
+//
+// A Config says which tokens are genuine: which pools and app clients, which
+// token kinds, how much clock skew. What a genuine token may do — the
+// scopes, groups and claims a route requires — is not the verifier's to
+// decide: it is package policy's, per route, after Verify (with the
+// middleware's Require as its one-rule form). Check is the only hook that
+// runs on every token here.
 type Config struct {
 	// Pools lists the accepted user pools. At least one; issuers unique.
 	Pools []Pool
@@ -93,17 +100,11 @@ type Config struct {
 	// means DefaultLeeway (5 s); NoLeeway means none; at most MaxLeeway.
 	Leeway time.Duration
 
-	// RequiredScopes, when not empty, requires at least one of these scopes
-	// (access tokens only; an ID token has none). Route-dependent scopes
-	// belong in the policy.
-	RequiredScopes []string
-
-	// RequiredGroups, when not empty, requires membership of at least one
-	// of these cognito:groups.
-	RequiredGroups []string
-
 	// Check, when set, runs last on every token that passed all other
-	// checks (on the caller's copy of the token). A non-nil error rejects
+	// checks (on the caller's copy of the token), cache hits included.
+	// It sees every token on every route, anonymous routes included, and
+	// runs before any policy: a requirement that depends on the route
+	// (scopes, groups, claims) belongs in package policy, not here. A non-nil error rejects
 	// the token; unless it already wraps one of this package's errors it is
 	// wrapped in ErrClaimDenied. A context error (or ErrCanceled) is
 	// wrapped in ErrCanceled only when ctx itself has ended, and in
@@ -151,8 +152,6 @@ type compiledConfig struct {
 	issuers    []string
 	algs       []string
 	leeway     time.Duration
-	scopes     []string
-	groups     []string
 	check      func(context.Context, *Token) error
 	maxBytes   int
 	now        func() time.Time
@@ -178,8 +177,6 @@ func (cfg Config) compile() (*compiledConfig, error) {
 	cc := &compiledConfig{
 		pools:    make(map[string]*pool, len(cfg.Pools)),
 		leeway:   cfg.Leeway,
-		scopes:   slices.Clone(cfg.RequiredScopes),
-		groups:   slices.Clone(cfg.RequiredGroups),
 		check:    cfg.Check,
 		maxBytes: cfg.MaxTokenBytes,
 		now:      cfg.Now,
@@ -235,30 +232,6 @@ func (cfg Config) compile() (*compiledConfig, error) {
 	case cc.leeway > MaxLeeway:
 		fail("Leeway", "%s is over %s", cc.leeway, MaxLeeway)
 	}
-	// An empty, non-nil list is refused rather than read as "no
-	// requirement": a configuration that meant to require something (and
-	// lost its values on the way, say from an empty YAML list) must not
-	// silently let every token through.
-	if cfg.RequiredScopes != nil && len(cfg.RequiredScopes) == 0 {
-		fail("RequiredScopes", "empty; leave it unset for no scope requirement")
-	}
-	for _, v := range cc.scopes {
-		// A scope that is not an RFC 6749 scope-token could never be
-		// granted (parseScopes refuses such tokens), and would be quoted
-		// into WWW-Authenticate.
-		if !validScopeToken(v) {
-			fail("RequiredScopes", "%q is not a scope token (printable ASCII without space, quote or backslash)", v)
-		}
-	}
-	if cfg.RequiredGroups != nil && len(cfg.RequiredGroups) == 0 {
-		fail("RequiredGroups", "empty; leave it unset for no group requirement")
-	}
-	for _, v := range cc.groups {
-		if v == "" || strings.ContainsAny(v, " \t\n") {
-			fail("RequiredGroups", "%q is empty or contains whitespace", v)
-		}
-	}
-
 	switch {
 	case cc.maxBytes == 0:
 		cc.maxBytes = DefaultMaxTokenBytes

@@ -23,10 +23,10 @@ type at struct {
 	field, key string
 }
 
-// TestNewRejectsMisconfiguration also guards findings 16 and 19: an empty
-// RequiredScopes or RequiredGroups list silently meant "no requirement",
-// and Validate (and the CheckPool of then) passed key set URLs that New
-// refused. Every
+// TestNewRejectsMisconfiguration also guards finding 19: Validate (and the
+// CheckPool of then) passed key set URLs that New refused. (Finding 16, an
+// empty RequiredScopes or RequiredGroups meaning "no requirement", went
+// with those fields: route requirements are the policy's.) Every
 // row must fail New and Validate alike, with the same *ConfigErrors (and
 // nothing else), each at the expected pool, field and key, matching
 // ErrConfig, and jwks.ErrConfig exactly when the key cache's own checks
@@ -76,18 +76,11 @@ func TestNewRejectsMisconfiguration(t *testing.T) {
 		{name: "empty algorithms", cfg: claims.Config{Pools: []claims.Pool{good}, Algorithms: []string{}}, want: global("Algorithms", "algorithms"), wantErr: "Algorithms: empty"},
 		{name: "negative leeway", cfg: claims.Config{Pools: []claims.Pool{good}, Leeway: -2 * time.Second}, want: global("Leeway", "leeway"), wantErr: "Leeway: -2s is negative; use NoLeeway for none"},
 		{name: "huge leeway", cfg: claims.Config{Pools: []claims.Pool{good}, Leeway: time.Hour}, want: global("Leeway", "leeway"), wantErr: "over 5m0s"},
-		{name: "blank required scope", cfg: claims.Config{Pools: []claims.Pool{good}, RequiredScopes: []string{""}}, want: global("RequiredScopes", "required_scopes"), wantErr: "RequiredScopes"},
-		{name: "scope with space", cfg: claims.Config{Pools: []claims.Pool{good}, RequiredScopes: []string{"a b"}}, want: global("RequiredScopes", "required_scopes"), wantErr: "RequiredScopes"},
 		{name: "tiny max token", cfg: claims.Config{Pools: []claims.Pool{good}, MaxTokenBytes: 10}, want: global("MaxTokenBytes", "max_token_bytes"), wantErr: "too small"},
 		{name: "bad jwks timing", cfg: claims.Config{Pools: []claims.Pool{good}, JWKS: jwksConfig(time.Second)}, want: global("JWKS.RefreshInterval", "jwks.refresh_interval"),
 			wantErr: "claims: config: JWKS.RefreshInterval: 1s is shorter than JWKS.Cooldown (10s)", jwksErr: true},
 		{name: "negative fetch timeout", cfg: claims.Config{Pools: []claims.Pool{good}, JWKS: jwks.Config{FetchTimeout: -time.Second}}, want: global("JWKS.FetchTimeout", "jwks.fetch_timeout"),
 			wantErr: "JWKS.FetchTimeout: -1s is negative", jwksErr: true},
-		{name: "empty required scopes", cfg: claims.Config{Pools: []claims.Pool{good}, RequiredScopes: []string{}}, want: global("RequiredScopes", "required_scopes"), wantErr: "RequiredScopes: empty"},
-		{name: "empty required groups", cfg: claims.Config{Pools: []claims.Pool{good}, RequiredGroups: []string{}}, want: global("RequiredGroups", "required_groups"), wantErr: "RequiredGroups: empty"},
-		{name: "blank required group", cfg: claims.Config{Pools: []claims.Pool{good}, RequiredGroups: []string{""}}, want: global("RequiredGroups", "required_groups"), wantErr: "RequiredGroups"},
-		{name: "scope with tab", cfg: claims.Config{Pools: []claims.Pool{good}, RequiredScopes: []string{"a\tb"}}, want: global("RequiredScopes", "required_scopes"), wantErr: "RequiredScopes"},
-		{name: "scope with quote", cfg: claims.Config{Pools: []claims.Pool{good}, RequiredScopes: []string{`a"b`}}, want: global("RequiredScopes", "required_scopes"), wantErr: "RequiredScopes"},
 		{name: "http jwks url with https issuer", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.JWKSURL = "http://keys.example.com/jwks.json" })}, want: pool0("AllowHTTP", "allow_http"), wantErr: "plain http", jwksErr: true},
 		{name: "jwks url with credentials", cfg: claims.Config{Pools: with(func(p *claims.Pool) { p.JWKSURL = "https://u:p@keys.example.com/jwks.json" })}, want: pool0("JWKSURL", "jwks_url"),
 			wantErr: "pool 0: JWKSURL: must not carry credentials", jwksErr: true},
@@ -171,19 +164,18 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 			{UserPoolID: "nope", TokenUse: claims.AccessToken, SkipClientIDCheck: true},
 			{UserPoolID: "eu-west-1_X", Region: "us-east-1", Issuer: "ftp://x/y", JWKSURL: "https://u:p@k/jwks.json", ClientIDs: []string{" c"}, TokenUse: "both"},
 		},
-		Algorithms:     []string{"HS256"},
-		Leeway:         time.Hour,
-		RequiredGroups: []string{},
-		MaxTokenBytes:  1,
-		JWKS:           jwks.Config{Cooldown: -time.Second, FetchTimeout: -1},
-		Cache:          claims.CacheConfig{MaxBytes: -1, MaxEntries: -1},
+		Algorithms:    []string{"HS256"},
+		Leeway:        time.Hour,
+		MaxTokenBytes: 1,
+		JWKS:          jwks.Config{Cooldown: -time.Second, FetchTimeout: -1},
+		Cache:         claims.CacheConfig{MaxBytes: -1, MaxEntries: -1},
 	}
 	err := cfg.Validate()
 	want := []at{
 		{0, "AllowHTTP", "allow_http"}, {0, "ClientIDs", "client_ids"}, {0, "TokenUse", "token_use"},
 		{1, "UserPoolID", "user_pool_id"},
 		{2, "Region", "region"}, {2, "Issuer", "issuer"}, {2, "JWKSURL", "jwks_url"}, {2, "ClientIDs", "client_ids"}, {2, "TokenUse", "token_use"},
-		{-1, "Algorithms", "algorithms"}, {-1, "Leeway", "leeway"}, {-1, "RequiredGroups", "required_groups"}, {-1, "MaxTokenBytes", "max_token_bytes"},
+		{-1, "Algorithms", "algorithms"}, {-1, "Leeway", "leeway"}, {-1, "MaxTokenBytes", "max_token_bytes"},
 		{-1, "JWKS.FetchTimeout", "jwks.fetch_timeout"}, {-1, "JWKS.Cooldown", "jwks.cooldown"},
 		{-1, "Cache.MaxEntries", "token_cache.max_entries"}, {-1, "Cache.MaxBytes", "token_cache.max_bytes"},
 	}
@@ -194,7 +186,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("Validate = %v\nproblems at %v\nwant %v", err, got, want)
 	}
-	for _, frag := range []string{"empty; list the app clients", "plain http", `"nope"`, `"HS256" is not supported`, "RequiredGroups: empty", "Cooldown: -1s is negative"} {
+	for _, frag := range []string{"empty; list the app clients", "plain http", `"nope"`, `"HS256" is not supported`, "Leeway: 1h0m0s is over 5m0s", "Cooldown: -1s is negative"} {
 		if !strings.Contains(fmt.Sprint(err), frag) {
 			t.Errorf("Validate = %v; does not report %q", err, frag)
 		}
@@ -243,7 +235,7 @@ func TestValidateAcceptsWhatNewAccepts(t *testing.T) {
 		{Issuer: "http://127.0.0.1:9229/local_5x1A", AllowHTTP: true, ClientIDs: []string{"c"}, TokenUse: claims.AnyToken},
 		{UserPoolID: "eu-west-1_AbC", JWKSURL: "https://keys.example.com/jwks.json", SkipClientIDCheck: true, TokenUse: claims.IDToken},
 	} {
-		cfg := claims.Config{Pools: []claims.Pool{p}, RequiredScopes: []string{"openid"}, RequiredGroups: []string{"admin"}, JWKS: jwksConfig(0)}
+		cfg := claims.Config{Pools: []claims.Pool{p}, JWKS: jwksConfig(0)}
 		if err := cfg.Validate(); err != nil {
 			t.Errorf("Validate(%+v): %v", p, err)
 		}

@@ -3,6 +3,7 @@ package claims_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"testing"
@@ -144,9 +145,11 @@ func TestCheckHookCannotChangeCachedToken(t *testing.T) {
 	}
 	var seen []view
 	f := newFixture(t, func(c *claims.Config) {
-		c.RequiredGroups = []string{"readers"}
 		c.Check = func(_ context.Context, tok *claims.Token) error {
 			seen = append(seen, view{tok.Subject, slices.Clone(tok.Groups), tok.Expiry})
+			if !tok.HasGroup("readers") {
+				return claims.ErrGroupDenied
+			}
 			tok.Subject = "mallory"
 			tok.Groups[0] = "nobody"
 			tok.Groups = append(tok.Groups, "admin")
@@ -176,17 +179,44 @@ func TestCheckHookCannotChangeCachedToken(t *testing.T) {
 	}
 }
 
-// TestScopeErrorIsTheCallersOwn: the scopes a ScopeError names are a copy;
-// changing them does not change what the verifier requires.
-func TestScopeErrorIsTheCallersOwn(t *testing.T) {
-	f := newFixture(t, func(c *claims.Config) { c.RequiredScopes = []string{"orders/write"} })
-	_, err := f.v.Verify(context.Background(), f.pool.AccessToken(cognitotest.WithScopes("orders/read")))
-	var se *claims.ScopeError
-	if !errors.As(err, &se) {
-		t.Fatalf("Verify: %v, want a *ScopeError", err)
+// TestCheckHookRequirement: a requirement on every token is a Check hook
+// (the verifier has no RequiredScopes or RequiredGroups of its own; route
+// requirements are the policy's). Its errors keep their reasons, on a
+// cache miss and a hit alike, and a ScopeError reaches the caller with the
+// scopes that would do.
+func TestCheckHookRequirement(t *testing.T) {
+	f := newFixture(t, func(c *claims.Config) {
+		c.Check = func(_ context.Context, tok *claims.Token) error {
+			switch {
+			case !tok.HasScope("orders/write"):
+				return &claims.ScopeError{AnyOf: []string{"orders/write"}}
+			case !tok.HasGroup("staff"):
+				return fmt.Errorf("not staff: %w", claims.ErrGroupDenied)
+			}
+			return nil
+		}
+	})
+	tests := []struct {
+		name  string
+		token string
+		want  claims.Reason
+	}{
+		{"scope missing", f.pool.AccessToken(cognitotest.WithScopes("orders/read"), cognitotest.WithGroups("staff")), claims.ReasonInsufficientScope},
+		{"group missing", f.pool.AccessToken(cognitotest.WithScopes("orders/write"), cognitotest.WithGroups("guests")), claims.ReasonGroupDenied},
+		{"both present", f.pool.AccessToken(cognitotest.WithScopes("orders/write"), cognitotest.WithGroups("staff")), claims.ReasonOK},
 	}
-	se.AnyOf[0] = "orders/read"
-	if _, err := f.v.Verify(context.Background(), f.pool.AccessToken(cognitotest.WithScopes("orders/read"))); !errors.Is(err, claims.ErrInsufficientScope) {
-		t.Fatalf("after changing the error: %v, want ErrInsufficientScope", err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, call := range []string{"first", "again"} {
+				tok, err := f.v.Verify(context.Background(), tt.token)
+				if got := claims.ReasonOf(err); got != tt.want || (err == nil) != (tok != nil) {
+					t.Fatalf("%s call: %v (%s), want %s", call, err, got, tt.want)
+				}
+				var se *claims.ScopeError
+				if tt.want == claims.ReasonInsufficientScope && (!errors.As(err, &se) || !slices.Equal(se.AnyOf, []string{"orders/write"})) {
+					t.Errorf("%s call: %v, want a *ScopeError for orders/write", call, err)
+				}
+			}
+		})
 	}
 }

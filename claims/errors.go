@@ -82,8 +82,7 @@ type ConfigError struct {
 	// Field is the Go field at fault, relative to the pool for a pool's
 	// fields: "UserPoolID", "Region", "Issuer", "JWKSURL", "Keys",
 	// "AllowHTTP", "ClientIDs", "SkipClientIDCheck", "TokenUse"; otherwise
-	// relative to Config: "Pools", "Algorithms", "Leeway", "RequiredScopes",
-	// "RequiredGroups", "MaxTokenBytes",
+	// relative to Config: "Pools", "Algorithms", "Leeway", "MaxTokenBytes",
 	// "JWKS.FetchTimeout" (and the other jwks.Config fields),
 	// "Cache.MaxEntries", "Cache.MaxBytes".
 	Field string
@@ -91,8 +90,7 @@ type ConfigError struct {
 	// it, relative to the pool for a pool's fields: "user_pool_id",
 	// "region", "issuer", "jwks_url", "keys", "allow_http", "client_ids",
 	// "skip_client_id_check", "token_use"; otherwise top-level: "pools",
-	// "algorithms", "leeway", "required_scopes", "required_groups",
-	// "max_token_bytes", "jwks.fetch_timeout",
+	// "algorithms", "leeway", "max_token_bytes", "jwks.fetch_timeout",
 	// "jwks.refresh_interval", "jwks.cooldown", "jwks.max_backoff",
 	// "jwks.max_staleness", "jwks.max_response_bytes",
 	// "token_cache.max_entries", "token_cache.max_bytes".
@@ -153,8 +151,6 @@ var keyOfField = map[string]string{
 	"Algorithms":            "algorithms",
 	"Leeway":                "leeway",
 	"NoLeeway":              "no_leeway",
-	"RequiredScopes":        "required_scopes",
-	"RequiredGroups":        "required_groups",
 	"MaxTokenBytes":         "max_token_bytes",
 	"JWKS.FetchTimeout":     "jwks.fetch_timeout",
 	"JWKS.MaxResponseBytes": "jwks.max_response_bytes",
@@ -221,8 +217,11 @@ func isWordByte(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '.'
 }
 
-// ScopeError is returned when a required scope is missing. It matches
-// ErrInsufficientScope.
+// ScopeError reports a missing scope and the scopes of which one would
+// have done (the middleware names them in its WWW-Authenticate challenge).
+// The verifier requires no scopes of its own (route requirements are
+// package policy's); a Config.Check hook may return a ScopeError. It
+// matches ErrInsufficientScope.
 type ScopeError struct {
 	// AnyOf lists the scopes of which one was required. It belongs to the
 	// receiver of the error.

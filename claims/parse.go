@@ -317,19 +317,6 @@ func parseScopes(s string) ([]string, error) {
 // printable ASCII except space, '"' and '\\'.
 func isScopeChar(c byte) bool { return c >= 0x21 && c <= 0x7e && c != '"' && c != '\\' }
 
-// validScopeToken reports whether s is one RFC 6749 scope-token.
-func validScopeToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !isScopeChar(s[i]) {
-			return false
-		}
-	}
-	return true
-}
-
 // boolish decodes a JSON boolean, or the strings "true"/"false" that
 // Cognito writes for some attributes.
 func boolish(v []byte) (bool, error) {

@@ -121,6 +121,20 @@ func FuzzScopes(f *testing.F) {
 	})
 }
 
+// validScopeToken reports whether s is one RFC 6749 scope-token,
+// 1*( %x21 / %x23-5B / %x5D-7E ), spelled out apart from isScopeChar.
+func validScopeToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !(c == 0x21 || 0x23 <= c && c <= 0x5b || 0x5d <= c && c <= 0x7e) {
+			return false
+		}
+	}
+	return true
+}
+
 // FuzzSplit checks the compact-serialization splitter: it never panics,
 // and whatever it accepts re-encodes to exactly the input.
 func FuzzSplit(f *testing.F) {

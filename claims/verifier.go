@@ -21,8 +21,8 @@ type Verifier struct {
 // every pool's key set in the background. Misconfiguration (no pools, a bad
 // pool id, an http issuer or key set URL without AllowHTTP, no client ids
 // without SkipClientIDCheck, a missing or unknown TokenUse, an unknown
-// algorithm, a leeway out of range, an empty RequiredScopes or
-// RequiredGroups list, bad key cache timings) is an error here, never at
+// algorithm, a leeway out of range, bad key cache timings) is an error
+// here, never at
 // the first request: the joined *ConfigErrors of every problem (the same
 // as Config.Validate's), each matching ErrConfig.
 func New(cfg Config) (*Verifier, error) {
@@ -74,11 +74,11 @@ func (v *Verifier) Close() error { return v.keys.Close() }
 //   - client_id (access) or aud (ID) is an accepted app client;
 //   - exp is present and now < exp + leeway; nbf, when present, is at most
 //     now + leeway; iat is present and at most now + leeway; sub is present;
-//   - RequiredScopes, RequiredGroups, then Check.
+//   - Check, when configured.
 //
 // A token that passed every check is remembered in the verified-token cache
 // (see CacheConfig); when it comes again, only the time claims, the key's
-// currency and the requirements are checked.
+// currency and Check are checked.
 //
 // The returned Token is the caller's own deep copy, whether or not it came
 // from the cache (see Token); Check, too, runs on that copy, never on the
@@ -132,16 +132,16 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 		return nil, err
 	}
 	if v.cache == nil {
-		if err := v.checkRequirements(ctx, t); err != nil {
+		if err := v.runCheck(ctx, t); err != nil {
 			return nil, err
 		}
 		return t, nil
 	}
-	// t goes into the cache and is never handed out: the requirements (the
-	// Check hook among them) and the caller get a copy, so that nothing
-	// they change can reach a later request with the same token.
+	// t goes into the cache and is never handed out: the Check hook and
+	// the caller get a copy, so that nothing they change can reach a later
+	// request with the same token.
 	out := t.clone()
-	if err := v.checkRequirements(ctx, out); err != nil {
+	if err := v.runCheck(ctx, out); err != nil {
 		return nil, err
 	}
 	v.cache.put(&cacheEntry{raw: raw, tok: t, key: key, p: p}, v.cc.now())
@@ -171,7 +171,7 @@ func (v *Verifier) fromCache(ctx context.Context, raw string, e *cacheEntry) (_ 
 	// The cached token is never handed out (see Verify): the caller gets
 	// its own copy.
 	out := e.tok.clone()
-	if err := v.checkRequirements(ctx, out); err != nil {
+	if err := v.runCheck(ctx, out); err != nil {
 		return nil, err, true
 	}
 	return out, nil, true
@@ -241,17 +241,8 @@ func (v *Verifier) checkTime(t *Token) error {
 	return nil
 }
 
-// checkRequirements checks the configured scopes, groups and custom check.
-func (v *Verifier) checkRequirements(ctx context.Context, t *Token) error {
-	if len(v.cc.scopes) > 0 && !anyIn(v.cc.scopes, t.Scopes) {
-		// A copy: the error goes to callers (an error handler, say) that
-		// must not be able to change what later tokens are required to
-		// have.
-		return &ScopeError{AnyOf: slices.Clone(v.cc.scopes)}
-	}
-	if len(v.cc.groups) > 0 && !anyIn(v.cc.groups, t.Groups) {
-		return fmt.Errorf("claims: requires one of groups %v: %w", v.cc.groups, ErrGroupDenied)
-	}
+// runCheck runs the Check hook, when there is one.
+func (v *Verifier) runCheck(ctx context.Context, t *Token) error {
 	if v.cc.check != nil {
 		if err := v.cc.check(ctx, t); err != nil {
 			switch r := ReasonOf(err); {
@@ -282,16 +273,6 @@ func keyError(ctx context.Context, err error) error {
 		return fmt.Errorf("claims: %w: %w", ErrCanceled, err)
 	}
 	return fmt.Errorf("claims: %w", err)
-}
-
-// anyIn reports whether any of want is in have.
-func anyIn(want, have []string) bool {
-	for _, w := range want {
-		if slices.Contains(have, w) {
-			return true
-		}
-	}
-	return false
 }
 
 // clip shortens an attacker-supplied string for an error message.

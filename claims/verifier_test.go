@@ -71,12 +71,6 @@ func TestVerify(t *testing.T) {
 			return f.pool.AccessToken(cognitotest.WithClaim("nbf", t0.Add(3*time.Second).Unix()))
 		}},
 		{name: "iat within leeway", token: func(f *fixture) string { return f.pool.AccessToken(cognitotest.WithIssuedAt(t0.Add(4 * time.Second))) }},
-		{name: "required scope present",
-			mutate: func(c *claims.Config) { c.RequiredScopes = []string{"orders/write", "admin"} },
-			token:  func(f *fixture) string { return f.pool.AccessToken(cognitotest.WithScopes("orders/write")) }},
-		{name: "required group present",
-			mutate: func(c *claims.Config) { c.RequiredGroups = []string{"admin"} },
-			token:  func(f *fixture) string { return f.pool.AccessToken(cognitotest.WithGroups("readers", "admin")) }},
 		{name: "unknown claims are kept, not rejected", token: func(f *fixture) string {
 			return f.pool.AccessToken(cognitotest.WithClaim("custom:tenant", "acme"), cognitotest.WithClaim("Token_Use", "id"))
 		}},
@@ -267,22 +261,7 @@ func TestVerify(t *testing.T) {
 			mutate: func(c *claims.Config) { c.Leeway = 30 * time.Second },
 			token:  func(f *fixture) string { return f.pool.AccessToken(cognitotest.WithIssuedAt(t0.Add(31 * time.Second))) }, want: claims.ErrIssuedInFuture},
 
-		// Requirements.
-		{name: "required scope missing",
-			mutate: func(c *claims.Config) { c.RequiredScopes = []string{"orders/write"} },
-			token:  func(f *fixture) string { return f.pool.AccessToken(cognitotest.WithScopes("orders/read")) }, want: claims.ErrInsufficientScope},
-		{name: "required scope on id token",
-			mutate: func(c *claims.Config) {
-				c.Pools[0].TokenUse = claims.AnyToken
-				c.RequiredScopes = []string{"openid"}
-			},
-			token: func(f *fixture) string { return f.pool.IDToken() }, want: claims.ErrInsufficientScope},
-		{name: "required group missing",
-			mutate: func(c *claims.Config) { c.RequiredGroups = []string{"admin"} },
-			token:  func(f *fixture) string { return f.pool.AccessToken(cognitotest.WithGroups("readers")) }, want: claims.ErrGroupDenied},
-		{name: "required group, no groups claim",
-			mutate: func(c *claims.Config) { c.RequiredGroups = []string{"admin"} },
-			token:  func(f *fixture) string { return f.pool.AccessToken() }, want: claims.ErrGroupDenied},
+		// The custom check (route requirements are the policy's).
 		{name: "custom check denies",
 			mutate: func(c *claims.Config) {
 				c.Check = func(_ context.Context, t *claims.Token) error {
