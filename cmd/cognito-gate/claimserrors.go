@@ -1,12 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/cognito-gate/cognito-gate/claims"
+	"github.com/cognito-gate/cognito-gate/jwks"
 )
 
 // problem is a configuration problem the verifier found, placed in the
@@ -16,9 +18,10 @@ type problem struct{ field, msg string }
 // claimsProblems has the verifier check cc, everything New would check,
 // and places each problem at the YAML field it is about, in YAML terms.
 //
-// claims reports its problems as text ("claims: config: pool 0 (…): …"),
-// which this attributes by matching; a typed error with the pool and the
-// key would make it exact (see the report of issue 13).
+// The key set's problems are typed (*jwks.ConfigError: the key and the
+// problem in YAML terms); claims reports its own as text ("claims: config:
+// pool 0 (…): …"), which this attributes by matching, until claims has a
+// typed error too.
 func claimsProblems(cc claims.Config) []problem {
 	err := cc.Validate()
 	if err == nil {
@@ -27,35 +30,63 @@ func claimsProblems(cc claims.Config) []problem {
 	var out []problem
 	for _, e := range joined(err) {
 		msg := strings.TrimPrefix(e.Error(), "claims: config: ")
-		if m := poolErrPrefix.FindStringSubmatch(msg); m != nil {
-			rest := jwksSourcePrefix.ReplaceAllString(msg[len(m[0]):], "")
+		m := poolErrPrefix.FindStringSubmatch(msg)
+		prefix := ""
+		if m != nil {
+			i, _ := strconv.Atoi(m[1])
+			prefix = fmt.Sprintf("pools[%d].", i)
+		}
+		if kerrs := keySetErrors(e); len(kerrs) > 0 {
+			for _, ke := range kerrs {
+				out = append(out, problem{prefix + orDefault(ke.Key, "jwks"), ke.Problem})
+			}
+			continue
+		}
+		if m != nil {
+			rest := msg[len(m[0]):]
 			if strings.HasPrefix(rest, "TokenUse") {
 				continue // the binary checks token_use itself (pools)
 			}
-			i, _ := strconv.Atoi(m[1])
-			out = append(out, problem{fmt.Sprintf("pools[%d].%s", i, poolKey(rest)), yamlKeys.Replace(rest)})
+			out = append(out, problem{prefix + poolKey(rest), yamlKeys.Replace(rest)})
 			continue
 		}
-		msg = strings.TrimPrefix(msg, "jwks: config: ")
 		switch {
 		case msg == "no user pools", strings.HasPrefix(msg, "Leeway"):
 			continue // the binary checks pools and leeway itself
 		case strings.Contains(msg, "lgorithm"):
 			out = append(out, problem{"algorithms", yamlKeys.Replace(msg)})
+		case strings.HasPrefix(msg, "Cache"):
+			out = append(out, problem{"token_cache", yamlKeys.Replace(msg)})
 		default:
-			out = append(out, problem{fieldOf(msg), yamlKeys.Replace(msg)})
+			out = append(out, problem{"", yamlKeys.Replace(msg)})
 		}
 	}
 	return out
 }
 
+// keySetErrors returns the key-set problems err holds, however wrapped
+// and joined.
+func keySetErrors(err error) []*jwks.ConfigError {
+	var ke *jwks.ConfigError
+	switch u := err.(type) {
+	case interface{ Unwrap() []error }:
+		var out []*jwks.ConfigError
+		for _, e := range u.Unwrap() {
+			out = append(out, keySetErrors(e)...)
+		}
+		return out
+	case interface{ Unwrap() error }:
+		return keySetErrors(u.Unwrap())
+	}
+	if errors.As(err, &ke) {
+		return []*jwks.ConfigError{ke}
+	}
+	return nil
+}
+
 // poolErrPrefix is the part of a claims pool error that the file position
 // replaces; it captures the pool's index.
 var poolErrPrefix = regexp.MustCompile(`^pool (\d+)( \([^)]*\))?: `)
-
-// jwksSourcePrefix is the key-set part of a pool error, which names the
-// issuer again.
-var jwksSourcePrefix = regexp.MustCompile(`^jwks: source \S+: `)
 
 // yamlKeys turns the Go field names of claims' and jwks' errors into the
 // configuration file's keys.
@@ -67,21 +98,6 @@ var yamlKeys = strings.NewReplacer(
 	"MaxStaleness", "jwks.max_staleness", "FetchTimeout", "jwks.fetch_timeout", "MaxResponseBytes", "jwks.max_response_bytes",
 	"Cache.Disabled", "token_cache.disabled", "Cache limits", "token_cache limits",
 )
-
-// fieldOf returns the field of a key-set or cache problem: that of the
-// first setting it names.
-func fieldOf(msg string) string {
-	for _, f := range []struct{ goName, field string }{
-		{"RefreshInterval", "jwks.refresh_interval"}, {"Cooldown", "jwks.cooldown"}, {"MaxBackoff", "jwks.max_backoff"},
-		{"MaxStaleness", "jwks.max_staleness"}, {"FetchTimeout", "jwks.fetch_timeout"}, {"MaxResponseBytes", "jwks.max_response_bytes"},
-		{"Cache", "token_cache"},
-	} {
-		if strings.HasPrefix(msg, f.goName) {
-			return f.field
-		}
-	}
-	return "jwks"
-}
 
 // poolKey returns the key of a pool that a pool problem is about.
 func poolKey(msg string) string {
