@@ -57,8 +57,19 @@ type Pool struct {
 	Issuer string
 
 	// JWKSURL is the key set address. Empty means Issuer +
-	// "/.well-known/jwks.json".
+	// "/.well-known/jwks.json", unless Keys is set.
 	JWKSURL string
+
+	// Keys, when not nil, is the pool's key set itself: a JSON Web Key Set
+	// document, what the pool's jwks.json serves. Its keys are checked as
+	// fetched ones are (RSA of 2048 bits or more, use "sig" or absent, alg
+	// allowed), except that every entry must pass (an entry a fetch would
+	// skip is a configuration error), and they are never fetched,
+	// refreshed or stale: the Verifier is Ready at once, needs no network
+	// for this pool, and a token whose kid the set does not hold is
+	// ErrUnknownKID at once. JWKSURL must be empty. For tests, air-gapped
+	// deployments and pools whose keys are known; see jwks.Source.Keys.
+	Keys []byte
 
 	// AllowHTTP permits http:// issuer and key set URLs. For local
 	// development against an emulator only.
@@ -278,8 +289,8 @@ func (p Pool) compile(i int) (*pool, jwks.Source, []*ConfigError) {
 		iss = cognitoIssuer(m[1], p.UserPoolID)
 	}
 
-	// The key cache checks the issuer, the key set URL and static keys.
-	src := jwks.Source{Issuer: iss, URL: p.JWKSURL, AllowHTTP: p.AllowHTTP}
+	// The key cache checks the issuer, the key set URL and the static keys.
+	src := jwks.Source{Issuer: iss, URL: p.JWKSURL, AllowHTTP: p.AllowHTTP, Keys: p.Keys}
 	if iss != "" {
 		errs = append(errs, fromJWKS(src.Validate(), func(int) int { return i })...)
 	}

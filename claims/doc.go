@@ -6,9 +6,10 @@
 // cache's included, and reports every problem at once). Verify then checks
 // one compact JWT: its shape, its header (alg allowlist, kid), exact claim
 // decoding, the issuer, the RS256 signature against the pool's key set
-// (package jwks), token_use, client_id or aud, exp, nbf and iat with a
-// bounded leeway, and an optional custom Check. The result is a *Token with
-// typed accessors for Cognito's claims, and it is the caller's own copy:
+// (package jwks: fetched, or given as Pool.Keys), token_use, client_id or
+// aud, exp, nbf and iat with a bounded leeway, and an optional custom
+// Check. The result is a *Token with typed accessors for Cognito's claims,
+// and it is the caller's own copy:
 // changing it changes nothing for anyone else, the verified-token cache
 // included. What a verified token may do on a route (scopes, groups, claim
 // conditions) is decided by package policy, not here.

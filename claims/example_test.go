@@ -65,3 +65,43 @@ func ExampleReasonOf() {
 	// expired 401
 	// 403
 }
+
+// A Verifier with the pool's key set given rather than fetched: no
+// network, ready at once, never refreshed. The document is what
+// https://cognito-idp.<region>.amazonaws.com/<pool>/.well-known/jwks.json
+// serves; here a fake pool provides it (and mints the tokens).
+func ExampleVerifier_Verify_staticKeys() {
+	pool, err := cognitotest.Start(cognitotest.Config{PoolID: "us-east-1_Example1"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pool.Close()
+
+	v, err := claims.New(claims.Config{
+		Pools: []claims.Pool{{
+			UserPoolID: pool.PoolID(),
+			Keys:       pool.JWKS(),
+			ClientIDs:  []string{pool.ClientID()},
+			TokenUse:   claims.AccessToken,
+		}},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer v.Close()
+	fmt.Println("ready:", v.Ready())
+
+	ctx := context.Background()
+	tok, err := v.Verify(ctx, pool.AccessToken(cognitotest.WithUsername("alice")))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(tok.Username, tok.Issuer)
+
+	_, err = v.Verify(ctx, pool.AccessToken(cognitotest.WithUnpublishedKey()))
+	fmt.Println(claims.ReasonOf(err), "after", pool.Fetches(), "key set fetches")
+	// Output:
+	// ready: true
+	// alice https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example1
+	// unknown_kid after 0 key set fetches
+}
