@@ -33,14 +33,14 @@ func TestParseConfigErrors(t *testing.T) {
 		{"bad listen", strings.Replace(validConfig, "127.0.0.1:8080", "8080", 1), "gate.yaml:1: listen: want host:port"},
 		{"bad upstream", strings.Replace(validConfig, "http://127.0.0.1:3000", "ftp://x", 1), "gate.yaml:2: upstream: want an http or https URL"},
 		{"no pools", strings.Replace(validConfig, "pools:\n  - user_pool_id: us-east-1_AbC123\n    client_ids: [abc]\n    token_use: access\n", "", 1), "pools: at least one user pool"},
-		{"bad pool id", strings.Replace(validConfig, "us-east-1_AbC123", "nope", 1), "gate.yaml:4: pools[0].user_pool_id: user pool id \"nope\""},
-		{"bad token use", strings.Replace(validConfig, "token_use: access", "token_use: refresh", 1), "gate.yaml:6: pools[0].token_use: want access, id or any"},
-		{"missing token use", strings.Replace(validConfig, "    token_use: access\n", "", 1), "gate.yaml:4: pools[0]: token_use is required"},
-		{"no client ids", strings.Replace(validConfig, "    client_ids: [abc]\n", "", 1), "gate.yaml:4: pools[0].client_ids: no client_ids; list the app clients or set skip_client_id_check"},
+		{"bad pool id", strings.Replace(validConfig, "us-east-1_AbC123", "nope", 1), "gate.yaml:4: pools[0].user_pool_id: \"nope\" is not <region>_<id>"},
+		{"bad token use", strings.Replace(validConfig, "token_use: access", "token_use: refresh", 1), `gate.yaml:6: pools[0].token_use: "refresh": want "access", "id" or "any"`},
+		{"missing token use", strings.Replace(validConfig, "    token_use: access\n", "", 1), `gate.yaml:4: pools[0].token_use: required: "access", "id" or "any"`},
+		{"no client ids", strings.Replace(validConfig, "    client_ids: [abc]\n", "", 1), "gate.yaml:4: pools[0].client_ids: empty; list the app clients or set skip_client_id_check"},
 		{"client ids not a list", strings.Replace(validConfig, "[abc]", "abc", 1), "gate.yaml:5: pools[0].client_ids: want a list"},
 		{"bad duration", validConfig + "leeway: soon\n", "gate.yaml:11: leeway: want a non-negative duration"},
-		{"huge leeway", validConfig + "leeway: 1h\n", "gate.yaml:11: leeway: at most 5m0s"},
-		{"bad algorithm", validConfig + "algorithms: [HS256]\n", "algorithms: algorithm \"HS256\""},
+		{"huge leeway", validConfig + "leeway: 1h\n", "gate.yaml:11: leeway: 1h0m0s is over 5m0s"},
+		{"bad algorithm", validConfig + "algorithms: [HS256]\n", "gate.yaml:11: algorithms: \"HS256\" is not supported; want RS256, RS384, RS512"},
 		{"bad jwks timing", validConfig + "jwks:\n  refresh_interval: 1s\n", "gate.yaml:12: jwks.refresh_interval: 1s is shorter than jwks.cooldown (10s)"},
 		{"bad bool", validConfig + "cors_preflight: maybe\n", "gate.yaml:11: cors_preflight: want true or false"},
 		{"bad size", validConfig + "token_cache:\n  max_bytes: lots\n", "gate.yaml:12: token_cache.max_bytes: want a non-negative whole number"},
@@ -77,7 +77,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"policy file missing", strings.Split(validConfig, "policy:")[0] + "policy_file: /nonexistent/p.yaml\n", "gate.yaml:7: policy_file: open /nonexistent/p.yaml: no such file or directory"},
 		{"http key set", strings.Replace(validConfig, "    token_use: access\n", "    token_use: access\n    jwks_url: http://127.0.0.1:9/jwks.json\n", 1), `gate.yaml:4: pools[0].allow_http: jwks_url "http://127.0.0.1:9/jwks.json" is plain http`},
 		{"two key-set timings", validConfig + "jwks:\n  cooldown: 1m\n  max_backoff: 2s\n", "gate.yaml:13: jwks.max_backoff: 2s is shorter than jwks.cooldown (1m0s)"},
-		{"duplicate issuer", strings.Replace(validConfig, "policy:", "  - user_pool_id: us-east-1_AbC123\n    client_ids: [def]\n    token_use: id\npolicy:", 1), "gate.yaml:7: pools[1].issuer: issuer https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123 listed twice"},
+		{"duplicate issuer", strings.Replace(validConfig, "policy:", "  - user_pool_id: us-east-1_AbC123\n    client_ids: [def]\n    token_use: id\npolicy:", 1), `gate.yaml:7: pools[1].user_pool_id: "us-east-1_AbC123" makes issuer "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123", which is also pool 0's`},
 		{"not yaml", "listen: [\n", "gate.yaml:"},
 		{"list document", "- a\n", "want a mapping"},
 	}
@@ -286,5 +286,41 @@ func TestParseConfigBoundsReport(t *testing.T) {
 	lines := strings.Split(err.Error(), "\n")
 	if len(lines) != 21 || lines[20] != "gate.yaml: 10 more problems not shown" {
 		t.Errorf("%d lines, last %q", len(lines), lines[len(lines)-1])
+	}
+}
+
+// TestConfigMessagesUseYAMLKeys checks that the verifier's problems reach
+// the operator in the file's terms: at the pool's key (or the pool, when
+// the key is absent), and naming settings by their keys, never by the Go
+// fields behind them.
+func TestConfigMessagesUseYAMLKeys(t *testing.T) {
+	pool := func(lines string) string {
+		return strings.Replace(validConfig, "  - user_pool_id: us-east-1_AbC123\n    client_ids: [abc]\n    token_use: access\n", lines, 1)
+	}
+	tests := []struct {
+		name, text, want string
+	}{
+		{"no id", pool("  - client_ids: [abc]\n    token_use: access\n"), "gate.yaml:4: pools[0].user_pool_id: required unless issuer is set"},
+		{"region", pool("  - user_pool_id: us-east-1_AbC123\n    region: eu-west-1\n    client_ids: [abc]\n    token_use: access\n"), "gate.yaml:5: pools[0].region:"},
+		{"http issuer", pool("  - issuer: http://localhost:9229/us-east-1_X\n    client_ids: [abc]\n    token_use: access\n"), "gate.yaml:4: pools[0].allow_http:"},
+		{"both client settings", pool("  - user_pool_id: us-east-1_AbC123\n    client_ids: [abc]\n    skip_client_id_check: true\n    token_use: access\n"), "gate.yaml:6: pools[0].skip_client_id_check: set together with client_ids"},
+		{"padded client", pool("  - user_pool_id: us-east-1_AbC123\n    client_ids: [\" abc\"]\n    token_use: access\n"), "gate.yaml:5: pools[0].client_ids: entry 0"},
+		{"empty algorithms", validConfig + "algorithms: []\n", "gate.yaml:11: algorithms: empty"},
+		{"key-set timings, absent key", validConfig + "jwks:\n  cooldown: 2h\n", "gate.yaml:11: jwks.refresh_interval: 1h0m0s is shorter than jwks.cooldown (2h0m0s)"},
+	}
+	goNames := []string{"UserPoolID", "Region", "Issuer", "JWKSURL", "AllowHTTP", "ClientIDs", "SkipClientIDCheck", "TokenUse",
+		"Algorithms", "Leeway", "RefreshInterval", "Cooldown", "MaxBackoff", "MaxStaleness", "FetchTimeout", "MaxResponseBytes", "Cache."}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parseConfig([]byte(tt.text), "gate.yaml", func(string) (string, bool) { return "", false })
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error:\n%v\nwant it to contain %q", err, tt.want)
+			}
+			for _, n := range goNames {
+				if strings.Contains(err.Error(), n) {
+					t.Errorf("error names the Go field %s:\n%v", n, err)
+				}
+			}
+		})
 	}
 }

@@ -89,30 +89,20 @@ func (v *validator) upstream() {
 	v.gc.upstream = u
 }
 
-// pools checks pools and builds the verifier's pools.
+// pools builds the verifier's pools, which verification checks.
 func (v *validator) pools() {
-	if len(v.fc.Pools) == 0 {
-		v.bad("pools", "at least one user pool is required")
-	}
-	for i, p := range v.fc.Pools {
-		f := fmt.Sprintf("pools[%d]", i)
-		use := claims.TokenUse(p.TokenUse)
-		switch use {
-		case claims.AccessToken, claims.IDToken, claims.AnyToken:
-		case "":
-			v.bad(f, "token_use is required: access, id or any")
-		default:
-			v.bad(f+".token_use", "want access, id or any, got %q", p.TokenUse)
-		}
+	for _, p := range v.fc.Pools {
 		v.gc.claims.Pools = append(v.gc.claims.Pools, claims.Pool{
 			UserPoolID: p.UserPoolID, Region: p.Region, Issuer: p.Issuer, JWKSURL: p.JWKSURL, AllowHTTP: p.AllowHTTP,
-			ClientIDs: p.ClientIDs, SkipClientIDCheck: p.SkipClientIDCheck, TokenUse: use,
+			ClientIDs: p.ClientIDs, SkipClientIDCheck: p.SkipClientIDCheck, TokenUse: claims.TokenUse(p.TokenUse),
 		})
 	}
 }
 
-// verification checks algorithms, leeway, jwks and token_cache, then has
-// the verifier check everything it is given, the pools included.
+// verification builds the rest of the verifier's configuration
+// (algorithms, leeway, jwks, token_cache), then has the verifier check
+// everything it is given, the pools included: the checks are the
+// verifier's, made once, so that check and start-up agree.
 func (v *validator) verification() {
 	fc, cc := v.fc, &v.gc.claims
 	cc.Algorithms, cc.Leeway = fc.Algorithms, fc.Leeway
@@ -121,9 +111,6 @@ func (v *validator) verification() {
 			v.bad("no_leeway", "set leeway or no_leeway, not both")
 		}
 		cc.Leeway = claims.NoLeeway
-	}
-	if fc.Leeway > claims.MaxLeeway {
-		v.bad("leeway", "at most %s, got %s", claims.MaxLeeway, fc.Leeway)
 	}
 	cc.JWKS = jwks.Config{
 		RefreshInterval: fc.JWKS.RefreshInterval, Cooldown: fc.JWKS.Cooldown, MaxBackoff: fc.JWKS.MaxBackoff,
