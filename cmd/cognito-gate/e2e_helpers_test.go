@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -24,6 +25,12 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if fuzzing() {
+		// Fuzz targets call functions, not the binary; building it in
+		// every fuzz worker would eat the whole fuzz time.
+		os.Exit(m.Run())
+	}
 	dir, err := os.MkdirTemp("", "cognito-gate-e2e")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -39,6 +46,17 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// fuzzing reports whether this test binary runs fuzz targets (go test
+// -fuzz, or one of its workers).
+func fuzzing() bool {
+	for _, name := range []string{"test.fuzz", "test.fuzzworker"} {
+		if f := flag.Lookup(name); f != nil && f.Value.String() != "" && f.Value.String() != "false" {
+			return true
+		}
+	}
+	return false
 }
 
 // proc is a running cognito-gate process.
