@@ -8,10 +8,10 @@
 // decoding, the issuer, the RS256 signature against the pool's key set
 // (package jwks: fetched, or given as Pool.Keys), token_use, client_id or
 // aud, exp, nbf and iat with a bounded leeway, and an optional custom
-// Check. The result is a *Token with typed accessors for Cognito's claims,
-// and it is the caller's own copy:
-// changing it changes nothing for anyone else, the verified-token cache
-// included. What a verified token may do on a route (scopes, groups, claim
+// Check. The result is a *Token with typed accessors for Cognito's claims
+// (and Token.Decode for an application's own), and it is the caller's own
+// copy: changing it changes nothing for anyone else, the verified-token
+// cache included. What a verified token may do on a route (scopes, groups, claim
 // conditions) is decided by package policy, not here.
 //
 // # Strict decoding

@@ -3,8 +3,11 @@ package claims
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"slices"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/cognito-gate/cognito-gate/internal/jsonstrict"
 )
@@ -161,3 +164,82 @@ func (t *Token) Claims() (map[string]any, error) {
 
 // Payload returns a copy of the token's claims JSON, exactly as signed.
 func (t *Token) Payload() []byte { return bytes.Clone(t.payload) }
+
+// Decode decodes the token's claims into v, as json.Unmarshal does, for
+// typed access to claims this package has no accessor for:
+//
+//	var custom struct {
+//		Tenant string `json:"custom:tenant"`
+//		Plan   string `json:"custom:plan"`
+//	}
+//	if err := tok.Decode(&custom); err != nil { ... }
+//
+// The JSON is the signed payload itself, and Verify has already read all
+// of it with the strict decoder (see Strict decoding in the package
+// documentation): it is valid UTF-8 without lone surrogate escapes, no
+// object repeats a member name, nothing nests more than 64 deep. What v
+// gets is therefore what the checks read, with one exception that Decode
+// closes: encoding/json matches member names to struct fields without
+// regard to case, so two members whose names differ only in case ("tenant"
+// and "Tenant", or a name and its Unicode case fold) could each fill the
+// same field, and which one wins is not what the claims say. Decode
+// refuses such a payload, in any object at any depth, with an error,
+// whatever v is. Numbers decoded into an interface value are json.Number,
+// as with Claims. Decode changes nothing in t.
+func (t *Token) Decode(v any) error {
+	if err := caseCollision(t.payload, jsonstrict.Object); err != nil {
+		return fmt.Errorf("claims: decode: %w", err)
+	}
+	d := json.NewDecoder(bytes.NewReader(t.payload))
+	d.UseNumber()
+	if err := d.Decode(v); err != nil {
+		return fmt.Errorf("claims: decode: %w", err)
+	}
+	return nil
+}
+
+// caseCollision returns an error when an object in the JSON value v of the
+// given kind, at any depth, has two member names that encoding/json would
+// match to the same struct field: different, but equal under Unicode
+// simple case folding (as bytes.EqualFold compares them).
+func caseCollision(v []byte, kind jsonstrict.Kind) error {
+	switch kind {
+	case jsonstrict.Object:
+		var folded map[string]string // folded name -> name
+		return jsonstrict.ObjectEach(v, func(name, value []byte, kind jsonstrict.Kind) error {
+			if folded == nil {
+				folded = make(map[string]string)
+			}
+			f := foldName(name)
+			if other, ok := folded[f]; ok {
+				return fmt.Errorf("members %q and %q differ only in case", clip(other), clip(string(name)))
+			}
+			folded[f] = string(name)
+			return caseCollision(value, kind)
+		})
+	case jsonstrict.Array:
+		return jsonstrict.ArrayEach(v, func(value []byte, kind jsonstrict.Kind) error {
+			return caseCollision(value, kind)
+		})
+	}
+	return nil
+}
+
+// foldName returns name with every rune replaced by the smallest rune of
+// its case-folding orbit, so that two names are equal under bytes.EqualFold
+// exactly when their foldNames are equal.
+func foldName(name []byte) string {
+	var b strings.Builder
+	for _, r := range string(name) {
+		for {
+			next := unicode.SimpleFold(r)
+			if next <= r {
+				r = next
+				break
+			}
+			r = next
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
