@@ -41,14 +41,12 @@ func (m *Middleware) Authorize(r *http.Request) Result {
 // they authorize, such as a forward-auth endpoint whose gateway forwards
 // the path as the client wrote it: a request the policy allowed only in
 // cleaned form ("/a/../b" judged as "/b") is denied instead, under the rule
-// "non_canonical" (401 without a token, 403 with one), and recorded so.
+// "non_canonical" with reason non_canonical_path (400, token or not), and
+// recorded so.
 func (m *Middleware) AuthorizeExact(r *http.Request) Result {
 	o := m.decide(r)
 	if o.result == ResultAllowed && o.path != "" && o.path != r.URL.EscapedPath() {
-		o.result, o.rule, o.status, o.reason = ResultDenied, policy.RuleNonCanonical, http.StatusUnauthorized, claims.ReasonMissingToken
-		if o.token != nil {
-			o.status, o.reason = http.StatusForbidden, claims.ReasonClaimDenied
-		}
+		o.result, o.rule, o.status, o.reason = ResultDenied, policy.RuleNonCanonical, http.StatusBadRequest, claims.ReasonNonCanonicalPath
 	}
 	return result(m.record(r, o))
 }

@@ -29,8 +29,8 @@ func TestAuthorizeExact(t *testing.T) {
 	}{
 		{"clean path", "/public/x", "", true, true, 0, "public"},
 		{"cleaned path, Authorize", "/admin/../public/x", "", false, true, 0, "public"},
-		{"cleaned path, AuthorizeExact", "/admin/../public/x", "", true, false, 401, "non_canonical"},
-		{"cleaned path with a token", "/admin/../me", reader, true, false, 403, "non_canonical"},
+		{"cleaned path, AuthorizeExact", "/admin/../public/x", "", true, false, 400, "non_canonical"},
+		{"cleaned path with a token", "/admin/../me", reader, true, false, 400, "non_canonical"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -50,8 +50,8 @@ func TestAuthorizeExact(t *testing.T) {
 		})
 	}
 	// The refusals are recorded as denials, not as the allow the policy gave.
-	if got := sample(t, reg, "cognito_gate_requests_total", map[string]string{"result": "denied", "reason": "missing_token"}); got != 1 {
-		t.Errorf("denied/missing_token = %v, want 1", got)
+	if got := sample(t, reg, "cognito_gate_requests_total", map[string]string{"result": "denied", "reason": "non_canonical_path"}); got != 2 {
+		t.Errorf("denied/non_canonical_path = %v, want 2", got)
 	}
 	if got := sample(t, reg, "cognito_gate_policy_decisions_total", map[string]string{"rule": "non_canonical", "result": "deny"}); got != 2 {
 		t.Errorf("non_canonical denials = %v, want 2", got)

@@ -15,6 +15,8 @@ import (
 	"github.com/cognito-gate/cognito-gate/internal/testhelpers/proctest"
 )
 
+const nonCanonical = `cognito_gate_requests_total{reason="non_canonical_path",result="denied"}`
+
 // TestBoundaryForwardAuthHeaders guards findings 1 to 4 at the endpoint
 // itself: the original request comes from exactly the configured headers,
 // with no fallback; a subrequest without them, with two of one, with an
@@ -54,7 +56,7 @@ func TestBoundaryForwardAuthHeaders(t *testing.T) {
 		{"host with two ports", orig("GET", "/public/x", "internal.example.com:1:2"), 400, ""},
 		{"absolute URI", append(orig("GET", "http://evil.example/admin/", "a.example"), bearer(admin)), 400, ""},
 		{"method with a space", orig("GET /x", "/public/x", "a.example"), 400, ""},
-		{"non-canonical path", orig("GET", "/admin/../public/x", "a.example"), 401, ""},
+		{"non-canonical path", orig("GET", "/admin/../public/x", "a.example"), 400, ""},
 		{"routing override", append(orig("GET", "/public/x", "a.example"), "X-Original-URL: /admin/x"), 400, ""},
 		{"method override", append(orig("GET", "/public/x", "a.example"), "X-HTTP-Method-Override: DELETE"), 400, ""},
 	}
@@ -68,7 +70,7 @@ func TestBoundaryForwardAuthHeaders(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			bad := metric(t, p, badRequests)
+			bad := metric(t, p, badRequests) + metric(t, p, nonCanonical)
 			resp := rawDo(t, p.addr["forward-auth"], head("GET", "/auth", "gate.internal", tt.lines...))
 			if resp.status != tt.want {
 				t.Fatalf("status %d, want %d: %s", resp.status, tt.want, resp.body)
@@ -77,8 +79,8 @@ func TestBoundaryForwardAuthHeaders(t *testing.T) {
 				t.Errorf("X-Auth-Sub = %q, want %q", got, tt.wantSub)
 			}
 			if tt.want == 400 {
-				if got := metric(t, p, badRequests); got != bad+1 {
-					t.Errorf("bad_request count %v, want %v", got, bad+1)
+				if got := metric(t, p, badRequests) + metric(t, p, nonCanonical); got != bad+1 {
+					t.Errorf("bad_request and non_canonical_path count %v, want %v", got, bad+1)
 				}
 				if !strings.Contains(resp.header.Get("Www-Authenticate"), `error="invalid_request"`) {
 					t.Errorf("WWW-Authenticate = %q", resp.header.Get("Www-Authenticate"))

@@ -33,8 +33,8 @@ func TestForwardAuth(t *testing.T) {
 		{"nginx, anonymous route", "/auth", fa("GET", "/public/x?a=1"), "", 200, "", ""},
 		{"nginx, bad token", "/auth", fa("GET", "/me"), "x.y.z", 401, "", `error="invalid_token"`},
 		{"the subrequest alone is not judged", "/admin/x", nil, admin, 400, "", `error="invalid_request"`},
-		{"non-canonical path is refused", "/auth", fa("GET", "/admin/../public/x"), "", 401, "", ""},
-		{"non-canonical path with a token", "/auth", fa("GET", "/public//../me"), reader, 403, "", ""},
+		{"non-canonical path is refused", "/auth", fa("GET", "/admin/../public/x"), "", 400, "", `error_description="non_canonical_path"`},
+		{"non-canonical path with a token", "/auth", fa("GET", "/public//../me"), reader, 400, "", `error_description="non_canonical_path"`},
 		{"absolute URI is rejected", "/auth", fa("GET", "http://evil.example/admin/"), admin, 400, "", ""},
 	}
 	for _, tt := range tests {
