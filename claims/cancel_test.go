@@ -167,6 +167,7 @@ func TestCancellationIsNotUnavailable(t *testing.T) {
 				if got := claims.ReasonOf(err); got != tt.want {
 					t.Fatalf("ReasonOf(%v) = %s, want %s", err, got, tt.want)
 				}
+				checkNoStutter(t, err)
 				if got := claims.ReasonOf(err).Status(); got == http.StatusServiceUnavailable && tt.want != claims.ReasonJWKSUnavailable {
 					t.Errorf("status %d", got)
 				}

@@ -3,7 +3,6 @@ package claims
 import (
 	"context"
 	"errors"
-	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -147,7 +146,7 @@ var poolIDPattern = regexp.MustCompile(`^([a-z]{2}(?:-[a-z]+)+-[0-9])_[0-9A-Za-z
 func CognitoIssuer(poolID string) (string, error) {
 	m := poolIDPattern.FindStringSubmatch(poolID)
 	if m == nil {
-		return "", fmt.Errorf("claims: user pool id %q: want <region>_<id>, e.g. us-east-1_AbC123", poolID)
+		return "", errorf("user pool id %q: want <region>_<id>, e.g. us-east-1_AbC123", poolID)
 	}
 	return cognitoIssuer(m[1], poolID), nil
 }

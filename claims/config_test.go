@@ -119,7 +119,8 @@ func TestNewRejectsMisconfiguration(t *testing.T) {
 func configErrors(t *testing.T, err error) []*claims.ConfigError {
 	t.Helper()
 	var list []error
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
+	var j interface{ Unwrap() []error }
+	if errors.As(err, &j) {
 		list = j.Unwrap()
 	} else if err != nil {
 		list = []error{err}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/cognito-gate/cognito-gate/jwks"
@@ -215,6 +216,47 @@ func goNames(problem string) string {
 // and '.'.
 func isWordByte(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '.'
+}
+
+// wrapError is an error of this package that wraps others; see errorf.
+type wrapError struct {
+	msg  string
+	errs []error
+}
+
+func (e *wrapError) Error() string   { return e.msg }
+func (e *wrapError) Unwrap() []error { return e.errs }
+
+// errorf is fmt.Errorf for this package's errors, without the stutter: the
+// text starts with "claims: " once, and the error arguments are written
+// without their own "claims: " prefix, so that ErrCanceled around a key error reads "claims:
+// request canceled: jwks: ...", not "claims: claims: request canceled: ...". As with fmt.Errorf,
+// the errors given for %w are wrapped and those given for %v are not.
+func errorf(format string, a ...any) error {
+	args := slices.Clone(a)
+	var errs []error
+	arg := 0
+	for i := 0; i < len(format); i++ {
+		if format[i] != '%' {
+			continue
+		}
+		for i++; i < len(format) && strings.IndexByte("+-# 0123456789.", format[i]) >= 0; i++ {
+		}
+		if i == len(format) || format[i] == '%' {
+			continue
+		}
+		if arg < len(args) {
+			if err, ok := args[arg].(error); ok {
+				if format[i] == 'w' {
+					errs = append(errs, err)
+				}
+				args[arg] = strings.TrimPrefix(err.Error(), "claims: ")
+			}
+		}
+		arg++
+	}
+	msg := fmt.Sprintf(strings.ReplaceAll(format, "%w", "%s"), args...)
+	return &wrapError{msg: "claims: " + strings.TrimPrefix(msg, "claims: "), errs: errs}
 }
 
 // ScopeError reports a missing scope and the scopes of which one would

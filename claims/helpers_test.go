@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -100,3 +101,14 @@ func jwksConfig(interval time.Duration) jwks.Config {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// checkNoStutter fails the test when err's text names a package more than
+// once ("claims: claims: request canceled", "jwks: ... jwks: ...").
+func checkNoStutter(t *testing.T, err error) {
+	t.Helper()
+	for _, prefix := range []string{"claims: ", "jwks: "} {
+		if n := strings.Count(err.Error(), prefix); n > 1 {
+			t.Errorf("%q names %q %d times", err, prefix, n)
+		}
+	}
+}

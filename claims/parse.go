@@ -52,37 +52,37 @@ func readOnlyBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), 
 func split(raw string) (segments, error) {
 	d1 := strings.IndexByte(raw, '.')
 	if d1 < 0 {
-		return segments{}, fmt.Errorf("claims: fewer than three segments: %w", ErrMalformed)
+		return segments{}, errorf("fewer than three segments: %w", ErrMalformed)
 	}
 	d2 := strings.IndexByte(raw[d1+1:], '.')
 	if d2 < 0 {
-		return segments{}, fmt.Errorf("claims: fewer than three segments: %w", ErrMalformed)
+		return segments{}, errorf("fewer than three segments: %w", ErrMalformed)
 	}
 	d2 += d1 + 1
 	if strings.IndexByte(raw[d2+1:], '.') >= 0 {
-		return segments{}, fmt.Errorf("claims: more than three segments: %w", ErrMalformed)
+		return segments{}, errorf("more than three segments: %w", ErrMalformed)
 	}
 	if i := strings.IndexByte(raw, '\n'); i >= 0 {
-		return segments{}, fmt.Errorf("claims: byte %d is not base64url: %w", i, ErrMalformed)
+		return segments{}, errorf("byte %d is not base64url: %w", i, ErrMalformed)
 	}
 	if i := strings.IndexByte(raw, '\r'); i >= 0 {
-		return segments{}, fmt.Errorf("claims: byte %d is not base64url: %w", i, ErrMalformed)
+		return segments{}, errorf("byte %d is not base64url: %w", i, ErrMalformed)
 	}
 	h, p, s := raw[:d1], raw[d1+1:d2], raw[d2+1:]
 	if len(h) == 0 || len(p) == 0 || len(s) == 0 {
-		return segments{}, fmt.Errorf("claims: empty segment: %w", ErrMalformed)
+		return segments{}, errorf("empty segment: %w", ErrMalformed)
 	}
 	buf := make([]byte, b64.DecodedLen(len(h))+b64.DecodedLen(len(p))+b64.DecodedLen(len(s)))
 	var seg segments
 	var err error
 	if seg.header, buf, err = decode(buf, h); err != nil {
-		return segments{}, fmt.Errorf("claims: header: %w", err)
+		return segments{}, errorf("header: %w", err)
 	}
 	if seg.payload, buf, err = decode(buf, p); err != nil {
-		return segments{}, fmt.Errorf("claims: payload: %w", err)
+		return segments{}, errorf("payload: %w", err)
 	}
 	if seg.sig, _, err = decode(buf, s); err != nil {
-		return segments{}, fmt.Errorf("claims: signature: %w", err)
+		return segments{}, errorf("signature: %w", err)
 	}
 	seg.signingInput = readOnlyBytes(raw[:d2])
 	return seg, nil
@@ -93,7 +93,7 @@ func split(raw string) (segments, error) {
 func decode(buf []byte, s string) (out, rest []byte, err error) {
 	n, err := b64.Decode(buf, readOnlyBytes(s))
 	if err != nil {
-		return nil, nil, fmt.Errorf("bad base64url: %w", ErrMalformed)
+		return nil, nil, errorf("bad base64url: %w", ErrMalformed)
 	}
 	return buf[:n:n], buf[n:], nil
 }
@@ -123,13 +123,13 @@ func parseHeader(hdr []byte, t *Token) error {
 	})
 	switch {
 	case err != nil:
-		return fmt.Errorf("claims: header: %v: %w", err, ErrMalformed)
+		return errorf("header: %v: %w", err, ErrMalformed)
 	case !hasAlg:
-		return fmt.Errorf("claims: header: no alg: %w", ErrMalformed)
+		return errorf("header: no alg: %w", ErrMalformed)
 	case t.KeyID == "":
-		return fmt.Errorf("claims: header: no kid: %w", ErrMalformed)
+		return errorf("header: no kid: %w", ErrMalformed)
 	case len(t.KeyID) > maxKIDBytes:
-		return fmt.Errorf("claims: header: kid of %d bytes: %w", len(t.KeyID), ErrMalformed)
+		return errorf("header: kid of %d bytes: %w", len(t.KeyID), ErrMalformed)
 	}
 	return nil
 }
@@ -205,7 +205,7 @@ func parseClaims(payload []byte, t *Token, rc *rawClaims) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("claims: payload: %v: %w", err, ErrMalformed)
+		return errorf("payload: %v: %w", err, ErrMalformed)
 	}
 	t.payload = payload
 	return nil

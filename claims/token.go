@@ -188,12 +188,12 @@ func (t *Token) Payload() []byte { return bytes.Clone(t.payload) }
 // as with Claims. Decode changes nothing in t.
 func (t *Token) Decode(v any) error {
 	if err := caseCollision(t.payload, jsonstrict.Object); err != nil {
-		return fmt.Errorf("claims: decode: %w", err)
+		return errorf("decode: %w", err)
 	}
 	d := json.NewDecoder(bytes.NewReader(t.payload))
 	d.UseNumber()
 	if err := d.Decode(v); err != nil {
-		return fmt.Errorf("claims: decode: %w", err)
+		return errorf("decode: %w", err)
 	}
 	return nil
 }
@@ -212,7 +212,7 @@ func caseCollision(v []byte, kind jsonstrict.Kind) error {
 			}
 			f := foldName(name)
 			if other, ok := folded[f]; ok {
-				return fmt.Errorf("members %q and %q differ only in case", clip(other), clip(string(name)))
+				return fmt.Errorf("members %q and %q differ only in case", clip(other, 64), clip(string(name), 64))
 			}
 			folded[f] = string(name)
 			return caseCollision(value, kind)

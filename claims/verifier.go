@@ -3,8 +3,8 @@ package claims
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
+	"unicode/utf8"
 
 	"github.com/cognito-gate/cognito-gate/jwks"
 )
@@ -93,7 +93,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 		return nil, ErrMissingToken
 	}
 	if len(raw) > v.cc.maxBytes {
-		return nil, fmt.Errorf("claims: token of %d bytes, limit %d: %w", len(raw), v.cc.maxBytes, ErrMalformed)
+		return nil, errorf("token of %d bytes, limit %d: %w", len(raw), v.cc.maxBytes, ErrMalformed)
 	}
 	if v.cache != nil {
 		if e, ok := v.cache.get(raw); ok {
@@ -111,7 +111,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 		return nil, err
 	}
 	if !slices.Contains(v.cc.algs, t.Algorithm) {
-		return nil, fmt.Errorf("claims: alg %q: %w", clip(t.Algorithm), ErrUnsupportedAlg)
+		return nil, errorf("alg %q: %w", clip(t.Algorithm, 64), ErrUnsupportedAlg)
 	}
 	var rc rawClaims
 	if err := parseClaims(seg.payload, t, &rc); err != nil {
@@ -119,14 +119,14 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 	}
 	p := v.cc.pools[t.Issuer]
 	if p == nil {
-		return nil, fmt.Errorf("claims: iss %q: %w", clip(t.Issuer), ErrWrongIssuer)
+		return nil, errorf("iss %q: %w", clip(t.Issuer, 64), ErrWrongIssuer)
 	}
 	key, err := p.keys.Key(ctx, t.KeyID)
 	if err != nil {
 		return nil, keyError(ctx, err)
 	}
 	if err := key.Verify(t.Algorithm, seg.signingInput, seg.sig); err != nil {
-		return nil, fmt.Errorf("claims: %w", err)
+		return nil, errorf("%w", err)
 	}
 	if err := v.checkClaims(p, t, &rc); err != nil {
 		return nil, err
@@ -192,36 +192,36 @@ func (v *Verifier) checkClaims(p *pool, t *Token, rc *rawClaims) error {
 	case "access":
 		t.Use, t.ClientID, t.Username = AccessToken, rc.clientID, rc.username
 		if !p.access {
-			return fmt.Errorf("claims: access token, pool accepts id tokens: %w", ErrWrongTokenUse)
+			return errorf("access token, pool accepts id tokens: %w", ErrWrongTokenUse)
 		}
 		if rc.clientID == "" {
-			return fmt.Errorf("claims: access token without client_id: %w", ErrWrongClient)
+			return errorf("access token without client_id: %w", ErrWrongClient)
 		}
 	case "id":
 		t.Use, t.ClientID, t.Username = IDToken, rc.aud, rc.cognitoUsername
 		if !p.id {
-			return fmt.Errorf("claims: id token, pool accepts access tokens: %w", ErrWrongTokenUse)
+			return errorf("id token, pool accepts access tokens: %w", ErrWrongTokenUse)
 		}
 		if rc.aud == "" {
-			return fmt.Errorf("claims: id token without aud: %w", ErrWrongClient)
+			return errorf("id token without aud: %w", ErrWrongClient)
 		}
 	case "":
-		return fmt.Errorf("claims: no token_use: %w", ErrWrongTokenUse)
+		return errorf("no token_use: %w", ErrWrongTokenUse)
 	default:
-		return fmt.Errorf("claims: token_use %q: %w", clip(rc.tokenUse), ErrWrongTokenUse)
+		return errorf("token_use %q: %w", clip(rc.tokenUse, 64), ErrWrongTokenUse)
 	}
 	if p.clients != nil && !slices.Contains(p.clients, t.ClientID) {
-		return fmt.Errorf("claims: client %q: %w", clip(t.ClientID), ErrWrongClient)
+		return errorf("client %q: %w", clip(t.ClientID, 64), ErrWrongClient)
 	}
 	if t.Subject == "" {
-		return fmt.Errorf("claims: no sub: %w", ErrMalformed)
+		return errorf("no sub: %w", ErrMalformed)
 	}
 
 	switch {
 	case !rc.hasExp:
-		return fmt.Errorf("claims: no exp: %w", ErrMalformed)
+		return errorf("no exp: %w", ErrMalformed)
 	case !rc.hasIat:
-		return fmt.Errorf("claims: no iat: %w", ErrMalformed)
+		return errorf("no iat: %w", ErrMalformed)
 	}
 	return v.checkTime(t)
 }
@@ -232,11 +232,11 @@ func (v *Verifier) checkTime(t *Token) error {
 	lw := v.cc.leeway
 	switch {
 	case !now.Before(t.Expiry.Add(lw)):
-		return fmt.Errorf("claims: expired at %s: %w", t.Expiry.UTC().Format("2006-01-02T15:04:05Z"), ErrExpired)
+		return errorf("expired at %s: %w", t.Expiry.UTC().Format("2006-01-02T15:04:05Z"), ErrExpired)
 	case !t.NotBefore.IsZero() && t.NotBefore.After(now.Add(lw)):
-		return fmt.Errorf("claims: not valid before %s: %w", t.NotBefore.UTC().Format("2006-01-02T15:04:05Z"), ErrNotYetValid)
+		return errorf("not valid before %s: %w", t.NotBefore.UTC().Format("2006-01-02T15:04:05Z"), ErrNotYetValid)
 	case t.IssuedAt.After(now.Add(lw)):
-		return fmt.Errorf("claims: issued at %s: %w", t.IssuedAt.UTC().Format("2006-01-02T15:04:05Z"), ErrIssuedInFuture)
+		return errorf("issued at %s: %w", t.IssuedAt.UTC().Format("2006-01-02T15:04:05Z"), ErrIssuedInFuture)
 	}
 	return nil
 }
@@ -247,15 +247,15 @@ func (v *Verifier) runCheck(ctx context.Context, t *Token) error {
 		if err := v.cc.check(ctx, t); err != nil {
 			switch r := ReasonOf(err); {
 			case (r == ReasonInternal || r == ReasonCanceled) && ctx.Err() != nil:
-				return fmt.Errorf("claims: check: %w: %w", ErrCanceled, err)
+				return errorf("check: %w: %w", ErrCanceled, err)
 			case r == ReasonCanceled:
 				// A context error (or ErrCanceled) from the hook while the
 				// request is live is the hook refusing the token, never a
 				// cancellation that answers nothing. Its text is kept, not
 				// its chain, which would still read as canceled.
-				return fmt.Errorf("claims: check: %w: %v", ErrClaimDenied, err)
+				return errorf("check: %w: %v", ErrClaimDenied, err)
 			case r == ReasonInternal:
-				return fmt.Errorf("claims: check: %w: %w", ErrClaimDenied, err)
+				return errorf("check: %w: %w", ErrClaimDenied, err)
 			}
 			return err
 		}
@@ -270,15 +270,20 @@ func (v *Verifier) runCheck(ctx context.Context, t *Token) error {
 // timed out on its own).
 func keyError(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
-		return fmt.Errorf("claims: %w: %w", ErrCanceled, err)
+		return errorf("%w: %w", ErrCanceled, err)
 	}
-	return fmt.Errorf("claims: %w", err)
+	return errorf("%w", err)
 }
 
-// clip shortens an attacker-supplied string for an error message.
-func clip(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
+// clip shortens s, which may come from a token, to at most n bytes (cut
+// at a character boundary) for an error message, marking the cut with an
+// ellipsis.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	return s
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }

@@ -301,6 +301,7 @@ func TestVerify(t *testing.T) {
 				if got, want := claims.ReasonOf(err), claims.ReasonOf(tt.want); got != want {
 					t.Errorf("ReasonOf = %s, want %s", got, want)
 				}
+				checkNoStutter(t, err)
 			}
 			// Only an unknown kid may cause a fetch, and only one.
 			if got := f.pool.Fetches() - fetches; got > 1 || (got == 1 && !errors.Is(tt.want, claims.ErrUnknownKID)) {

@@ -555,7 +555,8 @@ func configErrors(t *testing.T, err error) []*jwks.ConfigError {
 		return nil
 	}
 	var list []error
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
+	var j interface{ Unwrap() []error }
+	if errors.As(err, &j) {
 		list = j.Unwrap()
 	} else {
 		list = []error{err}

@@ -3,6 +3,7 @@ package jwks
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -189,20 +190,34 @@ type wrapError struct {
 func (e *wrapError) Error() string   { return e.msg }
 func (e *wrapError) Unwrap() []error { return e.errs }
 
-// errorf is fmt.Errorf for this package's errors, without the stutter: its
-// text starts with "jwks: " once, and the errors it wraps (%w; every error
-// argument must be one) are written without their own "jwks: " prefix, so
-// that ErrUnavailable around ErrStatus reads "jwks: <issuer>: key set
-// unavailable: ...: unexpected http status", not "jwks: ... jwks: ... jwks:".
+// errorf is fmt.Errorf for this package's errors, without the stutter: the
+// text starts with "jwks: " once, and the error arguments are written
+// without their own "jwks: " prefix, so that ErrUnavailable around ErrStatus reads
+// "jwks: <issuer>: key set unavailable: ...: unexpected http status", not
+// "jwks: ... jwks: ... jwks: ...". As with fmt.Errorf,
+// the errors given for %w are wrapped and those given for %v are not.
 func errorf(format string, a ...any) error {
-	args := make([]any, len(a))
+	args := slices.Clone(a)
 	var errs []error
-	for i, x := range a {
-		args[i] = x
-		if err, ok := x.(error); ok {
-			errs = append(errs, err)
-			args[i] = strings.TrimPrefix(err.Error(), "jwks: ")
+	arg := 0
+	for i := 0; i < len(format); i++ {
+		if format[i] != '%' {
+			continue
 		}
+		for i++; i < len(format) && strings.IndexByte("+-# 0123456789.", format[i]) >= 0; i++ {
+		}
+		if i == len(format) || format[i] == '%' {
+			continue
+		}
+		if arg < len(args) {
+			if err, ok := args[arg].(error); ok {
+				if format[i] == 'w' {
+					errs = append(errs, err)
+				}
+				args[arg] = strings.TrimPrefix(err.Error(), "jwks: ")
+			}
+		}
+		arg++
 	}
 	msg := fmt.Sprintf(strings.ReplaceAll(format, "%w", "%s"), args...)
 	return &wrapError{msg: "jwks: " + strings.TrimPrefix(msg, "jwks: "), errs: errs}
