@@ -37,7 +37,20 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "cognito-gate")
-	build := exec.Command("go", "build", "-race", "-o", binary, ".")
+	args := []string{"build", "-race", "-o", binary}
+	if cover := os.Getenv("COGNITO_GATE_COVERDIR"); cover != "" {
+		// End-to-end coverage: the binary writes its counters to
+		// GOCOVERDIR when it exits normally (processes are stopped with
+		// SIGTERM, see startCmd); `go tool covdata percent -i DIR` reads
+		// them.
+		if err := os.MkdirAll(cover, 0o755); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		args = append(args, "-cover", "-coverpkg=github.com/cognito-gate/cognito-gate/...")
+		os.Setenv("GOCOVERDIR", cover)
+	}
+	build := exec.Command("go", append(args, ".")...)
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building cognito-gate:", err)
@@ -117,8 +130,15 @@ func startCmd(t *testing.T, listeners []string, cmd *exec.Cmd) *proc {
 	go func() { p.done <- cmd.Wait() }()
 	t.Cleanup(func() {
 		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			<-p.done
+			// SIGTERM first, so that the binary exits normally (and writes
+			// its coverage counters); a kill if it does not within 5 s.
+			cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-p.done:
+			case <-time.After(5 * time.Second):
+				cmd.Process.Kill()
+				<-p.done
+			}
 		}
 		if t.Failed() {
 			t.Logf("cognito-gate stderr:\n%s", p.stderr.String())
