@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rsa"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"unicode/utf8"
 
@@ -111,7 +112,12 @@ type parsedKey struct {
 // code and a detail, with whatever kid could be read).
 func parseKey(raw json.RawMessage) (k parsedKey, reason, detail string) {
 	jk, err := jose.ParseJWK(raw)
-	if err != nil {
+	switch {
+	case errors.Is(err, jose.ErrRSAModulusTooSmall):
+		return parsedKey{kid: jk.KeyID}, SkipSize, fmt.Sprintf("rsa modulus under %d bits", MinRSABits)
+	case errors.Is(err, jose.ErrRSAExponent):
+		return parsedKey{kid: jk.KeyID}, SkipExponent, "rsa exponent even, below 3 or above 2^31-1"
+	case err != nil:
 		return parsedKey{}, SkipInvalid, "not a valid JSON Web Key"
 	}
 	k = parsedKey{kid: jk.KeyID, alg: jk.Alg, pub: jk.RSA}
