@@ -642,7 +642,7 @@ func TestCognitoLocal(t *testing.T) {
 	// The emulator's pool ids (local_<8 characters>) are not
 	// <region>_<id>: such a pool is configured by its issuer alone.
 	withID := clConfig(t, "", strings.Replace(pool1YAML, "  - issuer:", "  - user_pool_id: "+pool+"\n    issuer:", 1), "")
-	if out, err := exec.Command(binary, "check", "--config", withID).CombinedOutput(); err == nil || !strings.Contains(string(out), "want <region>_<id>") {
+	if out, err := exec.Command(binary, "check", "--config", withID).CombinedOutput(); err == nil || !strings.Contains(string(out), "<region>_<id>") {
 		t.Errorf("user_pool_id %s was accepted: %v\n%s", pool, err, out)
 	}
 
