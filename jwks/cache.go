@@ -37,11 +37,10 @@ func New(cfg Config, sources ...Source) (*Cache, error) {
 		return nil, err
 	}
 	c := &Cache{cfg: cfg, sets: make(map[string]*Set, len(sources)), done: make(chan struct{}), ownClient: ownClient}
-	now := cfg.Now()
 	for _, src := range prepared {
 		s := &Set{c: c, issuer: src.issuer, url: src.url}
 		if src.keys != nil {
-			s.snap.Store(&snapshot{keys: src.keys, fetchedAt: now, static: true})
+			s.snap.Store(&snapshot{keys: src.keys, static: true})
 		}
 		c.sets[src.issuer] = s
 		c.list = append(c.list, s)

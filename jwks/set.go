@@ -31,7 +31,7 @@ type Set struct {
 // snapshot is an immutable key set.
 type snapshot struct {
 	keys      map[string]*Key
-	fetchedAt time.Time // for a static set, when New parsed it
+	fetchedAt time.Time // zero for a static set, never fetched
 	static    bool      // from Source.Keys: never refreshed, never stale
 }
 
@@ -305,8 +305,10 @@ type Status struct {
 	Keys int
 	// KeyIDs lists them, sorted.
 	KeyIDs []string
-	// LastSuccess is when the held set was fetched (zero if never); for a
-	// static set, when New parsed it.
+	// LastSuccess is when the held set was fetched (zero if never, and
+	// always for a static set, which is never fetched: an alert on the age
+	// of the last success should skip zero, as it does for a set not
+	// fetched yet).
 	LastSuccess time.Time
 	// LastAttempt is when the latest fetch started (zero if never).
 	LastAttempt time.Time
