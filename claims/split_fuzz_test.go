@@ -3,10 +3,7 @@ package claims
 import (
 	"bytes"
 	"errors"
-	"slices"
 	"testing"
-
-	"github.com/cognito-gate/cognito-gate/internal/jsonstrict"
 )
 
 // splitByTable is the byte-by-byte splitter that split replaced: it checks
@@ -85,32 +82,5 @@ func FuzzSplitSame(f *testing.F) {
 				t.Fatalf("split(%q) = %q, byte-by-byte %q", raw, p[0], p[1])
 			}
 		}
-	})
-}
-
-// FuzzViews checks that view and views decode exactly like
-// jsonstrict.String and jsonstrict.Strings, on every value of a JSON
-// object as ObjectEach passes it.
-func FuzzViews(f *testing.F) {
-	for _, s := range []string{
-		`{"a":"x","b":["p","q"],"c":[],"d":"\u0041\n","e":["\"",1],"f":1,"g":null,"h":{"x":"y"},"i":"é"}`,
-		`{"cognito:groups":["admins","us-east-1_X_Google"],"scope":"openid email"}`,
-	} {
-		f.Add([]byte(s))
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		_ = jsonstrict.ObjectEach(data, func(_, v []byte, kind jsonstrict.Kind) error {
-			got, err := view(v, kind)
-			want, werr := jsonstrict.String(v)
-			if got != want || (err == nil) != (werr == nil) {
-				t.Fatalf("view(%q) = %q, %v; jsonstrict.String: %q, %v", v, got, err, want, werr)
-			}
-			gots, err := views(v, kind)
-			wants, werr := jsonstrict.Strings(v)
-			if !slices.Equal(gots, wants) || (gots == nil) != (wants == nil) || (err == nil) != (werr == nil) {
-				t.Fatalf("views(%q) = %q, %v; jsonstrict.Strings: %q, %v", v, gots, err, wants, werr)
-			}
-			return nil
-		})
 	})
 }
