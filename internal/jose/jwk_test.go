@@ -36,6 +36,7 @@ func TestParseJWK(t *testing.T) {
 	if got, err := ParseJWK(ecJWK(t, "e", "P-384", &k.p384.PublicKey, nil)); err != nil || got.EC == nil || got.EC.Curve != elliptic.P384() {
 		t.Errorf("P-384 key: %+v, %v", got, err)
 	}
+	//lint:ignore SA1019 a JWK carries the raw coordinates; the test builds and checks them
 	ecPriv := ecJWK(t, "e", "P-256", &k.ec.PublicKey, map[string]any{"d": b64(k.ec.D.FillBytes(make([]byte, 32)))})
 	if got, err := ParseJWK(ecPriv); err != nil || !got.Private || got.EC != nil {
 		t.Errorf("EC private key: %+v, %v", got, err)
@@ -66,6 +67,7 @@ func TestParseJWK(t *testing.T) {
 	}
 	// A point off the curve: the public key with y+1.
 	off := new(big.Int).Add(k.ec.Y, big.NewInt(1))
+	//lint:ignore SA1019 a JWK carries the raw coordinates; the test builds and checks them
 	offCurve := ecJWK(t, "e", "P-256", &ecdsa.PublicKey{Curve: elliptic.P256(), X: k.ec.X, Y: off}, nil)
 	if _, err := ParseJWK(offCurve); err == nil {
 		t.Error("EC point off the curve parsed")
