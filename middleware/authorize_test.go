@@ -15,11 +15,11 @@ func TestAuthorizeExact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := middleware.New(middleware.Config{Verifier: e.v, Policy: testPolicy(t), Metrics: metrics})
+	m, err := middleware.New(middleware.Config{Verifier: e.Verifier, Policy: testPolicy(t), Metrics: metrics})
 	if err != nil {
 		t.Fatal(err)
 	}
-	reader := e.pool.AccessToken()
+	reader := e.Pool.AccessToken()
 	tests := []struct {
 		name, path, token string
 		exact             bool

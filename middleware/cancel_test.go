@@ -1,13 +1,10 @@
 package middleware_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -19,40 +16,10 @@ import (
 
 	"github.com/cognito-gate/cognito-gate/claims"
 	"github.com/cognito-gate/cognito-gate/cognitotest"
+	"github.com/cognito-gate/cognito-gate/internal/testhelpers/adaptertest"
 	"github.com/cognito-gate/cognito-gate/jwks"
 	"github.com/cognito-gate/cognito-gate/middleware"
 )
-
-// keyEndpoint is an in-memory key set endpoint that works inside synctest
-// bubbles: it serves jwks, or blocks until the request is cancelled.
-type keyEndpoint struct {
-	mu    sync.Mutex
-	block bool
-	jwks  []byte
-}
-
-func (k *keyEndpoint) RoundTrip(r *http.Request) (*http.Response, error) {
-	k.mu.Lock()
-	block := k.block
-	k.mu.Unlock()
-	if block {
-		<-r.Context().Done()
-		return nil, r.Context().Err()
-	}
-	return &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Request: r,
-		Body: io.NopCloser(bytes.NewReader(k.jwks))}, nil
-}
-
-// writeCounter is a ResponseWriter that counts every call that would
-// answer the client.
-type writeCounter struct {
-	h     http.Header
-	calls int
-}
-
-func (w *writeCounter) Header() http.Header         { return w.h }
-func (w *writeCounter) WriteHeader(int)             { w.calls++ }
-func (w *writeCounter) Write(b []byte) (int, error) { w.calls++; return len(b), nil }
 
 // cancelEnv is a middleware in front of a verifier whose key endpoint
 // blocks, built inside a synctest bubble.
@@ -67,10 +34,9 @@ type cancelEnv struct {
 
 func newCancelEnv(t *testing.T, pool *cognitotest.Pool, fetchTimeout time.Duration) *cancelEnv {
 	t.Helper()
-	ep := &keyEndpoint{block: true, jwks: pool.JWKS()}
 	v, err := claims.New(claims.Config{
 		Pools: []claims.Pool{{UserPoolID: pool.PoolID(), JWKSURL: pool.JWKSURL(), AllowHTTP: true, ClientIDs: []string{pool.ClientID()}, TokenUse: claims.AccessToken}},
-		JWKS:  jwks.Config{HTTPClient: &http.Client{Transport: ep}, FetchTimeout: fetchTimeout},
+		JWKS:  jwks.Config{HTTPClient: &http.Client{Transport: adaptertest.BlockingKeys{}}, FetchTimeout: fetchTimeout},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -82,7 +48,7 @@ func newCancelEnv(t *testing.T, pool *cognitotest.Pool, fetchTimeout time.Durati
 	}
 	core, logs := observer.New(zapcore.DebugLevel)
 	ce.logs = logs
-	m, err := middleware.New(middleware.Config{Verifier: v, Policy: testPolicy(t), Metrics: metrics, Logger: zap.New(core),
+	m, err := middleware.New(middleware.Config{Verifier: v, Policy: adaptertest.Policy(t), Metrics: metrics, Logger: zap.New(core),
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			ce.errorHandler = true
 			var me *middleware.Error
@@ -98,62 +64,11 @@ func newCancelEnv(t *testing.T, pool *cognitotest.Pool, fetchTimeout time.Durati
 	return ce
 }
 
-// serveCanceled sends a request for /me through h on a context that is
-// cancelled once the request waits for the blocked key endpoint, and
-// returns what the handler panicked with.
-func serveCanceled(h http.Handler, w http.ResponseWriter, tok string) (panicked any) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		defer func() { panicked = recover() }()
-		h.ServeHTTP(w, bearerReq("GET", "/me", tok).WithContext(ctx))
-	}()
-	synctest.Wait()
-	cancel()
-	<-done
-	return panicked
-}
-
-// TestCanceledRequestIsItsOwnOutcome guards finding 18 in the middleware:
-// a client that disconnected while keys were fetched was answered 503,
-// counted as unavailable/jwks_unavailable and logged at warn. It is now
-// result "canceled", reason "canceled", logged at debug, and nothing is
-// answered: the response is aborted (http.ErrAbortHandler), never an
-// empty 200, and neither the error handler nor the next handler runs.
-// (The Echo adapters run the same test: adaptertest.Canceled.)
+// TestCanceledRequestIsItsOwnOutcome guards finding 18 in Handler: a
+// client that disconnected while keys were fetched was answered 503. The
+// Echo adapters run the same suite (adaptertest.Canceled).
 func TestCanceledRequestIsItsOwnOutcome(t *testing.T) {
-	pool := cognitotest.New(t, cognitotest.Config{PoolID: "eu-west-1_Cancel", Now: func() time.Time { return time.Now() }})
-	for _, adapter := range []string{"net/http"} {
-		t.Run(adapter, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				ce := newCancelEnv(t, pool, 0)
-				defer ce.v.Close()
-				w := &writeCounter{h: make(http.Header)}
-				if got := serveCanceled(ce.h, w, pool.AccessToken()); got != http.ErrAbortHandler {
-					t.Fatalf("panic = %v, want http.ErrAbortHandler", got)
-				}
-				if w.calls != 0 || len(w.h) != 0 || ce.handler || ce.errorHandler {
-					t.Errorf("answered: %d writes, header %v, handler %v, error handler %v", w.calls, w.h, ce.handler, ce.errorHandler)
-				}
-				for labels, want := range map[[2]string]float64{
-					{"canceled", "canceled"}:            1,
-					{"unavailable", "jwks_unavailable"}: 0,
-					{"unavailable", "internal_error"}:   0,
-				} {
-					if got := sample(t, ce.reg, "cognito_gate_requests_total", map[string]string{"result": labels[0], "reason": labels[1]}); got != want {
-						t.Errorf("requests_total{result=%q,reason=%q} = %v, want %v", labels[0], labels[1], got, want)
-					}
-				}
-				entries := ce.logs.All()
-				if len(entries) != 1 || entries[0].Level != zapcore.DebugLevel || entries[0].Message != "request canceled" ||
-					entries[0].ContextMap()["reason"] != "canceled" || entries[0].ContextMap()["status"] != int64(claims.StatusClientClosed) {
-					t.Errorf("log entries = %+v, want one debug line with reason canceled", entries)
-				}
-			})
-		})
-	}
+	adaptertest.Canceled(t, adaptertest.NetHTTP)
 }
 
 // TestKeyFetchTimeoutStillUnavailable: a fetch that times out on its own
@@ -181,11 +96,6 @@ func TestKeyFetchTimeoutStillUnavailable(t *testing.T) {
 	})
 }
 
-// lyingVerifier returns err for every token.
-type lyingVerifier struct{ err error }
-
-func (l lyingVerifier) Verify(context.Context, string) (*claims.Token, error) { return nil, l.err }
-
 // TestVerifierContextErrors: for a Verifier other than claims', a context
 // error means canceled only when the request's context has ended; on a
 // live request it is an internal error, answered 500, never the silence of
@@ -212,7 +122,7 @@ func TestVerifierContextErrors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			m, err := middleware.New(middleware.Config{Verifier: lyingVerifier{tt.err}, Metrics: metrics})
+			m, err := middleware.New(middleware.Config{Verifier: adaptertest.LyingVerifier{Err: tt.err}, Metrics: metrics})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -10,14 +10,15 @@ import (
 
 	"github.com/cognito-gate/cognito-gate/claims"
 	"github.com/cognito-gate/cognito-gate/cognitotest"
+	"github.com/cognito-gate/cognito-gate/internal/testhelpers/adaptertest"
 	"github.com/cognito-gate/cognito-gate/middleware"
 )
 
 // TestCheck: the adapter API reports each outcome as Handler acts on it.
 func TestCheck(t *testing.T) {
 	e := newEnv(t)
-	reader := e.pool.AccessToken(cognitotest.WithUsername("rob"), cognitotest.WithGroups("readers"))
-	m, err := middleware.New(middleware.Config{Verifier: e.v, Policy: testPolicy(t)})
+	reader := e.Pool.AccessToken(cognitotest.WithUsername("rob"), cognitotest.WithGroups("readers"))
+	m, err := middleware.New(middleware.Config{Verifier: e.Verifier, Policy: testPolicy(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +111,7 @@ func TestCheck(t *testing.T) {
 // TestCheckCanceled: a request whose client went away is Canceled, never
 // allowed.
 func TestCheckCanceled(t *testing.T) {
-	m, err := middleware.New(middleware.Config{Verifier: lyingVerifier{claims.ErrJWKSUnavailable}})
+	m, err := middleware.New(middleware.Config{Verifier: adaptertest.LyingVerifier{Err: claims.ErrJWKSUnavailable}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +134,7 @@ func TestSkipIsRecorded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := middleware.New(middleware.Config{Verifier: newEnv(t).v, Metrics: metrics})
+	m, err := middleware.New(middleware.Config{Verifier: newEnv(t).Verifier, Metrics: metrics})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +146,7 @@ func TestSkipIsRecorded(t *testing.T) {
 
 func TestHookAccessors(t *testing.T) {
 	e := newEnv(t)
-	m, err := middleware.New(middleware.Config{Verifier: e.v})
+	m, err := middleware.New(middleware.Config{Verifier: e.Verifier})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +154,7 @@ func TestHookAccessors(t *testing.T) {
 		t.Error("hooks of a Middleware without them are not nil")
 	}
 	var called []string
-	m, err = middleware.New(middleware.Config{Verifier: e.v,
+	m, err = middleware.New(middleware.Config{Verifier: e.Verifier,
 		ErrorHandler: func(http.ResponseWriter, *http.Request, error) { called = append(called, "error") },
 		OnSuccess:    func(http.ResponseWriter, *http.Request, *claims.Token) { called = append(called, "success") }})
 	if err != nil {

@@ -19,7 +19,7 @@ import (
 // that nothing is taken for "no token".
 func TestCredentialSyntax(t *testing.T) {
 	e := newEnv(t)
-	tok := e.pool.AccessToken()
+	tok := e.Pool.AccessToken()
 	type hdr struct{ name, value string }
 	tests := []struct {
 		name    string
@@ -97,7 +97,7 @@ func TestCredentialSyntax(t *testing.T) {
 			for _, h := range tt.headers {
 				r.Header[http.CanonicalHeaderKey(h.name)] = append(r.Header[http.CanonicalHeaderKey(h.name)], h.value)
 			}
-			rec, s := serve(t, middleware.Config{Verifier: e.v, Policy: testPolicy(t), TokenSources: tt.sources}, r)
+			rec, s := serve(t, middleware.Config{Verifier: e.Verifier, Policy: testPolicy(t), TokenSources: tt.sources}, r)
 			if rec.Code != tt.want {
 				t.Fatalf("status = %d, want %d (body %s)", rec.Code, tt.want, rec.Body)
 			}

@@ -21,14 +21,14 @@ import (
 func TestLogsNeverHoldTheToken(t *testing.T) {
 	e := newEnv(t)
 	core, logs := observer.New(zapcore.DebugLevel)
-	m, err := middleware.New(middleware.Config{Verifier: e.v, Policy: testPolicy(t), Logger: zap.New(core)})
+	m, err := middleware.New(middleware.Config{Verifier: e.Verifier, Policy: testPolicy(t), Logger: zap.New(core)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := m.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
-	admin := e.pool.AccessToken(cognitotest.WithSubject("sub-admin"), cognitotest.WithGroups("admin"))
-	reader := e.pool.AccessToken(cognitotest.WithSubject("sub-reader"), cognitotest.WithGroups("readers"))
-	expired := e.pool.AccessToken(cognitotest.WithIssuedAt(t0.Add(-3 * time.Hour)))
+	admin := e.Pool.AccessToken(cognitotest.WithSubject("sub-admin"), cognitotest.WithGroups("admin"))
+	reader := e.Pool.AccessToken(cognitotest.WithSubject("sub-reader"), cognitotest.WithGroups("readers"))
+	expired := e.Pool.AccessToken(cognitotest.WithIssuedAt(t0.Add(-3 * time.Hour)))
 	forged := reader[:strings.LastIndexByte(reader, '.')] + admin[strings.LastIndexByte(admin, '.'):]
 	tokens := []string{admin, reader, expired, forged}
 
@@ -50,7 +50,7 @@ func TestLogsNeverHoldTheToken(t *testing.T) {
 		level  zapcore.Level
 		fields map[string]string
 	}{
-		{zapcore.DebugLevel, map[string]string{"result": "allowed", "reason": "ok", "rule": "admin", "sub": "sub-admin", "request_id": "req-1", "issuer": e.pool.Issuer(), "client_id": e.pool.ClientID()}},
+		{zapcore.DebugLevel, map[string]string{"result": "allowed", "reason": "ok", "rule": "admin", "sub": "sub-admin", "request_id": "req-1", "issuer": e.Pool.Issuer(), "client_id": e.Pool.ClientID()}},
 		{zapcore.InfoLevel, map[string]string{"result": "denied", "reason": "group_denied", "rule": "admin", "sub": "sub-reader", "request_id": "req-2"}},
 		{zapcore.InfoLevel, map[string]string{"result": "denied", "reason": "expired", "path": "/me"}},
 		{zapcore.InfoLevel, map[string]string{"result": "denied", "reason": "bad_signature"}},

@@ -20,9 +20,9 @@ import (
 func TestHandlerStatuses(t *testing.T) {
 	e := newEnv(t)
 	p := testPolicy(t)
-	admin := e.pool.AccessToken(cognitotest.WithSubject("sub-admin"), cognitotest.WithGroups("admin"), cognitotest.WithScopes("orders/read"))
-	reader := e.pool.AccessToken(cognitotest.WithSubject("sub-reader"), cognitotest.WithGroups("readers"))
-	expired := e.pool.AccessToken(cognitotest.WithIssuedAt(t0.Add(-2*time.Hour)), cognitotest.WithExpiry(t0.Add(-time.Hour)))
+	admin := e.Pool.AccessToken(cognitotest.WithSubject("sub-admin"), cognitotest.WithGroups("admin"), cognitotest.WithScopes("orders/read"))
+	reader := e.Pool.AccessToken(cognitotest.WithSubject("sub-reader"), cognitotest.WithGroups("readers"))
+	expired := e.Pool.AccessToken(cognitotest.WithIssuedAt(t0.Add(-2*time.Hour)), cognitotest.WithExpiry(t0.Add(-time.Hour)))
 
 	tests := []struct {
 		name          string
@@ -78,7 +78,7 @@ func TestHandlerStatuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rec, s := serve(t, middleware.Config{Verifier: e.v, Policy: p}, tt.req)
+			rec, s := serve(t, middleware.Config{Verifier: e.Verifier, Policy: p}, tt.req)
 			if rec.Code != tt.wantStatus {
 				t.Fatalf("status = %d, want %d (body %s)", rec.Code, tt.wantStatus, rec.Body)
 			}
@@ -132,18 +132,18 @@ func TestHandlerKeysUnavailable(t *testing.T) {
 
 func TestRequireWithoutPolicy(t *testing.T) {
 	e := newEnv(t)
-	cfg := middleware.Config{Verifier: e.v, Require: &policy.Requirement{GroupsAny: []string{"admin"}}}
-	if rec, _ := serve(t, cfg, bearerReq("GET", "/anything", e.pool.AccessToken(cognitotest.WithGroups("admin")))); rec.Code != 200 {
+	cfg := middleware.Config{Verifier: e.Verifier, Require: &policy.Requirement{GroupsAny: []string{"admin"}}}
+	if rec, _ := serve(t, cfg, bearerReq("GET", "/anything", e.Pool.AccessToken(cognitotest.WithGroups("admin")))); rec.Code != 200 {
 		t.Errorf("admin: %d", rec.Code)
 	}
-	if rec, _ := serve(t, cfg, bearerReq("GET", "/anything", e.pool.AccessToken())); rec.Code != 403 {
+	if rec, _ := serve(t, cfg, bearerReq("GET", "/anything", e.Pool.AccessToken())); rec.Code != 403 {
 		t.Errorf("non-admin: %d", rec.Code)
 	}
 	// No policy and no requirement: any valid token, and only that.
-	if rec, _ := serve(t, middleware.Config{Verifier: e.v}, bearerReq("POST", "/x/y", e.pool.IDToken())); rec.Code != 200 {
+	if rec, _ := serve(t, middleware.Config{Verifier: e.Verifier}, bearerReq("POST", "/x/y", e.Pool.IDToken())); rec.Code != 200 {
 		t.Errorf("valid token: %d", rec.Code)
 	}
-	if rec, _ := serve(t, middleware.Config{Verifier: e.v}, bearerReq("GET", "/", "")); rec.Code != 401 {
+	if rec, _ := serve(t, middleware.Config{Verifier: e.Verifier}, bearerReq("GET", "/", "")); rec.Code != 401 {
 		t.Errorf("no token: %d", rec.Code)
 	}
 }
@@ -154,28 +154,28 @@ func TestSkipperAndPreflight(t *testing.T) {
 	preflight.Header.Set("Origin", "https://app.example.com")
 	preflight.Header.Set("Access-Control-Request-Method", "DELETE")
 
-	if rec, s := serve(t, middleware.Config{Verifier: e.v, Policy: testPolicy(t)}, preflight); rec.Code != 401 || s.called {
+	if rec, s := serve(t, middleware.Config{Verifier: e.Verifier, Policy: testPolicy(t)}, preflight); rec.Code != 401 || s.called {
 		t.Errorf("preflight without AllowCORSPreflight: %d, called %v", rec.Code, s.called)
 	}
-	if rec, s := serve(t, middleware.Config{Verifier: e.v, Policy: testPolicy(t), AllowCORSPreflight: true}, preflight); rec.Code != 200 || !s.called || s.tok != nil {
+	if rec, s := serve(t, middleware.Config{Verifier: e.Verifier, Policy: testPolicy(t), AllowCORSPreflight: true}, preflight); rec.Code != 200 || !s.called || s.tok != nil {
 		t.Errorf("preflight allowed: %d, called %v", rec.Code, s.called)
 	}
 	// An OPTIONS request that is not a preflight is checked.
-	if rec, _ := serve(t, middleware.Config{Verifier: e.v, Policy: testPolicy(t), AllowCORSPreflight: true}, bearerReq("OPTIONS", "/admin/x", "")); rec.Code != 401 {
+	if rec, _ := serve(t, middleware.Config{Verifier: e.Verifier, Policy: testPolicy(t), AllowCORSPreflight: true}, bearerReq("OPTIONS", "/admin/x", "")); rec.Code != 401 {
 		t.Errorf("plain OPTIONS: %d", rec.Code)
 	}
 	skip := func(r *http.Request) bool { return r.URL.Path == "/internal/metrics" }
-	if rec, s := serve(t, middleware.Config{Verifier: e.v, Skipper: skip}, bearerReq("GET", "/internal/metrics", "")); rec.Code != 200 || !s.called {
+	if rec, s := serve(t, middleware.Config{Verifier: e.Verifier, Skipper: skip}, bearerReq("GET", "/internal/metrics", "")); rec.Code != 200 || !s.called {
 		t.Errorf("skipped: %d", rec.Code)
 	}
-	if rec, _ := serve(t, middleware.Config{Verifier: e.v, Skipper: skip}, bearerReq("GET", "/internal/metrics2", "")); rec.Code != 401 {
+	if rec, _ := serve(t, middleware.Config{Verifier: e.Verifier, Skipper: skip}, bearerReq("GET", "/internal/metrics2", "")); rec.Code != 401 {
 		t.Errorf("not skipped: %d", rec.Code)
 	}
 }
 
 func TestTokenSources(t *testing.T) {
 	e := newEnv(t)
-	tok := e.pool.AccessToken()
+	tok := e.Pool.AccessToken()
 	withCookie := func(name string) *http.Request {
 		r := bearerReq("GET", "/me", "")
 		r.AddCookie(&http.Cookie{Name: name, Value: tok})
@@ -210,7 +210,7 @@ func TestTokenSources(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rec, _ := serve(t, middleware.Config{Verifier: e.v, TokenSources: tt.sources}, tt.req)
+			rec, _ := serve(t, middleware.Config{Verifier: e.Verifier, TokenSources: tt.sources}, tt.req)
 			if rec.Code != tt.want {
 				t.Errorf("status = %d, want %d", rec.Code, tt.want)
 			}
@@ -223,7 +223,7 @@ func TestHooksAndErrorHandler(t *testing.T) {
 	var gotErr error
 	var successFor string
 	cfg := middleware.Config{
-		Verifier: e.v,
+		Verifier: e.Verifier,
 		Realm:    "orders",
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			gotErr = err
@@ -234,17 +234,17 @@ func TestHooksAndErrorHandler(t *testing.T) {
 			w.Header().Set("X-User", tok.Username)
 		},
 	}
-	rec, _ := serve(t, cfg, bearerReq("GET", "/", e.pool.AccessToken(cognitotest.WithIssuedAt(t0.Add(-3*time.Hour)))))
+	rec, _ := serve(t, cfg, bearerReq("GET", "/", e.Pool.AccessToken(cognitotest.WithIssuedAt(t0.Add(-3*time.Hour)))))
 	var me *middleware.Error
 	if rec.Code != http.StatusTeapot || !errors.As(gotErr, &me) || me.Reason != claims.ReasonExpired || me.Status != 401 || !me.TokenSent || !errors.Is(gotErr, claims.ErrExpired) {
 		t.Fatalf("error handler got %v (status %d)", gotErr, rec.Code)
 	}
-	rec, _ = serve(t, cfg, bearerReq("GET", "/", e.pool.AccessToken(cognitotest.WithUsername("dora"))))
+	rec, _ = serve(t, cfg, bearerReq("GET", "/", e.Pool.AccessToken(cognitotest.WithUsername("dora"))))
 	if rec.Code != 200 || successFor != "dora" || rec.Header().Get("X-User") != "dora" {
 		t.Fatalf("success hook: status %d, user %q", rec.Code, successFor)
 	}
 	// The realm is quoted in the default challenge.
-	rec, _ = serve(t, middleware.Config{Verifier: e.v, Realm: "orders api"}, bearerReq("GET", "/", ""))
+	rec, _ = serve(t, middleware.Config{Verifier: e.Verifier, Realm: "orders api"}, bearerReq("GET", "/", ""))
 	if got := rec.Header().Get("WWW-Authenticate"); got != `Bearer realm="orders api"` {
 		t.Errorf("challenge = %s", got)
 	}
@@ -252,15 +252,15 @@ func TestHooksAndErrorHandler(t *testing.T) {
 
 func TestNonCanonicalPathIsRedirected(t *testing.T) {
 	e := newEnv(t)
-	reader := e.pool.AccessToken(cognitotest.WithGroups("readers"))
+	reader := e.Pool.AccessToken(cognitotest.WithGroups("readers"))
 	// Judged as /admin/x: denied for a reader, never served as /public/..
-	rec, s := serve(t, middleware.Config{Verifier: e.v, Policy: testPolicy(t)}, bearerReq("GET", "/public/../admin/x", reader))
+	rec, s := serve(t, middleware.Config{Verifier: e.Verifier, Policy: testPolicy(t)}, bearerReq("GET", "/public/../admin/x", reader))
 	if rec.Code != 403 || s.called {
 		t.Fatalf("/public/../admin/x: %d, called %v", rec.Code, s.called)
 	}
 	// Judged as /public/x and allowed: redirected there, not served as
 	// /admin/../public/x, which a router might send to an admin handler.
-	rec, s = serve(t, middleware.Config{Verifier: e.v, Policy: testPolicy(t)}, bearerReq("GET", "/admin/../public/x?q=1", ""))
+	rec, s = serve(t, middleware.Config{Verifier: e.Verifier, Policy: testPolicy(t)}, bearerReq("GET", "/admin/../public/x?q=1", ""))
 	if rec.Code != http.StatusPermanentRedirect || s.called || rec.Header().Get("Location") != "/public/x?q=1" {
 		t.Fatalf("/admin/../public/x: %d, called %v, Location %q", rec.Code, s.called, rec.Header().Get("Location"))
 	}
@@ -268,7 +268,7 @@ func TestNonCanonicalPathIsRedirected(t *testing.T) {
 
 func TestSetPolicy(t *testing.T) {
 	e := newEnv(t)
-	m, err := middleware.New(middleware.Config{Verifier: e.v, Policy: testPolicy(t)})
+	m, err := middleware.New(middleware.Config{Verifier: e.Verifier, Policy: testPolicy(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,11 +300,11 @@ func TestConfigErrors(t *testing.T) {
 	}{
 		{"no verifier", middleware.Config{}, "Verifier is required"},
 		{"nil verifier", middleware.Config{Verifier: (*claims.Verifier)(nil)}, "nil *claims.Verifier"},
-		{"policy and require", middleware.Config{Verifier: e.v, Policy: testPolicy(t), Require: &policy.Requirement{}}, "not both"},
-		{"bad require", middleware.Config{Verifier: e.v, Require: &policy.Requirement{GroupsAny: []string{}}}, "Require"},
-		{"empty sources", middleware.Config{Verifier: e.v, TokenSources: []middleware.TokenSource{}}, "TokenSources is empty"},
-		{"nil source", middleware.Config{Verifier: e.v, TokenSources: []middleware.TokenSource{nil}}, "TokenSources[0] is nil"},
-		{"quote in realm", middleware.Config{Verifier: e.v, Realm: `a"b`}, "Realm"},
+		{"policy and require", middleware.Config{Verifier: e.Verifier, Policy: testPolicy(t), Require: &policy.Requirement{}}, "not both"},
+		{"bad require", middleware.Config{Verifier: e.Verifier, Require: &policy.Requirement{GroupsAny: []string{}}}, "Require"},
+		{"empty sources", middleware.Config{Verifier: e.Verifier, TokenSources: []middleware.TokenSource{}}, "TokenSources is empty"},
+		{"nil source", middleware.Config{Verifier: e.Verifier, TokenSources: []middleware.TokenSource{nil}}, "TokenSources[0] is nil"},
+		{"quote in realm", middleware.Config{Verifier: e.Verifier, Realm: `a"b`}, "Realm"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -318,7 +318,7 @@ func TestConfigErrors(t *testing.T) {
 
 func TestConcurrentRequests(t *testing.T) {
 	e := newEnv(t)
-	m, err := middleware.New(middleware.Config{Verifier: e.v, Policy: testPolicy(t)})
+	m, err := middleware.New(middleware.Config{Verifier: e.Verifier, Policy: testPolicy(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -327,8 +327,8 @@ func TestConcurrentRequests(t *testing.T) {
 			t.Error("handler without admin claims")
 		}
 	}))
-	admin := e.pool.AccessToken(cognitotest.WithGroups("admin"))
-	reader := e.pool.AccessToken(cognitotest.WithGroups("readers"))
+	admin := e.Pool.AccessToken(cognitotest.WithGroups("admin"))
+	reader := e.Pool.AccessToken(cognitotest.WithGroups("readers"))
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Go(func() {
@@ -375,7 +375,7 @@ func TestPreflightBypassIsNarrow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	admin := e.pool.AccessToken(cognitotest.WithGroups("admin"))
+	admin := e.Pool.AccessToken(cognitotest.WithGroups("admin"))
 	preflight := func(target string, f func(r *http.Request)) *http.Request {
 		r := httptest.NewRequest("OPTIONS", target, nil)
 		r.Header.Set("Origin", "https://app.example.com")
@@ -416,7 +416,7 @@ func TestPreflightBypassIsNarrow(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cv := &countingVerifier{Verifier: e.v}
+			cv := &countingVerifier{Verifier: e.Verifier}
 			var gotErr *middleware.Error
 			rec, s := serve(t, middleware.Config{Verifier: cv, Policy: p, AllowCORSPreflight: true,
 				ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {

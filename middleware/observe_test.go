@@ -12,33 +12,31 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/cognito-gate/cognito-gate/cognitotest"
+	"github.com/cognito-gate/cognito-gate/internal/testhelpers/adaptertest"
 	"github.com/cognito-gate/cognito-gate/middleware"
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if shared != nil {
-		shared.v.Close()
-		shared.pool.Close()
-	}
+	adaptertest.CloseEnv()
 	os.Exit(code)
 }
 
 func TestMetrics(t *testing.T) {
 	e := newEnv(t)
 	reg := prometheus.NewRegistry()
-	metrics, err := middleware.NewMetrics(reg, e.v)
+	metrics, err := middleware.NewMetrics(reg, e.Verifier)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := middleware.New(middleware.Config{Verifier: e.v, Policy: testPolicy(t), Metrics: metrics,
+	m, err := middleware.New(middleware.Config{Verifier: e.Verifier, Policy: testPolicy(t), Metrics: metrics,
 		Skipper: func(r *http.Request) bool { return r.URL.Path == "/skip" }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := m.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
-	admin := e.pool.AccessToken(cognitotest.WithGroups("admin"))
-	reader := e.pool.AccessToken(cognitotest.WithGroups("readers"))
+	admin := e.Pool.AccessToken(cognitotest.WithGroups("admin"))
+	reader := e.Pool.AccessToken(cognitotest.WithGroups("readers"))
 	send := func(n int, method, path, tok string) {
 		for range n {
 			h.ServeHTTP(httptest.NewRecorder(), bearerReq(method, path, tok))
@@ -96,7 +94,7 @@ cognito_gate_policy_decisions_total{result="deny",rule="public"} 0
 	if got := histogramCount(t, reg, "cognito_gate_verify_duration_seconds"); got != 9 {
 		t.Errorf("verify histogram count = %d, want 9", got)
 	}
-	issuer := e.pool.Issuer()
+	issuer := e.Pool.Issuer()
 	wantKeys := fmt.Sprintf(`
 # HELP cognito_gate_jwks_keys Usable keys held for the issuer.
 # TYPE cognito_gate_jwks_keys gauge
@@ -112,41 +110,9 @@ cognito_gate_jwks_usable{issuer=%q} 1
 		t.Errorf("jwks_fetches_total{ok} = %v", got)
 	}
 	// The same registry cannot take a second set of metrics.
-	if _, err := middleware.NewMetrics(reg, e.v); err == nil {
+	if _, err := middleware.NewMetrics(reg, e.Verifier); err == nil {
 		t.Error("registering twice succeeded")
 	}
-}
-
-// sample returns the value of the counter or gauge sample of family name
-// whose labels are exactly labels.
-func sample(t *testing.T, reg *prometheus.Registry, name string, labels map[string]string) float64 {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-	metrics:
-		for _, m := range mf.GetMetric() {
-			if len(m.GetLabel()) != len(labels) {
-				continue
-			}
-			for _, l := range m.GetLabel() {
-				if labels[l.GetName()] != l.GetValue() {
-					continue metrics
-				}
-			}
-			if c := m.GetCounter(); c != nil {
-				return c.GetValue()
-			}
-			return m.GetGauge().GetValue()
-		}
-	}
-	t.Fatalf("no sample %s%v", name, labels)
-	return 0
 }
 
 func histogramCount(t *testing.T, reg *prometheus.Registry, name string) uint64 {

@@ -1,14 +1,18 @@
-// Package adaptertest holds the tests that every framework adapter of the
-// middleware (middleware/echomw for Echo v4, middleware/echomw/v5 for Echo
-// v5) must pass, written once: each adapter's test package describes how
-// to build its middleware from a neutral Spec (an Adapter) and calls the
-// suite functions from tests of its own names. The tests include the
-// security guards of the Echo adapter (ContinueOnIgnoredError, the unread
-// body, the canceled request), so that no Echo version can miss one.
+// Package adaptertest holds the tests that every adapter of the middleware
+// (net/http's Handler, middleware/echomw for Echo v4, middleware/echomw/v5
+// for Echo v5) must pass, written once: each adapter's test package
+// describes how to build its middleware from a neutral Spec (an Adapter)
+// and calls the suite functions from tests of its own names. The tests
+// include the security guards (ContinueOnIgnoredError, the unread body,
+// the canceled request), so that no adapter can miss one. It also holds
+// the fixtures those tests and the middleware's own share: the Env, the
+// Policy, raw exchanges and metric samples.
 package adaptertest
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -31,7 +35,34 @@ type Adapter struct {
 	Build func(spec Spec) (http.Handler, error)
 	// ErrConfig is the adapter's ErrConfig.
 	ErrConfig error
+	// EchoHooks reports whether the adapter has the Echo hooks of Spec
+	// (Skipper, Before, Success, ErrorHandler, ContinueOnIgnoredError).
+	// Suites skip, by name, the cases that need them when it has not.
+	EchoHooks bool
 }
+
+// NetHTTP is net/http's adapter: middleware.Handler in front of the
+// route. It has no Echo hooks.
+var NetHTTP = Adapter{Build: func(spec Spec) (http.Handler, error) {
+	if spec.needsEchoHooks() {
+		return nil, errors.New("adaptertest: net/http's Handler has no Echo hooks")
+	}
+	m := spec.Shared
+	if m == nil {
+		var err error
+		if m, err = middleware.New(spec.Config); err != nil {
+			return nil, err
+		}
+	}
+	return m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if spec.Handler != nil {
+			spec.Handler()
+		}
+		tok, ok := claims.FromContext(r.Context())
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(Answer(r, tok, ok))
+	})), nil
+}}
 
 // Action is what a Spec's ErrorHandler does.
 type Action int
@@ -59,6 +90,11 @@ type Spec struct {
 
 	// Handler, when set, is called by the route's handler.
 	Handler func()
+}
+
+// needsEchoHooks reports whether spec sets a hook only Echo adapters have.
+func (s Spec) needsEchoHooks() bool {
+	return s.Skipper != nil || s.Before != nil || s.Success != nil || s.ErrorHandler != nil || s.ContinueOnIgnoredError
 }
 
 // Answer is what the route's handler answers: the user of the token the
@@ -119,8 +155,17 @@ func NewEnv(t testing.TB) *Env {
 	return shared
 }
 
+// CloseEnv closes the test binary's Env when it was started, for TestMain.
+func CloseEnv() {
+	if shared != nil {
+		shared.Verifier.Close()
+		shared.Pool.Close()
+	}
+}
+
 // Policy is the suite's policy: anonymous /healthz and /public/, any token
-// for GET /me, group admin for /admin/, a scope for POST /orders.
+// for GET /me, group admin for /admin/, a scope for POST /orders, and
+// /users/{sub}/ for the user sub.
 func Policy(t testing.TB) *policy.Policy {
 	t.Helper()
 	p, err := policy.New(policy.Config{Rules: []policy.Rule{
@@ -129,6 +174,7 @@ func Policy(t testing.TB) *policy.Policy {
 		{Name: "profile", Route: "GET /me"},
 		{Name: "admin", Route: "/admin/", Requirement: policy.Requirement{GroupsAny: []string{"admin"}}},
 		{Name: "orders-write", Route: "POST /orders", Requirement: policy.Requirement{ScopesAny: []string{"orders/write"}}},
+		{Name: "own-files", Route: "/users/{sub}/", Requirement: policy.Requirement{Claims: []policy.Condition{{Claim: "sub", Op: policy.OpEquals, Value: "{sub}"}}}},
 	}})
 	if err != nil {
 		t.Fatalf("policy.New: %v", err)
@@ -166,7 +212,8 @@ func build(t *testing.T, a Adapter, spec Spec) http.Handler {
 	return h
 }
 
-// lyingVerifier returns err for every token.
-type lyingVerifier struct{ err error }
+// LyingVerifier is a middleware.Verifier that returns Err for every token.
+type LyingVerifier struct{ Err error }
 
-func (l lyingVerifier) Verify(context.Context, string) (*claims.Token, error) { return nil, l.err }
+// Verify returns l.Err.
+func (l LyingVerifier) Verify(context.Context, string) (*claims.Token, error) { return nil, l.Err }

@@ -14,10 +14,10 @@ import (
 	"github.com/cognito-gate/cognito-gate/middleware"
 )
 
-// rawExchange sends head (a request's header block, without its body) to
+// RawExchange sends head (a request's header block, without its body) to
 // srv over a new TCP connection and reads until the server closes it. The
 // read deadline bounds a failing test; a passing one never waits for it.
-func rawExchange(t *testing.T, srv *httptest.Server, head string) (resp *http.Response, rest []byte, err error) {
+func RawExchange(t testing.TB, srv *httptest.Server, head string) (resp *http.Response, rest []byte, err error) {
 	t.Helper()
 	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
 	if err != nil {
@@ -65,16 +65,31 @@ func UnsentBody(t *testing.T, a Adapter) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	servers := map[string]*httptest.Server{
-		"default":        httptest.NewServer(build(t, a, Spec{Config: base})),
-		"shared":         httptest.NewServer(build(t, a, Spec{Shared: shared})),
-		"error handler":  httptest.NewServer(build(t, a, Spec{Config: base, ErrorHandler: func(error) Action { return WriteTeapot }})),
-		"returned error": httptest.NewServer(build(t, a, Spec{Config: base, ErrorHandler: func(error) Action { return ReturnErr }})),
-		"ignored":        httptest.NewServer(build(t, a, Spec{Config: base, ErrorHandler: func(error) Action { return ReturnNil }, ContinueOnIgnoredError: true})),
-		"net/http hook":  httptest.NewServer(build(t, a, Spec{Config: withNetErr})),
+	specs := map[string]Spec{
+		"default":        {Config: base},
+		"shared":         {Shared: shared},
+		"error handler":  {Config: base, ErrorHandler: func(error) Action { return WriteTeapot }},
+		"returned error": {Config: base, ErrorHandler: func(error) Action { return ReturnErr }},
+		"ignored":        {Config: base, ErrorHandler: func(error) Action { return ReturnNil }, ContinueOnIgnoredError: true},
+		"net/http hook":  {Config: withNetErr},
 	}
-	for _, srv := range servers {
+	servers := map[string]*httptest.Server{}
+	for name, spec := range specs {
+		if spec.needsEchoHooks() && !a.EchoHooks {
+			continue
+		}
+		srv := httptest.NewServer(build(t, a, spec))
 		defer srv.Close()
+		servers[name] = srv
+	}
+	// server returns the server of that name, skipping the test when the
+	// adapter has no such configuration.
+	server := func(t *testing.T, name string) *httptest.Server {
+		srv, ok := servers[name]
+		if !ok {
+			t.Skipf("%q needs Echo hooks", name)
+		}
+		return srv
 	}
 	tests := []struct {
 		name       string
@@ -85,6 +100,7 @@ func UnsentBody(t *testing.T, a Adapter) {
 		{"no token", "default", "POST /me HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n", 401},
 		{"bad token", "default", "POST /me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer x.y.z\r\nContent-Length: 1000\r\n\r\n", 401},
 		{"policy denial", "default", "POST /admin/x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + reader + "\r\nContent-Length: 1000\r\n\r\n", 403},
+		{"unreadable token", "default", "POST /me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer\tx\r\nContent-Length: 1000\r\n\r\n", 400},
 		{"chunked body never sent", "default", "POST /me HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", 401},
 		{"redirect to the cleaned path", "default", "POST /admin/../public/x HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n", 308},
 		{"shared middleware", "shared", "POST /me HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n", 401},
@@ -98,12 +114,13 @@ func UnsentBody(t *testing.T, a Adapter) {
 		// A client that does send its body gets its answer and a clean
 		// close, not a reset.
 		{"body sent", "default", "POST /me HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", 401},
+		{"large body sent", "default", "POST /me HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" + strings.Repeat("x", 100000), 401},
 	}
 	t.Run("denials", func(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				t.Parallel() // each waits for the server's short drain grace
-				resp, rest, err := rawExchange(t, servers[tt.server], tt.head)
+				resp, rest, err := RawExchange(t, server(t, tt.server), tt.head)
 				if err != nil {
 					t.Fatalf("no full answer and EOF before the body was sent: %v", err)
 				}
@@ -115,13 +132,18 @@ func UnsentBody(t *testing.T, a Adapter) {
 	})
 
 	// An allowed request whose body is read keeps its connection, and so
-	// does one continued anonymously past an ignored denial.
+	// do a denial without a body and a request continued anonymously past
+	// an ignored denial.
 	for _, c := range []struct{ server, head string }{
 		{"default", "POST /public/x HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"},
 		{"ignored", "POST /public/x HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer x.y.z\r\nContent-Length: 5\r\n\r\nhello"},
 		{"default", "GET /me HTTP/1.1\r\nHost: x\r\n\r\n"},
 	} {
-		conn, err := net.Dial("tcp", servers[c.server].Listener.Addr().String())
+		srv, ok := servers[c.server]
+		if !ok {
+			continue // the adapter has no such configuration
+		}
+		conn, err := net.Dial("tcp", srv.Listener.Addr().String())
 		if err != nil {
 			t.Fatal(err)
 		}

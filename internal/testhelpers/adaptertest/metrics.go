@@ -6,9 +6,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// sample returns the value of the counter or gauge name with exactly the
+// Sample returns the value of the counter or gauge name with exactly the
 // given labels in reg, failing the test when there is none.
-func sample(t *testing.T, reg *prometheus.Registry, name string, labels map[string]string) float64 {
+func Sample(t testing.TB, reg *prometheus.Registry, name string, labels map[string]string) float64 {
 	t.Helper()
 	mfs, err := reg.Gather()
 	if err != nil {

@@ -81,7 +81,7 @@ func Statuses(t *testing.T, a Adapter) {
 	}
 
 	// Keys unavailable: 503 with Retry-After.
-	down := build(t, a, Spec{Config: middleware.Config{Verifier: lyingVerifier{claims.ErrJWKSUnavailable}, Policy: Policy(t)}})
+	down := build(t, a, Spec{Config: middleware.Config{Verifier: LyingVerifier{claims.ErrJWKSUnavailable}, Policy: Policy(t)}})
 	rec := httptest.NewRecorder()
 	down.ServeHTTP(rec, BearerReq("GET", "/me", reader))
 	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" || rec.Header().Get("WWW-Authenticate") != "" {
@@ -279,7 +279,7 @@ func Skippers(t *testing.T, a Adapter) {
 			t.Errorf("%s: %d, want 200 (skipped)", path, rec.Code)
 		}
 	}
-	if got := sample(t, reg, "cognito_gate_requests_total", map[string]string{"result": "skipped", "reason": "ok"}); got != 2 {
+	if got := Sample(t, reg, "cognito_gate_requests_total", map[string]string{"result": "skipped", "reason": "ok"}); got != 2 {
 		t.Errorf("skipped requests counted: %v, want 2", got)
 	}
 	entries := logs.All()
@@ -324,7 +324,7 @@ func Shared(t *testing.T, a Adapter) {
 			t.Fatalf("anonymous route: %d", rec.Code)
 		}
 	}
-	if got := sample(t, reg, "cognito_gate_requests_total", map[string]string{"result": "allowed", "reason": "ok"}); got != 2 {
+	if got := Sample(t, reg, "cognito_gate_requests_total", map[string]string{"result": "allowed", "reason": "ok"}); got != 2 {
 		t.Errorf("allowed requests counted: %v, want 2 (one per adapter)", got)
 	}
 	// A policy in which /public/ needs a token.
@@ -409,7 +409,7 @@ func ContinueOnIgnoredError(t *testing.T, a Adapter) {
 
 	// Keys unavailable, even on an anonymous route: never continued.
 	app := build(t, a, Spec{
-		Config:                 middleware.Config{Verifier: lyingVerifier{claims.ErrJWKSUnavailable}, Policy: Policy(t)},
+		Config:                 middleware.Config{Verifier: LyingVerifier{claims.ErrJWKSUnavailable}, Policy: Policy(t)},
 		ErrorHandler:           func(error) Action { return ReturnNil },
 		ContinueOnIgnoredError: true,
 	})

@@ -13,7 +13,7 @@ import (
 )
 
 // adapter is the Echo v5 adapter for the shared adapter tests.
-var adapter = adaptertest.Adapter{Build: build, ErrConfig: echomw.ErrConfig}
+var adapter = adaptertest.Adapter{Build: build, ErrConfig: echomw.ErrConfig, EchoHooks: true}
 
 // build is adaptertest.Adapter.Build for Echo v5.
 func build(spec adaptertest.Spec) (http.Handler, error) {
