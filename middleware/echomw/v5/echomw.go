@@ -1,7 +1,6 @@
 package echomw
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v5"
@@ -71,23 +70,15 @@ type Config struct {
 
 // WithConfig returns the Echo middleware for cfg. It panics on an invalid
 // configuration; ToMiddleware returns the error instead.
-func WithConfig(cfg Config) echo.MiddlewareFunc {
-	mw, err := cfg.ToMiddleware()
-	if err != nil {
-		panic(err)
-	}
-	return mw
-}
+func WithConfig(cfg Config) echo.MiddlewareFunc { return echoflow.Must(cfg.ToMiddleware()) }
 
 // ToMiddleware validates the configuration and returns the middleware. Its
 // errors wrap ErrConfig.
 func (cfg Config) ToMiddleware() (echo.MiddlewareFunc, error) {
-	m, err := middleware.New(cfg.Config)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
-	}
-	cfg.Config = middleware.Config{}
-	return New(m, cfg)
+	return echoflow.Build(cfg.Config, func(m *middleware.Middleware) (echo.MiddlewareFunc, error) {
+		cfg.Config = middleware.Config{}
+		return New(m, cfg)
+	})
 }
 
 // New returns an Echo middleware on m, sharing its verifier, policy

@@ -81,6 +81,26 @@ func New[C Context](m *middleware.Middleware, h Hooks[C], e Echo[C]) (*Flow[C], 
 	return f, nil
 }
 
+// Must returns mw and panics on err: the adapters' WithConfig.
+func Must[F any](mw F, err error) F {
+	if err != nil {
+		panic(err)
+	}
+	return mw
+}
+
+// Build is the adapters' ToMiddleware: it builds a Middleware from cfg,
+// with errors wrapping ErrConfig, and returns the adapter's middleware on
+// it, made by newMW.
+func Build[F any](cfg middleware.Config, newMW func(*middleware.Middleware) (F, error)) (F, error) {
+	m, err := middleware.New(cfg)
+	if err != nil {
+		var zero F
+		return zero, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	return newMW(m)
+}
+
 // CheckShared refuses a Config given along with a Middleware to share: the
 // Middleware's own configuration applies, so cfg's would be ignored.
 func CheckShared(cfg middleware.Config) error {
