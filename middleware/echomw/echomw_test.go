@@ -9,7 +9,6 @@ import (
 
 	"github.com/cognito-gate/cognito-gate/internal/testhelpers/adaptertest"
 	"github.com/cognito-gate/cognito-gate/middleware/echomw"
-	"github.com/cognito-gate/cognito-gate/policy"
 )
 
 // adapter is the Echo v4 adapter for the shared adapter tests.
@@ -17,27 +16,9 @@ var adapter = adaptertest.Adapter{Build: build, ErrConfig: echomw.ErrConfig, Ech
 
 // build is adaptertest.Adapter.Build for Echo v4.
 func build(spec adaptertest.Spec) (http.Handler, error) {
-	cfg := echomw.Config{Config: spec.Config, ContinueOnIgnoredError: spec.ContinueOnIgnoredError}
-	if spec.Skipper != nil {
-		cfg.Skipper = func(c echo.Context) bool { return spec.Skipper(c.Request()) }
-	}
-	if spec.Before != nil {
-		cfg.BeforeFunc = func(echo.Context) { spec.Before() }
-	}
-	if spec.Success != nil {
-		cfg.SuccessHandler = func(echo.Context) { spec.Success() }
-	}
-	if spec.ErrorHandler != nil {
-		cfg.ErrorHandler = func(c echo.Context, err error) error {
-			switch spec.ErrorHandler(err) {
-			case adaptertest.ReturnNil:
-				return nil
-			case adaptertest.WriteTeapot:
-				return c.String(http.StatusTeapot, "no")
-			}
-			return err
-		}
-	}
+	h := adaptertest.EchoHooksOf[echo.Context](spec, echomw.Token)
+	cfg := echomw.Config{Config: spec.Config, Skipper: h.Skipper, BeforeFunc: h.Before, SuccessHandler: h.Success,
+		ErrorHandler: h.ErrorHandler, ContinueOnIgnoredError: spec.ContinueOnIgnoredError}
 	var mw echo.MiddlewareFunc
 	var err error
 	if spec.Shared != nil {
@@ -50,13 +31,7 @@ func build(spec adaptertest.Spec) (http.Handler, error) {
 	}
 	e := echo.New()
 	e.Use(mw)
-	e.Any("/*", func(c echo.Context) error {
-		if spec.Handler != nil {
-			spec.Handler()
-		}
-		tok, ok := echomw.Token(c)
-		return c.JSON(http.StatusOK, adaptertest.Answer(c.Request(), tok, ok))
-	})
+	e.Any("/*", h.Route)
 	return e, nil
 }
 
@@ -100,26 +75,7 @@ func TestTokenWithoutMiddleware(t *testing.T) {
 }
 
 func TestRoutePattern(t *testing.T) {
-	tests := []struct {
-		route   echo.Route
-		want    string
-		wantErr bool
-	}{
-		{echo.Route{Method: "GET", Path: "/users/:sub/files/*"}, "GET /users/{sub}/files/{path...}", false},
-		{echo.Route{Method: "POST", Path: "/orders"}, "POST /orders", false},
-		{echo.Route{Method: echo.RouteNotFound, Path: "/*"}, "/{path...}", false},
-		{echo.Route{Method: "GET", Path: "/a/*/b"}, "", true},
-	}
-	for _, tt := range tests {
-		got, err := echomw.RoutePattern(&tt.route)
-		if (err != nil) != tt.wantErr || got != tt.want || tt.wantErr && !errors.Is(err, echomw.ErrRoute) {
-			t.Errorf("RoutePattern(%+v) = %q, %v; want %q", tt.route, got, err, tt.want)
-		}
-		if err == nil && tt.route.Method != echo.RouteNotFound {
-			// The pattern is one the policy accepts.
-			if _, err := policy.New(policy.Config{Rules: []policy.Rule{{Name: "r", Route: got}}}); err != nil {
-				t.Errorf("policy rejects %q: %v", got, err)
-			}
-		}
-	}
+	adaptertest.RoutePatterns(t, func(method, path string) (string, error) {
+		return echomw.RoutePattern(&echo.Route{Method: method, Path: path})
+	}, echo.RouteNotFound, echomw.ErrRoute)
 }
