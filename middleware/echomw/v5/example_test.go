@@ -14,41 +14,57 @@ import (
 	"github.com/cognito-gate/cognito-gate/policy"
 )
 
-// The Echo v5 twin of the v4 adapter's example: the same answers.
-func ExampleWithConfig() {
+// One middleware.Middleware serves an Echo v5 application and a net/http
+// handler alike (New shares its verifier, policy and metrics); the pool's
+// keys are given to the verifier (claims.Pool.Keys), so nothing is
+// fetched.
+func ExampleNew() {
 	pool, err := fakepool.New(fakepool.Config{})
 	if err != nil {
 		panic(err)
 	}
 	defer pool.Close()
-	v, err := claims.New(claims.Config{Pools: []claims.Pool{{UserPoolID: pool.PoolID(), JWKSURL: pool.JWKSURL(), AllowHTTP: true,
-		ClientIDs: []string{pool.ClientID()}, TokenUse: claims.AccessToken}}})
+	v, err := claims.New(claims.Config{Pools: []claims.Pool{{
+		UserPoolID: pool.PoolID(), Keys: pool.JWKS(), ClientIDs: []string{pool.ClientID()}, TokenUse: claims.AccessToken}}})
 	if err != nil {
 		panic(err)
 	}
 	defer v.Close()
-	p, err := policy.New(policy.Config{Rules: []policy.Rule{{Name: "orders", Route: "GET /orders/{id}"}}})
+	rules := []policy.Rule{{Name: "admin", Route: "/admin/", Requirement: policy.Requirement{GroupsAny: []string{"admin"}}}}
+	p, err := policy.New(policy.Config{Rules: rules})
+	if err != nil {
+		panic(err)
+	}
+	m, err := middleware.New(middleware.Config{Verifier: v, Policy: p})
+	if err != nil {
+		panic(err)
+	}
+	mw, err := echomw.New(m, echomw.Config{})
 	if err != nil {
 		panic(err)
 	}
 
 	e := echo.New()
-	e.Use(echomw.WithConfig(echomw.Config{Config: middleware.Config{Verifier: v, Policy: p}}))
-	e.GET("/orders/:id", func(c *echo.Context) error {
-		tok, _ := echomw.Token(c) // or claims.FromContext(c.Request().Context())
-		return c.String(http.StatusOK, "order "+c.Param("id")+" for "+tok.Username+"\n")
+	e.Use(mw)
+	e.GET("/admin/users", func(c *echo.Context) error {
+		tok, _ := echomw.Token(c)
+		return c.String(http.StatusOK, "users, for "+tok.Username)
 	})
+	plain := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "plain ok") }))
 
-	for _, tok := range []string{"", pool.AccessToken(fakepool.WithUsername("bob"))} {
-		req := httptest.NewRequest("GET", "/orders/42", nil)
-		if tok != "" {
-			req.Header.Set("Authorization", "Bearer "+tok)
-		}
+	ask := func(h http.Handler, tok string) {
+		req := httptest.NewRequest("GET", "/admin/users", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
 		rec := httptest.NewRecorder()
-		e.ServeHTTP(rec, req)
-		fmt.Print(rec.Code, " ", rec.Header().Get("WWW-Authenticate"), " ", rec.Body.String())
+		h.ServeHTTP(rec, req)
+		fmt.Println(rec.Code, rec.Body.String())
 	}
+	admin := pool.AccessToken(fakepool.WithUsername("ann"), fakepool.WithGroups("admin"))
+	ask(e, admin)
+	ask(plain, admin)
+	ask(e, pool.AccessToken(fakepool.WithGroups("readers")))
 	// Output:
-	// 401 Bearer realm="cognito-gate" {"error":"unauthorized","reason":"missing_token"}
-	// 200  order 42 for bob
+	// 200 users, for ann
+	// 200 plain ok
+	// 403 {"error":"insufficient_scope","reason":"group_denied"}
 }
