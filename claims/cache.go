@@ -33,7 +33,7 @@ const (
 // every check. On a hit it still checks, against the clock, that the token
 // has not expired and that the key that signed it is still the issuer's
 // current key for its kid (so a retired or stale key stops cached tokens
-// too), and it runs Check again. The
+// too), and it asks Config.Denylist and runs Check again. The
 // limits are split evenly over 32 shards (chosen by a seeded hash of the
 // token's last bytes); when a shard is full, it evicts an expired entry if
 // one of the first eight it looks at has expired, and otherwise an

@@ -122,6 +122,12 @@ type Config struct {
 	// cancelled one.
 	Check func(ctx context.Context, t *Token) error
 
+	// Denylist, when set, is asked about every token that passed every
+	// other check, cache hits included, before Check: a token it reports
+	// revoked is refused with ErrRevoked (401). Nil means no deny list.
+	// See Denylist.
+	Denylist Denylist
+
 	// MaxTokenBytes caps the raw token size. Zero means
 	// DefaultMaxTokenBytes (16 KiB).
 	MaxTokenBytes int
@@ -163,6 +169,7 @@ type compiledConfig struct {
 	algs       []string
 	leeway     time.Duration
 	check      func(context.Context, *Token) error
+	denylist   Denylist
 	maxBytes   int
 	now        func() time.Time
 	jwks       jwks.Config
@@ -188,6 +195,7 @@ func (cfg Config) compile() (*compiledConfig, error) {
 		pools:    make(map[string]*pool, len(cfg.Pools)),
 		leeway:   cfg.Leeway,
 		check:    cfg.Check,
+		denylist: cfg.Denylist,
 		maxBytes: cfg.MaxTokenBytes,
 		now:      cfg.Now,
 		jwks:     cfg.JWKS,
@@ -241,6 +249,9 @@ func (cfg Config) compile() (*compiledConfig, error) {
 		fail("Leeway", "%s is negative; use no_leeway for none", cc.leeway)
 	case cc.leeway > MaxLeeway:
 		fail("Leeway", "%s is over %s", cc.leeway, MaxLeeway)
+	}
+	if isNilDenylist(cc.denylist) {
+		fail("Denylist", "a nil %T; leave revocation unset for no deny list", cc.denylist)
 	}
 	switch {
 	case cc.maxBytes == 0:

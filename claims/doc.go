@@ -7,8 +7,9 @@
 // one compact JWT: its shape, its header (alg allowlist, kid), exact claim
 // decoding, the issuer, the RS256 signature against the pool's key set
 // (package jwks: fetched, or given as Pool.Keys), token_use, client_id or
-// aud, exp, nbf and iat with a bounded leeway, and an optional custom
-// Check. The result is a *Token with typed accessors for Cognito's claims
+// aud, exp, nbf and iat with a bounded leeway, an optional deny list
+// (Config.Denylist; package revocation reads one from a file) and an
+// optional custom Check. The result is a *Token with typed accessors for Cognito's claims
 // (and Token.Decode for an application's own), and it is the caller's own
 // copy: changing it changes nothing for anyone else, the verified-token
 // cache included. What a verified token may do on a route (scopes, groups, claim

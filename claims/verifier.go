@@ -74,11 +74,12 @@ func (v *Verifier) Close() error { return v.keys.Close() }
 //   - client_id (access) or aud (ID) is an accepted app client;
 //   - exp is present and now < exp + leeway; nbf, when present, is at most
 //     now + leeway; iat is present and at most now + leeway; sub is present;
+//   - Denylist, when configured: a revoked token is ErrRevoked;
 //   - Check, when configured.
 //
 // A token that passed every check is remembered in the verified-token cache
 // (see CacheConfig); when it comes again, only the time claims, the key's
-// currency and Check are checked.
+// currency, Denylist and Check are checked.
 //
 // The returned Token is the caller's own deep copy, whether or not it came
 // from the cache (see Token); Check, too, runs on that copy, never on the
@@ -131,6 +132,9 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 	if err := v.checkClaims(p, t, &rc); err != nil {
 		return nil, err
 	}
+	if err := v.checkRevoked(t); err != nil {
+		return nil, err
+	}
 	if v.cache == nil {
 		if err := v.runCheck(ctx, t); err != nil {
 			return nil, err
@@ -166,6 +170,12 @@ func (v *Verifier) fromCache(ctx context.Context, raw string, e *cacheEntry) (_ 
 		if errors.Is(err, ErrExpired) {
 			v.cache.remove(raw)
 		}
+		return nil, err, true
+	}
+	// Before the copy, so that a revoked token costs no allocation. The
+	// entry stays: it is still a genuine token, and the deny list is asked
+	// again at its next use.
+	if err := v.checkRevoked(e.tok); err != nil {
 		return nil, err, true
 	}
 	// The cached token is never handed out (see Verify): the caller gets
@@ -237,6 +247,14 @@ func (v *Verifier) checkTime(t *Token) error {
 		return errorf("not valid before %s: %w", t.NotBefore.UTC().Format("2006-01-02T15:04:05Z"), ErrNotYetValid)
 	case t.IssuedAt.After(now.Add(lw)):
 		return errorf("issued at %s: %w", t.IssuedAt.UTC().Format("2006-01-02T15:04:05Z"), ErrIssuedInFuture)
+	}
+	return nil
+}
+
+// checkRevoked asks the Denylist, when there is one, about t.
+func (v *Verifier) checkRevoked(t *Token) error {
+	if v.cc.denylist != nil && v.cc.denylist.Revoked(t, v.cc.now()) {
+		return ErrRevoked
 	}
 	return nil
 }
