@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 
+	"github.com/cognito-gate/cognito-gate/internal/msg"
 	"github.com/cognito-gate/cognito-gate/jwks"
 )
 
@@ -49,10 +49,6 @@ var (
 	ErrGroupDenied = errors.New("claims: not in a required group")
 	// ErrClaimDenied means a claim condition or the custom check failed.
 	ErrClaimDenied = errors.New("claims: claim check failed")
-	// ErrRevoked means the token is genuine but Config.Denylist reports it
-	// revoked (its jti, its sign-in, its user or its app client is on the
-	// deny list).
-	ErrRevoked = errors.New("claims: token revoked")
 	// ErrJWKSUnavailable means the issuer's keys could not be had (never
 	// fetched, stale past the limit, or the fetch failed, its own
 	// FetchTimeout included): the token could not be checked.
@@ -87,7 +83,7 @@ type ConfigError struct {
 	// Field is the Go field at fault, relative to the pool for a pool's
 	// fields: "UserPoolID", "Region", "Issuer", "JWKSURL", "Keys",
 	// "AllowHTTP", "ClientIDs", "SkipClientIDCheck", "TokenUse"; otherwise
-	// relative to Config: "Pools", "Algorithms", "Leeway", "Denylist", "MaxTokenBytes",
+	// relative to Config: "Pools", "Algorithms", "Leeway", "MaxTokenBytes",
 	// "JWKS.FetchTimeout" (and the other jwks.Config fields),
 	// "Cache.MaxEntries", "Cache.MaxBytes".
 	Field string
@@ -95,7 +91,7 @@ type ConfigError struct {
 	// it, relative to the pool for a pool's fields: "user_pool_id",
 	// "region", "issuer", "jwks_url", "keys", "allow_http", "client_ids",
 	// "skip_client_id_check", "token_use"; otherwise top-level: "pools",
-	// "algorithms", "leeway", "revocation", "max_token_bytes", "jwks.fetch_timeout",
+	// "algorithms", "leeway", "max_token_bytes", "jwks.fetch_timeout",
 	// "jwks.refresh_interval", "jwks.cooldown", "jwks.max_backoff",
 	// "jwks.max_staleness", "jwks.max_response_bytes",
 	// "token_cache.max_entries", "token_cache.max_bytes".
@@ -124,7 +120,7 @@ func (e *ConfigError) Error() string {
 		b.WriteString(e.Field)
 		b.WriteString(": ")
 	}
-	b.WriteString(goNames(e.Problem))
+	b.WriteString(msg.GoNames(e.Problem, fieldOfKey))
 	return b.String()
 }
 
@@ -156,7 +152,6 @@ var keyOfField = map[string]string{
 	"Algorithms":            "algorithms",
 	"Leeway":                "leeway",
 	"NoLeeway":              "no_leeway",
-	"Denylist":              "revocation",
 	"MaxTokenBytes":         "max_token_bytes",
 	"JWKS.FetchTimeout":     "jwks.fetch_timeout",
 	"JWKS.MaxResponseBytes": "jwks.max_response_bytes",
@@ -181,88 +176,8 @@ var fieldOfKey = func() map[string]string {
 	return m
 }()
 
-// goNames returns problem with each key of fieldOfKey, where it stands as
-// a word outside a double-quoted value, replaced by its Go field.
-func goNames(problem string) string {
-	var b strings.Builder
-	for i := 0; i < len(problem); {
-		switch c := problem[i]; {
-		case c == '"':
-			j := i + 1
-			for j < len(problem) && problem[j] != '"' {
-				if problem[j] == '\\' {
-					j++
-				}
-				j++
-			}
-			j = min(j+1, len(problem))
-			b.WriteString(problem[i:j])
-			i = j
-		case isWordByte(c):
-			j := i
-			for j < len(problem) && isWordByte(problem[j]) {
-				j++
-			}
-			w := problem[i:j]
-			if f, ok := fieldOfKey[w]; ok {
-				w = f
-			}
-			b.WriteString(w)
-			i = j
-		default:
-			b.WriteByte(c)
-			i++
-		}
-	}
-	return b.String()
-}
-
-// isWordByte reports whether c may be part of a key: letters, digits, '_'
-// and '.'.
-func isWordByte(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '.'
-}
-
-// wrapError is an error of this package that wraps others; see errorf.
-type wrapError struct {
-	msg  string
-	errs []error
-}
-
-func (e *wrapError) Error() string   { return e.msg }
-func (e *wrapError) Unwrap() []error { return e.errs }
-
-// errorf is fmt.Errorf for this package's errors, without the stutter: the
-// text starts with "claims: " once, and the error arguments are written
-// without their own "claims: " prefix, so that ErrCanceled around a key error reads "claims:
-// request canceled: jwks: ...", not "claims: claims: request canceled: ...". As with fmt.Errorf,
-// the errors given for %w are wrapped and those given for %v are not.
-func errorf(format string, a ...any) error {
-	args := slices.Clone(a)
-	var errs []error
-	arg := 0
-	for i := 0; i < len(format); i++ {
-		if format[i] != '%' {
-			continue
-		}
-		for i++; i < len(format) && strings.IndexByte("+-# 0123456789.", format[i]) >= 0; i++ {
-		}
-		if i == len(format) || format[i] == '%' {
-			continue
-		}
-		if arg < len(args) {
-			if err, ok := args[arg].(error); ok {
-				if format[i] == 'w' {
-					errs = append(errs, err)
-				}
-				args[arg] = strings.TrimPrefix(err.Error(), "claims: ")
-			}
-		}
-		arg++
-	}
-	msg := fmt.Sprintf(strings.ReplaceAll(format, "%w", "%s"), args...)
-	return &wrapError{msg: "claims: " + strings.TrimPrefix(msg, "claims: "), errs: errs}
-}
+// errorf is msg.Errorf for this package's errors, prefixed "claims: ".
+func errorf(format string, a ...any) error { return msg.Errorf("claims: ", format, a...) }
 
 // ScopeError reports a missing scope and the scopes of which one would
 // have done (the middleware names them in its WWW-Authenticate challenge).
@@ -328,10 +243,6 @@ const (
 	// nothing is answered (Status is StatusClientClosed, for the record
 	// only). Errors wrapping ErrCanceled, and bare context errors, have it.
 	ReasonCanceled Reason = "canceled"
-	// ReasonRevoked is a genuine token that Config.Denylist reports
-	// revoked (ErrRevoked). Answered 401 (invalid_token): the token no
-	// longer authenticates anyone.
-	ReasonRevoked Reason = "revoked"
 )
 
 // reasonTable maps sentinels to reasons, most specific first.
@@ -358,7 +269,6 @@ var reasonTable = []struct {
 	{ErrInsufficientScope, ReasonInsufficientScope},
 	{ErrGroupDenied, ReasonGroupDenied},
 	{ErrClaimDenied, ReasonClaimDenied},
-	{ErrRevoked, ReasonRevoked},
 	{ErrJWKSUnavailable, ReasonJWKSUnavailable},
 	{jwks.ErrClosed, ReasonJWKSUnavailable},
 	// Last: a bare context error. Verify never returns one (a fetch's own
@@ -402,7 +312,7 @@ func Reasons() []Reason {
 		ReasonBadSignature, ReasonExpired, ReasonNotYetValid, ReasonIssuedInFuture,
 		ReasonWrongIssuer, ReasonWrongClient, ReasonWrongTokenUse, ReasonInsufficientScope,
 		ReasonGroupDenied, ReasonClaimDenied, ReasonJWKSUnavailable, ReasonInternal,
-		ReasonBadRequest, ReasonNoRule, ReasonNonCanonicalPath, ReasonCanceled, ReasonRevoked,
+		ReasonBadRequest, ReasonNoRule, ReasonNonCanonicalPath, ReasonCanceled,
 	}
 }
 

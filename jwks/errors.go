@@ -3,8 +3,9 @@ package jwks
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
+
+	"github.com/cognito-gate/cognito-gate/internal/msg"
 )
 
 // Errors returned by this package. They are wrapped with context; test them
@@ -100,7 +101,7 @@ func (e *ConfigError) Error() string {
 		b.WriteString(e.Field)
 		b.WriteString(": ")
 	}
-	b.WriteString(goNames(e.Problem, fieldOfKey))
+	b.WriteString(msg.GoNames(e.Problem, fieldOfKey))
 	return b.String()
 }
 
@@ -139,86 +140,5 @@ var fieldOfKey = func() map[string]string {
 	return m
 }()
 
-// goNames returns problem with each key of names, where it stands as a word
-// outside a double-quoted value, replaced by its Go field.
-func goNames(problem string, names map[string]string) string {
-	var b strings.Builder
-	for i := 0; i < len(problem); {
-		switch c := problem[i]; {
-		case c == '"':
-			j := i + 1
-			for j < len(problem) && problem[j] != '"' {
-				if problem[j] == '\\' {
-					j++
-				}
-				j++
-			}
-			j = min(j+1, len(problem))
-			b.WriteString(problem[i:j])
-			i = j
-		case isWordByte(c):
-			j := i
-			for j < len(problem) && isWordByte(problem[j]) {
-				j++
-			}
-			w := problem[i:j]
-			if f, ok := names[w]; ok {
-				w = f
-			}
-			b.WriteString(w)
-			i = j
-		default:
-			b.WriteByte(c)
-			i++
-		}
-	}
-	return b.String()
-}
-
-// isWordByte reports whether c may be part of a key: letters, digits, '_'
-// and '.'.
-func isWordByte(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '.'
-}
-
-// wrapError is an error of this package that wraps others; see errorf.
-type wrapError struct {
-	msg  string
-	errs []error
-}
-
-func (e *wrapError) Error() string   { return e.msg }
-func (e *wrapError) Unwrap() []error { return e.errs }
-
-// errorf is fmt.Errorf for this package's errors, without the stutter: the
-// text starts with "jwks: " once, and the error arguments are written
-// without their own "jwks: " prefix, so that ErrUnavailable around ErrStatus reads
-// "jwks: <issuer>: key set unavailable: ...: unexpected http status", not
-// "jwks: ... jwks: ... jwks: ...". As with fmt.Errorf,
-// the errors given for %w are wrapped and those given for %v are not.
-func errorf(format string, a ...any) error {
-	args := slices.Clone(a)
-	var errs []error
-	arg := 0
-	for i := 0; i < len(format); i++ {
-		if format[i] != '%' {
-			continue
-		}
-		for i++; i < len(format) && strings.IndexByte("+-# 0123456789.", format[i]) >= 0; i++ {
-		}
-		if i == len(format) || format[i] == '%' {
-			continue
-		}
-		if arg < len(args) {
-			if err, ok := args[arg].(error); ok {
-				if format[i] == 'w' {
-					errs = append(errs, err)
-				}
-				args[arg] = strings.TrimPrefix(err.Error(), "jwks: ")
-			}
-		}
-		arg++
-	}
-	msg := fmt.Sprintf(strings.ReplaceAll(format, "%w", "%s"), args...)
-	return &wrapError{msg: "jwks: " + strings.TrimPrefix(msg, "jwks: "), errs: errs}
-}
+// errorf is msg.Errorf for this package's errors, prefixed "jwks: ".
+func errorf(format string, a ...any) error { return msg.Errorf("jwks: ", format, a...) }

@@ -1,0 +1,110 @@
+// Package msg writes the text of the module's errors and log lines: values
+// from clients and tokens clipped to a bound, configuration problems
+// rewritten from file keys to Go field names, and errors prefixed with
+// their package's name once, however deeply they wrap each other.
+package msg
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// Clip shortens s, which may come from a client, a token or a key set, to
+// at most n bytes, cut at a character boundary, marking the cut with an
+// ellipsis.
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+// GoNames returns problem with each key of names, where it stands as a
+// word outside a double-quoted value, replaced by its value (a Go field).
+func GoNames(problem string, names map[string]string) string {
+	var b strings.Builder
+	for i := 0; i < len(problem); {
+		switch c := problem[i]; {
+		case c == '"':
+			j := i + 1
+			for j < len(problem) && problem[j] != '"' {
+				if problem[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			j = min(j+1, len(problem))
+			b.WriteString(problem[i:j])
+			i = j
+		case isWordByte(c):
+			j := i
+			for j < len(problem) && isWordByte(problem[j]) {
+				j++
+			}
+			w := problem[i:j]
+			if f, ok := names[w]; ok {
+				w = f
+			}
+			b.WriteString(w)
+			i = j
+		default:
+			b.WriteByte(c)
+			i++
+		}
+	}
+	return b.String()
+}
+
+// isWordByte reports whether c may be part of a key: letters, digits, '_'
+// and '.'.
+func isWordByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '.'
+}
+
+// wrapError is an error made by Errorf.
+type wrapError struct {
+	msg  string
+	errs []error
+}
+
+func (e *wrapError) Error() string   { return e.msg }
+func (e *wrapError) Unwrap() []error { return e.errs }
+
+// Errorf is fmt.Errorf without the stutter, for a package whose errors
+// start with prefix (e.g. "jwks: "): the text starts with prefix once,
+// and the error arguments are written without their own prefix, so that
+// one error of the package around another reads "jwks: key set
+// unavailable: unexpected http status", not "jwks: key set unavailable:
+// jwks: unexpected http status". As with fmt.Errorf, the errors given for
+// %w are wrapped and those given for %v are not.
+func Errorf(prefix, format string, a ...any) error {
+	args := slices.Clone(a)
+	var errs []error
+	arg := 0
+	for i := 0; i < len(format); i++ {
+		if format[i] != '%' {
+			continue
+		}
+		for i++; i < len(format) && strings.IndexByte("+-# 0123456789.", format[i]) >= 0; i++ {
+		}
+		if i == len(format) || format[i] == '%' {
+			continue
+		}
+		if arg < len(args) {
+			if err, ok := args[arg].(error); ok {
+				if format[i] == 'w' {
+					errs = append(errs, err)
+				}
+				args[arg] = strings.TrimPrefix(err.Error(), prefix)
+			}
+		}
+		arg++
+	}
+	text := fmt.Sprintf(strings.ReplaceAll(format, "%w", "%s"), args...)
+	return &wrapError{msg: prefix + strings.TrimPrefix(text, prefix), errs: errs}
+}
