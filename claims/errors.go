@@ -49,6 +49,10 @@ var (
 	ErrGroupDenied = errors.New("claims: not in a required group")
 	// ErrClaimDenied means a claim condition or the custom check failed.
 	ErrClaimDenied = errors.New("claims: claim check failed")
+	// ErrRevoked means the token is genuine but Config.Denylist reports it
+	// revoked (its jti, its sign-in, its user or its app client is on the
+	// deny list).
+	ErrRevoked = errors.New("claims: token revoked")
 	// ErrJWKSUnavailable means the issuer's keys could not be had (never
 	// fetched, stale past the limit, or the fetch failed, its own
 	// FetchTimeout included): the token could not be checked.
@@ -83,7 +87,7 @@ type ConfigError struct {
 	// Field is the Go field at fault, relative to the pool for a pool's
 	// fields: "UserPoolID", "Region", "Issuer", "JWKSURL", "Keys",
 	// "AllowHTTP", "ClientIDs", "SkipClientIDCheck", "TokenUse"; otherwise
-	// relative to Config: "Pools", "Algorithms", "Leeway", "MaxTokenBytes",
+	// relative to Config: "Pools", "Algorithms", "Leeway", "Denylist", "MaxTokenBytes",
 	// "JWKS.FetchTimeout" (and the other jwks.Config fields),
 	// "Cache.MaxEntries", "Cache.MaxBytes".
 	Field string
@@ -91,7 +95,7 @@ type ConfigError struct {
 	// it, relative to the pool for a pool's fields: "user_pool_id",
 	// "region", "issuer", "jwks_url", "keys", "allow_http", "client_ids",
 	// "skip_client_id_check", "token_use"; otherwise top-level: "pools",
-	// "algorithms", "leeway", "max_token_bytes", "jwks.fetch_timeout",
+	// "algorithms", "leeway", "revocation", "max_token_bytes", "jwks.fetch_timeout",
 	// "jwks.refresh_interval", "jwks.cooldown", "jwks.max_backoff",
 	// "jwks.max_staleness", "jwks.max_response_bytes",
 	// "token_cache.max_entries", "token_cache.max_bytes".
@@ -152,6 +156,7 @@ var keyOfField = map[string]string{
 	"Algorithms":            "algorithms",
 	"Leeway":                "leeway",
 	"NoLeeway":              "no_leeway",
+	"Denylist":              "revocation",
 	"MaxTokenBytes":         "max_token_bytes",
 	"JWKS.FetchTimeout":     "jwks.fetch_timeout",
 	"JWKS.MaxResponseBytes": "jwks.max_response_bytes",
@@ -243,6 +248,10 @@ const (
 	// nothing is answered (Status is StatusClientClosed, for the record
 	// only). Errors wrapping ErrCanceled, and bare context errors, have it.
 	ReasonCanceled Reason = "canceled"
+	// ReasonRevoked is a genuine token that Config.Denylist reports
+	// revoked (ErrRevoked). Answered 401 (invalid_token): the token no
+	// longer authenticates anyone.
+	ReasonRevoked Reason = "revoked"
 )
 
 // reasonTable maps sentinels to reasons, most specific first.
@@ -269,6 +278,7 @@ var reasonTable = []struct {
 	{ErrInsufficientScope, ReasonInsufficientScope},
 	{ErrGroupDenied, ReasonGroupDenied},
 	{ErrClaimDenied, ReasonClaimDenied},
+	{ErrRevoked, ReasonRevoked},
 	{ErrJWKSUnavailable, ReasonJWKSUnavailable},
 	{jwks.ErrClosed, ReasonJWKSUnavailable},
 	// Last: a bare context error. Verify never returns one (a fetch's own
@@ -312,7 +322,7 @@ func Reasons() []Reason {
 		ReasonBadSignature, ReasonExpired, ReasonNotYetValid, ReasonIssuedInFuture,
 		ReasonWrongIssuer, ReasonWrongClient, ReasonWrongTokenUse, ReasonInsufficientScope,
 		ReasonGroupDenied, ReasonClaimDenied, ReasonJWKSUnavailable, ReasonInternal,
-		ReasonBadRequest, ReasonNoRule, ReasonNonCanonicalPath, ReasonCanceled,
+		ReasonBadRequest, ReasonNoRule, ReasonNonCanonicalPath, ReasonCanceled, ReasonRevoked,
 	}
 }
 
