@@ -1,6 +1,8 @@
 package claims
 
 import (
+	"github.com/cognito-gate/cognito-gate/internal/msg"
+
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -212,7 +214,7 @@ func caseCollision(v []byte, kind jsonstrict.Kind) error {
 			}
 			f := foldName(name)
 			if other, ok := folded[f]; ok {
-				return fmt.Errorf("members %q and %q differ only in case", clip(other, 64), clip(string(name), 64))
+				return fmt.Errorf("members %q and %q differ only in case", msg.Clip(other, 64), msg.Clip(string(name), 64))
 			}
 			folded[f] = string(name)
 			return caseCollision(value, kind)

@@ -1,10 +1,11 @@
 package claims
 
 import (
+	"github.com/cognito-gate/cognito-gate/internal/msg"
+
 	"context"
 	"errors"
 	"slices"
-	"unicode/utf8"
 
 	"github.com/cognito-gate/cognito-gate/jwks"
 )
@@ -112,7 +113,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 		return nil, err
 	}
 	if !slices.Contains(v.cc.algs, t.Algorithm) {
-		return nil, errorf("alg %q: %w", clip(t.Algorithm, 64), ErrUnsupportedAlg)
+		return nil, errorf("alg %q: %w", msg.Clip(t.Algorithm, 64), ErrUnsupportedAlg)
 	}
 	var rc rawClaims
 	if err := parseClaims(seg.payload, t, &rc); err != nil {
@@ -120,7 +121,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 	}
 	p := v.cc.pools[t.Issuer]
 	if p == nil {
-		return nil, errorf("iss %q: %w", clip(t.Issuer, 64), ErrWrongIssuer)
+		return nil, errorf("iss %q: %w", msg.Clip(t.Issuer, 64), ErrWrongIssuer)
 	}
 	key, err := p.keys.Key(ctx, t.KeyID)
 	if err != nil {
@@ -218,10 +219,10 @@ func (v *Verifier) checkClaims(p *pool, t *Token, rc *rawClaims) error {
 	case "":
 		return errorf("no token_use: %w", ErrWrongTokenUse)
 	default:
-		return errorf("token_use %q: %w", clip(rc.tokenUse, 64), ErrWrongTokenUse)
+		return errorf("token_use %q: %w", msg.Clip(rc.tokenUse, 64), ErrWrongTokenUse)
 	}
 	if p.clients != nil && !slices.Contains(p.clients, t.ClientID) {
-		return errorf("client %q: %w", clip(t.ClientID, 64), ErrWrongClient)
+		return errorf("client %q: %w", msg.Clip(t.ClientID, 64), ErrWrongClient)
 	}
 	if t.Subject == "" {
 		return errorf("no sub: %w", ErrMalformed)
@@ -291,17 +292,4 @@ func keyError(ctx context.Context, err error) error {
 		return errorf("%w: %w", ErrCanceled, err)
 	}
 	return errorf("%w", err)
-}
-
-// clip shortens s, which may come from a token, to at most n bytes (cut
-// at a character boundary) for an error message, marking the cut with an
-// ellipsis.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }

@@ -1,6 +1,8 @@
 package jwks
 
 import (
+	"github.com/cognito-gate/cognito-gate/internal/msg"
+
 	"context"
 	"io"
 	"net/http"
@@ -55,7 +57,7 @@ func (c *Cache) fetch(url string) (map[string]*Key, []SkippedKey, error) {
 	}
 	keys, skipped, err := Parse(body)
 	if err != nil {
-		return nil, skipped, errorf("get %s: status 200 (%s): %w", url, clip(resp.Header.Get("Content-Type"), 64), err)
+		return nil, skipped, errorf("get %s: status 200 (%s): %w", url, msg.Clip(resp.Header.Get("Content-Type"), 64), err)
 	}
 	return keys, skipped, nil
 }

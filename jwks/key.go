@@ -1,6 +1,8 @@
 package jwks
 
 import (
+	"github.com/cognito-gate/cognito-gate/internal/msg"
+
 	"crypto/rsa"
 	"math/big"
 
@@ -43,7 +45,7 @@ func (k *Key) Allows(alg string) bool {
 // when the signature does not verify.
 func (k *Key) Verify(alg string, signingInput, sig []byte) error {
 	if !k.Allows(alg) {
-		return errorf("key %q is %q, token says %q: %w", k.ID, k.Alg, clip(alg, 16), ErrAlgMismatch)
+		return errorf("key %q is %q, token says %q: %w", k.ID, k.Alg, msg.Clip(alg, 16), ErrAlgMismatch)
 	}
 	if len(sig) != k.sigSize {
 		return errorf("signature is %d bytes, key needs %d: %w", len(sig), k.sigSize, ErrBadSignature)

@@ -1,12 +1,13 @@
 package jwks
 
 import (
+	"github.com/cognito-gate/cognito-gate/internal/msg"
+
 	"bytes"
 	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"unicode/utf8"
 
 	"github.com/cognito-gate/cognito-gate/internal/jose"
 )
@@ -84,7 +85,7 @@ func Parse(data []byte) (map[string]*Key, []SkippedKey, error) {
 		}
 		k, reason, detail := parseKey(raw)
 		if reason != "" {
-			skipped = append(skipped, SkippedKey{Index: i, KeyID: clip(k.kid, maxKIDBytes), Reason: reason, Detail: detail})
+			skipped = append(skipped, SkippedKey{Index: i, KeyID: msg.Clip(k.kid, maxKIDBytes), Reason: reason, Detail: detail})
 			continue
 		}
 		if j, seen := first[k.kid]; seen {
@@ -125,11 +126,11 @@ func parseKey(raw json.RawMessage) (k parsedKey, reason, detail string) {
 	case jk.Private:
 		return k, SkipPrivate, "carries private key material"
 	case jk.KeyType != "RSA" || jk.RSA == nil:
-		return k, SkipNotRSA, fmt.Sprintf("kty is %q, not RSA", clip(jk.KeyType, 16))
+		return k, SkipNotRSA, fmt.Sprintf("kty is %q, not RSA", msg.Clip(jk.KeyType, 16))
 	case jk.Use != "" && jk.Use != "sig":
-		return k, SkipUse, fmt.Sprintf("use is %q, not \"sig\"", clip(jk.Use, 16))
+		return k, SkipUse, fmt.Sprintf("use is %q, not \"sig\"", msg.Clip(jk.Use, 16))
 	case jk.Alg != "" && !jose.Supported(jk.Alg):
-		return k, SkipAlg, fmt.Sprintf("alg is %q, not RS256, RS384 or RS512", clip(jk.Alg, 16))
+		return k, SkipAlg, fmt.Sprintf("alg is %q, not RS256, RS384 or RS512", msg.Clip(jk.Alg, 16))
 	case jk.KeyID == "":
 		return k, SkipNoKID, "no kid"
 	case len(jk.KeyID) > maxKIDBytes:
@@ -144,16 +145,4 @@ func parseKey(raw json.RawMessage) (k parsedKey, reason, detail string) {
 		return k, SkipExponent, fmt.Sprintf("rsa exponent %d is not allowed", e)
 	}
 	return k, "", ""
-}
-
-// clip shortens s, which may come from a token or a key set, to at most n
-// bytes (cut at a character boundary), marking the cut with an ellipsis.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }

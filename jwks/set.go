@@ -1,6 +1,8 @@
 package jwks
 
 import (
+	"github.com/cognito-gate/cognito-gate/internal/msg"
+
 	"context"
 	"errors"
 	"maps"
@@ -104,7 +106,7 @@ func (s *Set) slowKey(ctx context.Context, kid string) (*Key, error) {
 
 // keyNotFound is the error for a kid the set does not hold.
 func (s *Set) keyNotFound(kid string) error {
-	return errorf("%s: kid %q: %w", s.issuer, clip(kid, 64), ErrKeyNotFound)
+	return errorf("%s: kid %q: %w", s.issuer, msg.Clip(kid, 64), ErrKeyNotFound)
 }
 
 // unavailable builds the error for "no usable key set", carrying the cause.

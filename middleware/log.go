@@ -6,6 +6,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/cognito-gate/cognito-gate/internal/msg"
 	"github.com/cognito-gate/cognito-gate/jwks"
 )
 
@@ -14,20 +15,20 @@ import (
 // names; the token, its signature and key material are never logged.
 func logOutcome(l *zap.Logger, r *http.Request, o *outcome) {
 	lvl := zapcore.DebugLevel
-	msg := "request allowed"
+	line := "request allowed"
 	switch o.result {
 	case ResultDenied:
-		lvl, msg = zapcore.InfoLevel, "request denied"
+		lvl, line = zapcore.InfoLevel, "request denied"
 	case ResultUnavailable:
-		lvl, msg = zapcore.WarnLevel, "token could not be checked"
+		lvl, line = zapcore.WarnLevel, "token could not be checked"
 	case ResultSkipped, ResultPreflight:
-		msg = "request not checked"
+		line = "request not checked"
 	case ResultCanceled:
 		// The client went away: nothing to act on, and at warn a client
 		// could fill the log by hanging up.
-		msg = "request canceled"
+		line = "request canceled"
 	}
-	ce := l.Check(lvl, msg)
+	ce := l.Check(lvl, line)
 	if ce == nil {
 		return
 	}
@@ -37,7 +38,7 @@ func logOutcome(l *zap.Logger, r *http.Request, o *outcome) {
 		zap.String("reason", string(o.reason)),
 		zap.Int("status", o.status),
 		zap.String("method", r.Method),
-		zap.String("path", clip(r.URL.Path, maxLoggedPath)),
+		zap.String("path", msg.Clip(r.URL.Path, maxLoggedPath)),
 	)
 	if o.rule != "" {
 		fields = append(fields, zap.String("rule", o.rule))
@@ -67,14 +68,6 @@ func logOutcome(l *zap.Logger, r *http.Request, o *outcome) {
 // maxLoggedPath bounds the request path in a log line: paths come from
 // clients and may be as long as the server's header limit.
 const maxLoggedPath = 256
-
-// clip shortens s to at most n bytes, marking the cut.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
-}
 
 // LogJWKS returns a key set observer that logs fetch failures at warn (with
 // whether the last good keys are still served), key rotations and skipped

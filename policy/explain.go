@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"github.com/cognito-gate/cognito-gate/internal/msg"
+
 	"net/http"
 	"strconv"
 	"strings"
@@ -143,10 +145,7 @@ func describeToken(tok *claims.Token) string {
 
 // quoteShort quotes s, shortened to maxQuotedHost bytes.
 func quoteShort(s string) string {
-	if len(s) > maxQuotedHost {
-		return strconv.Quote(s[:maxQuotedHost]) + "…"
-	}
-	return strconv.Quote(s)
+	return strconv.Quote(msg.Clip(s, maxQuotedHost))
 }
 
 // printable returns s, or s quoted when it has spaces, control characters

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cognito-gate/cognito-gate/cognitotest"
+	"github.com/cognito-gate/cognito-gate/internal/msg"
 )
 
 // TestBoundaryDeniedBodiesNotAwaited guards finding 10: a denied request
@@ -140,7 +141,7 @@ func TestBoundaryProxyErrors(t *testing.T) {
 			t.Errorf("upstream failure logged in %d bytes", len(line))
 		}
 		if strings.Contains(line, "client request body failed") && strings.Contains(line, `"level":"warn"`) {
-			t.Errorf("a client error logged as a warning: %s", clip(line, 200))
+			t.Errorf("a client error logged as a warning: %s", msg.Clip(line, 200))
 		}
 	}
 	if got := metric(t, p, `cognito_gate_proxy_errors_total{cause="upstream"}`); got != 1 {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cognito-gate/cognito-gate/cognitotest"
+	"github.com/cognito-gate/cognito-gate/internal/msg"
 )
 
 // boundaryPolicy has a host-restricted vhost, an anonymous area, an admin
@@ -55,7 +56,7 @@ func rawDo(t *testing.T, addr, request string) hardResponse {
 	}
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
-		t.Fatalf("reading the response to %q: %v", clip(request, 80), err)
+		t.Fatalf("reading the response to %q: %v", msg.Clip(request, 80), err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)

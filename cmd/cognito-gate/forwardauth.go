@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/cognito-gate/cognito-gate/internal/msg"
+
 	"errors"
 	"fmt"
 	"net/http"
@@ -36,7 +38,7 @@ func (g *gate) forwardAuthHandler() http.Handler {
 		if name := g.cfg.filter.smuggled(r.Header); name != "" {
 			// The value is the client's and is not logged; the name is
 			// clipped.
-			g.refuse(w, r, fmt.Errorf("forward-auth: the subrequest carries %q, a spelling of an identity header or a routing override: %w", clip(name, 64), errBadRequest))
+			g.refuse(w, r, fmt.Errorf("forward-auth: the subrequest carries %q, a spelling of an identity header or a routing override: %w", msg.Clip(name, 64), errBadRequest))
 			return
 		}
 		orig, err := originalRequest(r, fa)
@@ -109,11 +111,11 @@ func originalRequest(r *http.Request, fa forwardAuthConfig) (*http.Request, erro
 		}
 		rest, ok := strings.CutPrefix(r.URL.EscapedPath(), fa.PathPrefix)
 		if !ok || !strings.HasPrefix(rest, "/") {
-			return nil, fmt.Errorf("forward-auth: path %q is not under path_prefix %s: %w", clip(r.URL.EscapedPath(), 64), fa.PathPrefix, errBadRequest)
+			return nil, fmt.Errorf("forward-auth: path %q is not under path_prefix %s: %w", msg.Clip(r.URL.EscapedPath(), 64), fa.PathPrefix, errBadRequest)
 		}
 		u, err := url.ParseRequestURI(rest + queryPart(r.URL))
 		if err != nil {
-			return nil, fmt.Errorf("forward-auth: path %q: %w", clip(rest, 64), errBadRequest)
+			return nil, fmt.Errorf("forward-auth: path %q: %w", msg.Clip(rest, 64), errBadRequest)
 		}
 		orig.URL, orig.RequestURI = u, u.RequestURI()
 		return orig, nil
@@ -136,7 +138,7 @@ func originalRequest(r *http.Request, fa forwardAuthConfig) (*http.Request, erro
 		return nil, err
 	}
 	if !validHeaderName(method) {
-		return nil, fmt.Errorf("forward-auth: %s %q is not a method: %w", fa.MethodHeader, clip(method, 32), errBadRequest)
+		return nil, fmt.Errorf("forward-auth: %s %q is not a method: %w", fa.MethodHeader, msg.Clip(method, 32), errBadRequest)
 	}
 	uri, err := one(fa.URIHeader)
 	if err != nil {
@@ -144,7 +146,7 @@ func originalRequest(r *http.Request, fa forwardAuthConfig) (*http.Request, erro
 	}
 	u, err := url.ParseRequestURI(uri)
 	if err != nil || u.Scheme != "" || u.Host != "" || !strings.HasPrefix(uri, "/") {
-		return nil, fmt.Errorf("forward-auth: %s %q is not a path: %w", fa.URIHeader, clip(uri, 64), errBadRequest)
+		return nil, fmt.Errorf("forward-auth: %s %q is not a path: %w", fa.URIHeader, msg.Clip(uri, 64), errBadRequest)
 	}
 	host, err := one(fa.HostHeader)
 	if err != nil {
@@ -163,12 +165,4 @@ func queryPart(u *url.URL) string {
 		return ""
 	}
 	return "?" + u.RawQuery
-}
-
-// clip shortens a client-chosen string for a log line or an error.
-func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "…"
-	}
-	return s
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/cognito-gate/cognito-gate/internal/msg"
+
 	"context"
 	"errors"
 	"fmt"
@@ -145,7 +147,7 @@ func (g *gate) proxyError(w http.ResponseWriter, r *http.Request, err error) {
 		cause = causeClient
 	}
 	g.proxyErrors.WithLabelValues(cause).Inc()
-	fields := []zap.Field{zap.String("cause", cause), zap.String("method", r.Method), zap.String("path", clip(r.URL.Path, maxLoggedPath)), zap.Error(err)}
+	fields := []zap.Field{zap.String("cause", cause), zap.String("method", r.Method), zap.String("path", msg.Clip(r.URL.Path, maxLoggedPath)), zap.Error(err)}
 	switch cause {
 	case causeCanceled:
 		if ce := g.logger.Check(zap.DebugLevel, "client went away during the upstream request"); ce != nil {
