@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -115,11 +116,10 @@ func (m *Middleware) decide(r *http.Request) (o outcome) {
 			default:
 				o.result = ResultDenied
 			}
-			if o.status == http.StatusForbidden {
-				// The verifier's own requirements (RequiredScopes, ...).
-				if se, ok := err.(*claims.ScopeError); ok {
-					o.scopes = se.AnyOf
-				}
+			// A verifier's own check (claims.Config.Check, say) may name
+			// the scopes that would do.
+			if se := (*claims.ScopeError)(nil); o.status == http.StatusForbidden && errors.As(err, &se) {
+				o.scopes = se.AnyOf
 			}
 			return o
 		}
