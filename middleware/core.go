@@ -59,6 +59,7 @@ type outcome struct {
 	scopes     []string
 	path       string // the path the policy judged
 	token      *claims.Token
+	source     TokenSource // the source that held token
 	tokenSent  bool
 	verified   bool // Verify ran
 	verifyTime time.Duration
@@ -93,7 +94,7 @@ func (m *Middleware) decide(r *http.Request) (o outcome) {
 	if m.cfg.AllowCORSPreflight && isPreflight(r) {
 		return m.preflight(r)
 	}
-	raw, err := extract(r, m.cfg.TokenSources)
+	raw, src, err := extract(r, m.cfg.TokenSources)
 	if err != nil {
 		return outcome{result: ResultDenied, reason: claims.ReasonMalformed, status: http.StatusBadRequest, tokenSent: true, err: err}
 	}
@@ -123,7 +124,7 @@ func (m *Middleware) decide(r *http.Request) (o outcome) {
 			}
 			return o
 		}
-		o.token = tok
+		o.token, o.source = tok, src
 	}
 	d := m.policy.Load().Decide(r, tok)
 	o.rule, o.path, o.reason, o.status = d.Rule, d.Path, d.Reason, d.Status
@@ -200,19 +201,41 @@ func isPreflight(r *http.Request) bool {
 	return r.Method == http.MethodOptions && r.Header.Get("Origin") != "" && r.Header.Get("Access-Control-Request-Method") != ""
 }
 
-// ruleKey is the context key of the deciding rule's name.
-type ruleKey struct{}
+// admissionKey is the context key of an admitted request's *admission.
+type admissionKey struct{}
+
+// admission is what the middleware tells the next handler besides the
+// token: the deciding rule and the source that held the verified token.
+type admission struct {
+	rule   string
+	source TokenSource
+}
 
 // RuleFromContext returns the name of the policy rule that allowed the
 // request, and whether there was one (skipped and preflight requests have
 // none).
 func RuleFromContext(ctx context.Context) (string, bool) {
-	r, ok := ctx.Value(ruleKey{}).(string)
-	return r, ok
+	a, _ := ctx.Value(admissionKey{}).(*admission)
+	if a == nil || a.rule == "" {
+		return "", false
+	}
+	return a.rule, true
 }
 
-// admit returns r prepared for the next handler: the token and rule in its
-// context.
+// SourceFromContext returns the TokenSource (one of Config.TokenSources)
+// that held the token the middleware verified, and whether there was one.
+// A proxy uses it to forward that credential, and only that one: the
+// request may carry other, unverified ones.
+func SourceFromContext(ctx context.Context) (TokenSource, bool) {
+	a, _ := ctx.Value(admissionKey{}).(*admission)
+	if a == nil || a.source == nil {
+		return nil, false
+	}
+	return a.source, true
+}
+
+// admit returns r prepared for the next handler: the token, the rule and
+// the token's source in its context.
 func admit(r *http.Request, o *outcome) *http.Request {
 	if o.token == nil && o.rule == "" {
 		return r
@@ -221,10 +244,7 @@ func admit(r *http.Request, o *outcome) *http.Request {
 	if o.token != nil {
 		ctx = claims.NewContext(ctx, o.token)
 	}
-	if o.rule != "" {
-		ctx = context.WithValue(ctx, ruleKey{}, o.rule)
-	}
-	return r.WithContext(ctx)
+	return r.WithContext(context.WithValue(ctx, admissionKey{}, &admission{rule: o.rule, source: o.source}))
 }
 
 // redirectTarget returns where to send an allowed request whose path the

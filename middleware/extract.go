@@ -212,13 +212,13 @@ func (q query) Token(r *http.Request) (string, error) {
 }
 
 // extract returns the token of the first source that holds one, trying
-// them in order.
-func extract(r *http.Request, sources []TokenSource) (string, error) {
+// them in order, and that source.
+func extract(r *http.Request, sources []TokenSource) (string, TokenSource, error) {
 	for _, s := range sources {
 		tok, err := s.Token(r)
 		if err != nil || tok != "" {
-			return tok, err
+			return tok, s, err
 		}
 	}
-	return "", nil
+	return "", nil, nil
 }

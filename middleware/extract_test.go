@@ -1,7 +1,9 @@
 package middleware_test
 
 import (
+	"context"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/cognito-gate/cognito-gate/middleware"
@@ -105,5 +107,51 @@ func TestCredentialSyntax(t *testing.T) {
 				t.Errorf("handler called %v, challenge %q", s.called, rec.Header().Get("WWW-Authenticate"))
 			}
 		})
+	}
+}
+
+// TestSourceFromContext: the next handler learns which source held the
+// verified token — the first configured source that holds one, never a
+// later one that also does — and nothing when no token was verified
+// (anonymous route, skipped request).
+func TestSourceFromContext(t *testing.T) {
+	e := newEnv(t)
+	tok := e.Pool.AccessToken()
+	auth, cookie, query := middleware.AuthorizationHeader(), middleware.Cookie("session"), middleware.Query("access_token")
+	sources := []middleware.TokenSource{auth, cookie, query}
+	withCookie := func(r *http.Request) *http.Request {
+		r.AddCookie(&http.Cookie{Name: "session", Value: tok})
+		return r
+	}
+	tests := []struct {
+		name string
+		req  *http.Request
+		want middleware.TokenSource // nil: none
+	}{
+		{"authorization", bearerReq("GET", "/me", tok), auth},
+		{"cookie", withCookie(bearerReq("GET", "/me", "")), cookie},
+		{"query", bearerReq("GET", "/me?access_token="+tok, ""), query},
+		{"first of two", withCookie(bearerReq("GET", "/me", tok)), auth},
+		{"anonymous route, no token", bearerReq("GET", "/public/x", ""), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := middleware.New(middleware.Config{Verifier: e.Verifier, Policy: testPolicy(t), TokenSources: sources})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got middleware.TokenSource
+			var ok, called bool
+			m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				called = true
+				got, ok = middleware.SourceFromContext(r.Context())
+			})).ServeHTTP(httptest.NewRecorder(), tt.req)
+			if !called || got != tt.want || ok != (tt.want != nil) {
+				t.Errorf("called %v, SourceFromContext = %v, %v; want %v", called, got, ok, tt.want)
+			}
+		})
+	}
+	if src, ok := middleware.SourceFromContext(context.Background()); ok || src != nil {
+		t.Errorf("a bare context has source %v", src)
 	}
 }

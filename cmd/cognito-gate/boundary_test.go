@@ -273,6 +273,10 @@ func TestBoundaryServeCredentials(t *testing.T) {
 		{"look-alike of the custom header", "/public/x", []string{"X_Access_Token: forged", "X-Access.Token: forged"}, "", "", 200},
 		{"bare token beside a verified bearer", "/me", []string{"Authorization: Bearer " + tok, "X_Access_Token: forged", "Cookie: a=1"}, "Bearer " + tok, "a=1", 200},
 		{"forged cookie beside a verified bearer", "/me", []string{"Authorization: Bearer " + tok, "Cookie: access_token=forged"}, "Bearer " + tok, "", 200},
+		// The verified token's source is the one the middleware read, not
+		// one guessed again from the request: Basic credentials beside a
+		// cookie token stay behind, the cookie goes on.
+		{"basic beside a verified cookie", "/me", []string{"Authorization: Basic dXNlcjpwYXNz", "Cookie: access_token=" + tok + "; a=1"}, "", "access_token=" + tok + "; a=1", 200},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := up.count()

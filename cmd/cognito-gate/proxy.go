@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/cognito-gate/cognito-gate/internal/msg"
+	"github.com/cognito-gate/cognito-gate/middleware"
 
 	"context"
 	"errors"
@@ -177,10 +178,12 @@ func writeJSON(w http.ResponseWriter, status int, body string) {
 // credentials knows where tokens travel (the token sources) and removes
 // from an upstream request every credential the gate did not verify.
 type credentials struct {
-	authorization bool
-	header        string // tokens.header, or ""
-	cookie        string // tokens.cookie, or ""
-	query         string // tokens.query, or ""
+	header string // tokens.header, or ""
+	cookie string // tokens.cookie, or ""
+	query  string // tokens.query, or ""
+	// carriers maps each configured middleware.TokenSource to where it
+	// reads its token.
+	carriers map[middleware.TokenSource]carrier
 }
 
 // carrier is one place a token may travel.
@@ -194,26 +197,15 @@ const (
 	carrierQuery
 )
 
-// verified returns the carrier of the token the middleware verified: the
-// first configured source that holds a token, as the middleware reads them.
+// verified returns the carrier of the token the middleware verified for
+// in: the source it recorded (middleware.SourceFromContext), never one
+// guessed again from the request.
 func (c *credentials) verified(in *http.Request) carrier {
-	if c.authorization && in.Header.Get("Authorization") != "" {
-		if scheme, _, _ := strings.Cut(in.Header.Get("Authorization"), " "); strings.EqualFold(scheme, "Bearer") {
-			return carrierAuthorization
-		}
+	src, ok := middleware.SourceFromContext(in.Context())
+	if !ok {
+		return carrierNone
 	}
-	if c.header != "" && in.Header.Get(c.header) != "" {
-		return carrierHeader
-	}
-	if c.cookie != "" {
-		if ck, err := in.Cookie(c.cookie); err == nil && ck.Value != "" {
-			return carrierCookie
-		}
-	}
-	if c.query != "" && in.URL.Query().Has(c.query) {
-		return carrierQuery
-	}
-	return carrierNone
+	return c.carriers[src]
 }
 
 // strip removes credentials from out, the upstream request built from in:

@@ -125,23 +125,29 @@ func (v *validator) verification() {
 // tokens checks the token sources and the realm.
 func (v *validator) tokens() {
 	fc, gc := v.fc, v.gc
+	add := func(src middleware.TokenSource, c carrier) {
+		gc.sources = append(gc.sources, src)
+		if gc.credentials.carriers == nil {
+			gc.credentials.carriers = make(map[middleware.TokenSource]carrier)
+		}
+		gc.credentials.carriers[src] = c
+	}
 	if fc.Tokens.Authorization == nil || *fc.Tokens.Authorization {
-		gc.sources = append(gc.sources, middleware.AuthorizationHeader())
-		gc.credentials.authorization = true
+		add(middleware.AuthorizationHeader(), carrierAuthorization)
 	}
 	if fc.Tokens.Header != "" {
 		if !validHeaderName(fc.Tokens.Header) {
 			v.bad("tokens.header", "not a valid header name: %q", fc.Tokens.Header)
 		}
-		gc.sources = append(gc.sources, middleware.Header(fc.Tokens.Header))
+		add(middleware.Header(fc.Tokens.Header), carrierHeader)
 		gc.credentials.header = fc.Tokens.Header
 	}
 	if fc.Tokens.Cookie != "" {
-		gc.sources = append(gc.sources, middleware.Cookie(fc.Tokens.Cookie))
+		add(middleware.Cookie(fc.Tokens.Cookie), carrierCookie)
 		gc.credentials.cookie = fc.Tokens.Cookie
 	}
 	if fc.Tokens.Query != "" {
-		gc.sources = append(gc.sources, middleware.Query(fc.Tokens.Query))
+		add(middleware.Query(fc.Tokens.Query), carrierQuery)
 		gc.credentials.query = fc.Tokens.Query
 	}
 	if len(gc.sources) == 0 {
@@ -390,7 +396,9 @@ func (v *validator) inlinePolicyErrors(err error) {
 	}
 }
 
-// joined returns the errors err joins (errors.Join), or err alone.
+// joined returns the errors err joins (errors.Join), or err alone. It
+// asks err itself, not its chain (errors.As would find a join deeper
+// down and drop the errors around it).
 func joined(err error) []error {
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		return j.Unwrap()
