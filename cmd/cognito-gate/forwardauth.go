@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/cognito-gate/cognito-gate/claims"
 	"github.com/cognito-gate/cognito-gate/middleware"
@@ -72,19 +71,14 @@ func (g *gate) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	deny(w, r, g.mw.Realm(), e)
 }
 
-// deny writes the denial e at once. A request with a body the gate will
-// not read is answered with "Connection: close" and its connection closed
-// soon after: net/http would otherwise first wait, with no deadline, to
-// read and discard up to 256 KiB of a body a slow client may never send
-// (see middleware.Handler, which does the same for its denials).
+// deny writes the denial e at once, closing the connection of a request
+// with a body the gate will not read, as middleware.Handler does for its
+// denials (see middleware.CloseIfBodyUnread).
 func deny(w http.ResponseWriter, r *http.Request, realm string, e *middleware.Error) {
-	unread := r.ProtoMajor < 2 && (r.ContentLength != 0 || len(r.TransferEncoding) > 0)
-	if unread {
-		w.Header().Set("Connection", "close")
-	}
+	unread := middleware.CloseIfBodyUnread(w.Header(), r)
 	middleware.WriteError(w, realm, e)
 	if unread {
-		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+		middleware.BoundUnreadBody(w)
 	}
 }
 
