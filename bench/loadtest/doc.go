@@ -6,11 +6,11 @@
 // by reason, throughput, latency percentiles, the gateway's goroutines and
 // heap before and after, and its key set fetches by result.
 //
-//	go run ./internal/loadtest                     # 40,000 requests, 16 clients
-//	go run ./internal/loadtest --requests 5000 --concurrency 4
-//	go run ./internal/loadtest --binary ./cognito-gate
+//	go run ./loadtest                     # 40,000 requests, 16 clients
+//	go run ./loadtest --requests 5000 --concurrency 4
+//	go run ./loadtest --binary ./cognito-gate
 //
-// Everything runs on 127.0.0.1: a cognitotest pool, a checking upstream
+// Everything runs on 127.0.0.1: a fake pool (cognitotest/fakepool), a checking upstream
 // (it compares the identity headers it receives with the ones the client
 // says the token carries) and the cognito-gate binary, built with `go
 // build` unless --binary names one. The run is bounded in count

@@ -14,18 +14,25 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/cognito-gate/cognito-gate/cognitotest"
+	"github.com/cognito-gate/cognito-gate/cognitotest/fakepool"
 )
 
-// buildGateway builds the cognito-gate binary into dir.
+// buildGateway builds the cognito-gate binary into dir, in the main
+// module's directory (so that its own go.mod and go.sum decide the build,
+// not the bench module's).
 func buildGateway(ctx context.Context, dir string, race bool) (string, error) {
+	root, err := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Dir}}", "github.com/cognito-gate/cognito-gate").Output()
+	if err != nil {
+		return "", fmt.Errorf("finding the cognito-gate module: %w", err)
+	}
 	bin := filepath.Join(dir, "cognito-gate")
 	args := []string{"build", "-o", bin}
 	if race {
 		args = append(args, "-race")
 	}
-	args = append(args, "github.com/cognito-gate/cognito-gate/cmd/cognito-gate")
+	args = append(args, "./cmd/cognito-gate")
 	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = strings.TrimSpace(string(root))
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
 		return "", fmt.Errorf("go build (run from the module, or pass --binary): %w", err)
@@ -49,7 +56,7 @@ rules:
 
 // writeGatewayConfig writes the gateway's configuration and policy into
 // dir and returns the configuration's path.
-func writeGatewayConfig(dir string, pool *cognitotest.Pool, upstreamURL string, cooldown time.Duration, logLevel string, tokenCache bool) (string, error) {
+func writeGatewayConfig(dir string, pool *fakepool.Pool, upstreamURL string, cooldown time.Duration, logLevel string, tokenCache bool) (string, error) {
 	text := fmt.Sprintf(`listen: 127.0.0.1:0
 admin_listen: 127.0.0.1:0
 upstream: %s

@@ -18,7 +18,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/cognito-gate/cognito-gate/cognitotest"
+	"github.com/cognito-gate/cognito-gate/cognitotest/fakepool"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -129,7 +129,7 @@ func loadTest(ctx context.Context, o options, out, errw io.Writer) (wrongTotal i
 			return 0, err
 		}
 	}
-	pool, err := cognitotest.Start(cognitotest.Config{})
+	pool, err := fakepool.New(fakepool.Config{})
 	if err != nil {
 		return 0, err
 	}
@@ -168,7 +168,7 @@ func loadTest(ctx context.Context, o options, out, errw io.Writer) (wrongTotal i
 	}
 	// The designed jwks_unavailable window: the gateway starts while the
 	// key server fails, so it holds no keys.
-	pool.SetFault(cognitotest.Fault{Status: http.StatusInternalServerError})
+	pool.SetFault(fakepool.Fault{Status: http.StatusInternalServerError})
 	gw, err := startGateway(ctx, bin, cfg, dir+"/gateway.log")
 	if err != nil {
 		return 0, err
@@ -217,7 +217,7 @@ func loadTest(ctx context.Context, o options, out, errw io.Writer) (wrongTotal i
 	}
 	for _, ph := range []*phase{phases[2], phases[5]} {
 		ph.before = func(context.Context) error {
-			pool.SetFault(cognitotest.Fault{Status: http.StatusInternalServerError})
+			pool.SetFault(fakepool.Fault{Status: http.StatusInternalServerError})
 			return nil
 		}
 		ph.after = func(context.Context) error { pool.ClearFault(); return nil }
@@ -343,7 +343,7 @@ func loadTest(ctx context.Context, o options, out, errw io.Writer) (wrongTotal i
 // scanLog looks for token and key material in the gateway's log (whole
 // tokens, their signatures and payloads, and the pool's moduli) and for
 // data races and panics.
-func scanLog(path string, sets []*tokenSet, pool *cognitotest.Pool) []string {
+func scanLog(path string, sets []*tokenSet, pool *fakepool.Pool) []string {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return []string{"cannot read the log: " + err.Error()}

@@ -13,7 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/cognito-gate/cognito-gate/cognitotest"
+	"github.com/cognito-gate/cognito-gate/cognitotest/fakepool"
 )
 
 // tokenSet holds the tokens of one signing key.
@@ -29,15 +29,15 @@ type tokenSet struct {
 // mintSet mints a set with the pool's current access token key, using
 // every CPU: signing is the expensive part of preparing a run, and is not
 // timed.
-func mintSet(pool *cognitotest.Pool, label string, cold int) *tokenSet {
+func mintSet(pool *fakepool.Pool, label string, cold int) *tokenSet {
 	s := &tokenSet{
 		readers: make([]token, 32), admins: make([]token, 8), expired: make([]token, 16),
 		cold: make([]token, cold),
 	}
-	mint := func(user, groups string, opts ...cognitotest.TokenOption) token {
-		opts = append([]cognitotest.TokenOption{cognitotest.WithUsername(user), cognitotest.WithSubject("sub-" + user)}, opts...)
+	mint := func(user, groups string, opts ...fakepool.TokenOption) token {
+		opts = append([]fakepool.TokenOption{fakepool.WithUsername(user), fakepool.WithSubject("sub-" + user)}, opts...)
 		if groups != "" {
-			opts = append(opts, cognitotest.WithGroups(strings.Split(groups, ",")...))
+			opts = append(opts, fakepool.WithGroups(strings.Split(groups, ",")...))
 		}
 		return token{raw: pool.AccessToken(opts...), user: user, groups: groups}
 	}
@@ -51,7 +51,7 @@ func mintSet(pool *cognitotest.Pool, label string, cold int) *tokenSet {
 	}
 	for i := range s.expired {
 		jobs = append(jobs, func() {
-			s.expired[i] = mint(fmt.Sprintf("expired-%s-%d", label, i), "", cognitotest.WithIssuedAt(time.Now().Add(-3*time.Hour)))
+			s.expired[i] = mint(fmt.Sprintf("expired-%s-%d", label, i), "", fakepool.WithIssuedAt(time.Now().Add(-3*time.Hour)))
 		})
 	}
 	for i := range s.cold {
