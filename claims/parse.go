@@ -240,8 +240,8 @@ func numericDate(v []byte) (time.Time, error) {
 // spaces (as the RFC says) reads the single scope "openid\temail"; and a
 // scope with a quote or backslash could not be quoted into a
 // WWW-Authenticate scope attribute. Cognito writes only well-formed lists,
-// so refusing the rest costs nothing legitimate. The strings are views of
-// s (no copies).
+// so refusing the rest costs nothing legitimate. The strings are
+// substrings of s (no copies).
 func parseScopes(s string) ([]string, error) {
 	if s == "" {
 		return []string{}, nil
