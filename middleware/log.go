@@ -70,8 +70,8 @@ func logOutcome(l *zap.Logger, r *http.Request, o *outcome) {
 const maxLoggedPath = 256
 
 // LogJWKS returns a key set observer that logs fetch failures at warn (with
-// whether the last good keys are still served), key rotations and skipped
-// keys at info, and other successful fetches at debug. Pass it as
+// whether the last good keys are still served) and skipped keys, key
+// rotations at info, and other successful fetches at debug. Pass it as
 // claims.Config.JWKS.Observer. A nil logger logs nothing.
 func LogJWKS(l *zap.Logger) jwks.Observer {
 	if l == nil {
@@ -95,7 +95,7 @@ func LogJWKS(l *zap.Logger) jwks.Observer {
 			return
 		}
 		for _, s := range e.Skipped {
-			l.Warn("jwks key skipped", zap.String("issuer", e.Issuer), zap.Int("index", s.Index), zap.String("kid", s.KeyID), zap.String("skip_reason", s.Reason))
+			l.Warn("jwks key skipped", zap.String("issuer", e.Issuer), zap.Int("index", s.Index), zap.String("kid", s.KeyID), zap.String("skip_reason", s.Reason), zap.String("skip_detail", s.Detail))
 		}
 		if len(e.Added) > 0 || len(e.Removed) > 0 {
 			l.Info("jwks keys changed", append(base, zap.Strings("added", e.Added), zap.Strings("removed", e.Removed))...)

@@ -144,3 +144,23 @@ func assertNoSecrets(t *testing.T, entries []observer.LoggedEntry, tokens []stri
 		}
 	}
 }
+
+// TestLogJWKSSkippedKey: a key set entry that was not accepted is logged
+// at warn with its index, kid, the snake_case reason and the detail for
+// people.
+func TestLogJWKSSkippedKey(t *testing.T) {
+	core, logs := observer.New(zapcore.DebugLevel)
+	middleware.LogJWKS(zap.New(core)).ObserveFetch(jwks.FetchEvent{Issuer: "https://issuer", Keys: 1,
+		Skipped: []jwks.SkippedKey{{Index: 1, KeyID: "k2", Reason: jwks.SkipNotRSA, Detail: `kty is "EC", not RSA`}}})
+	entries := logs.FilterMessage("jwks key skipped").All()
+	if len(entries) != 1 || entries[0].Level != zapcore.WarnLevel {
+		t.Fatalf("entries = %+v, want one warning", logs.All())
+	}
+	got := entries[0].ContextMap()
+	want := map[string]any{"issuer": "https://issuer", "index": int64(1), "kid": "k2", "skip_reason": jwks.SkipNotRSA, "skip_detail": `kty is "EC", not RSA`}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %v, want %v", k, got[k], v)
+		}
+	}
+}
