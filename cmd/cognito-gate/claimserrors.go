@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/cognito-gate/cognito-gate/claims"
+	"github.com/cognito-gate/cognito-gate/internal/msg"
 )
 
 // problem is a configuration problem the verifier found, placed in the
@@ -27,10 +28,15 @@ func claimsProblems(cc claims.Config) []problem {
 			out = append(out, problem{"", e.Error()}) // not expected: claims returns only ConfigErrors
 		case ce.Pool >= 0:
 			field := fmt.Sprintf("pools[%d]", ce.Pool)
-			if ce.Key != "" {
+			switch ce.Key {
+			case "":
+			case "keys":
+				field += ".keys_file" // the file holds what claims calls keys
+			default:
 				field += "." + ce.Key
 			}
-			out = append(out, problem{field, ce.Problem})
+			// The file names claims' keys "keys_file": it holds them.
+			out = append(out, problem{field, msg.GoNames(ce.Problem, map[string]string{"keys": "keys_file"})})
 		default:
 			out = append(out, problem{ce.Key, ce.Problem})
 		}

@@ -53,6 +53,7 @@ type poolConfig struct {
 	Region            string   `yaml:"region"`
 	Issuer            string   `yaml:"issuer"`
 	JWKSURL           string   `yaml:"jwks_url"`
+	KeysFile          string   `yaml:"keys_file"`
 	AllowHTTP         bool     `yaml:"allow_http"`
 	ClientIDs         []string `yaml:"client_ids"`
 	SkipClientIDCheck bool     `yaml:"skip_client_id_check"`

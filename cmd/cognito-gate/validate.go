@@ -3,9 +3,11 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net"
 	"net/url"
+	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -91,12 +93,46 @@ func (v *validator) upstream() {
 
 // pools builds the verifier's pools, which verification checks.
 func (v *validator) pools() {
-	for _, p := range v.fc.Pools {
+	for i, p := range v.fc.Pools {
 		v.gc.claims.Pools = append(v.gc.claims.Pools, claims.Pool{
 			UserPoolID: p.UserPoolID, Region: p.Region, Issuer: p.Issuer, JWKSURL: p.JWKSURL, AllowHTTP: p.AllowHTTP,
 			ClientIDs: p.ClientIDs, SkipClientIDCheck: p.SkipClientIDCheck, TokenUse: claims.TokenUse(p.TokenUse),
+			Keys: v.keysFile(i, p.KeysFile),
 		})
 	}
+}
+
+// maxKeysFileBytes bounds a keys_file, as jwks.max_response_bytes bounds a
+// fetched key set by default.
+const maxKeysFileBytes = jwks.DefaultMaxResponseBytes
+
+// keysFile reads pools[i].keys_file, a JSON Web Key Set on disk (relative
+// to the configuration file's directory), or returns nil when none is
+// set. The verifier checks its keys (every entry must be usable).
+func (v *validator) keysFile(i int, path string) []byte {
+	if path == "" {
+		return nil
+	}
+	field := fmt.Sprintf("pools[%d].keys_file", i)
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(filepath.Dir(v.gc.file), path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		v.bad(field, "%v", err)
+		return nil
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxKeysFileBytes+1))
+	switch {
+	case err != nil:
+		v.bad(field, "reading %s: %v", path, err)
+		return nil
+	case len(data) > maxKeysFileBytes:
+		v.bad(field, "%s is larger than %d bytes", path, maxKeysFileBytes)
+		return nil
+	}
+	return data
 }
 
 // verification builds the rest of the verifier's configuration
