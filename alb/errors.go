@@ -1,0 +1,146 @@
+package alb
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/cognito-gate/cognito-gate/claims"
+	"github.com/cognito-gate/cognito-gate/jwks"
+)
+
+// Errors of Verify that package claims has no sentinel for. Every other
+// failure wraps one of claims' sentinels (claims.ErrMalformed,
+// claims.ErrUnsupportedAlg, claims.ErrUnknownKID, claims.ErrBadSignature,
+// claims.ErrExpired, claims.ErrNotYetValid, claims.ErrIssuedInFuture,
+// claims.ErrWrongIssuer, claims.ErrWrongClient, claims.ErrJWKSUnavailable,
+// claims.ErrCanceled, claims.ErrMissingToken), so that claims.ReasonOf
+// names every error of this package with a reason of the fixed list and
+// the middleware answers it as it answers a Cognito token's.
+var (
+	// ErrWrongSigner means the header's signer is not one of
+	// Config.Signers: the token was signed for another load balancer (one
+	// in another account, say, that shares the region's signing key). It
+	// wraps claims.ErrWrongIssuer (reason wrong_issuer) until the reason
+	// list has a word of its own for it.
+	ErrWrongSigner error = &sentinel{"alb: signer not accepted", claims.ErrWrongIssuer}
+
+	// ErrIdentityMismatch means the headers of one request do not name
+	// the same user and app client: the data token's sub, the
+	// x-amzn-oidc-identity header and the access token's sub, issuer and
+	// client (see CheckIdentity). Only something other than the load
+	// balancer writes such a request. It wraps claims.ErrMalformed
+	// (reason malformed, 401) until the reason list has a word of its own
+	// for it.
+	ErrIdentityMismatch error = &sentinel{"alb: identity headers disagree", claims.ErrMalformed}
+)
+
+// ErrConfig is matched by every error of New and Config.Validate, each a
+// *ConfigError.
+var ErrConfig = errors.New("alb: invalid configuration")
+
+// sentinel is an error of this package that also matches an error of
+// package claims, so that claims.ReasonOf maps it.
+type sentinel struct {
+	msg  string
+	base error
+}
+
+func (e *sentinel) Error() string { return e.msg }
+func (e *sentinel) Unwrap() error { return e.base }
+
+// ConfigError is one problem of a Config. New and Config.Validate return
+// the errors.Join of one ConfigError per problem, in the order Config
+// declares its fields. Get at the fields with errors.As; every ConfigError
+// matches ErrConfig, and one the key settings' own checks found
+// (Config.Keys, a jwks.Config) matches jwks.ErrConfig too.
+type ConfigError struct {
+	// Field is the Go field at fault, relative to Config: "Region",
+	// "KeyURL", "AllowHTTP", "Issuer", "Signers", "ClientIDs", "Leeway",
+	// "MaxTokenBytes", "MaxKeys", "MaxNewKeyFetches", or "Keys." and a
+	// field of jwks.Config ("Keys.Cooldown").
+	Field string
+	// Key is the same setting as cognito-gate's configuration file names
+	// it: relative to the file's alb section ("region", "key_url",
+	// "allow_http", "issuer", "signers", "client_ids", "leeway",
+	// "max_token_bytes", "max_keys", "max_new_key_fetches"), except for
+	// the key fetch timings, which are the file's top-level jwks settings
+	// ("jwks.cooldown"): one set of timings for every key the gate
+	// fetches.
+	Key string
+	// Problem says what is wrong, for whoever edits the configuration
+	// file; values are quoted Go-style. It does not repeat Field or Key.
+	Problem string
+
+	jwks bool // found by jwks.Config.Validate
+}
+
+// Error returns "alb: config: ", the Go field and the problem.
+func (e *ConfigError) Error() string {
+	return "alb: config: " + e.Field + ": " + e.Problem
+}
+
+// Is reports whether target is ErrConfig, or jwks.ErrConfig for a problem
+// of Config.Keys.
+func (e *ConfigError) Is(target error) bool {
+	return target == ErrConfig || e.jwks && target == jwks.ErrConfig
+}
+
+// configErrorf returns the ConfigError of field, with its key.
+func configErrorf(field, format string, a ...any) *ConfigError {
+	return &ConfigError{Field: field, Key: keyOfField[field], Problem: fmt.Sprintf(format, a...)}
+}
+
+// keyOfField maps each Config field to its configuration file key.
+var keyOfField = map[string]string{
+	"Region":           "region",
+	"KeyURL":           "key_url",
+	"AllowHTTP":        "allow_http",
+	"Issuer":           "issuer",
+	"Signers":          "signers",
+	"ClientIDs":        "client_ids",
+	"Leeway":           "leeway",
+	"MaxTokenBytes":    "max_token_bytes",
+	"MaxKeys":          "max_keys",
+	"MaxNewKeyFetches": "max_new_key_fetches",
+}
+
+// fromJWKS turns the joined *jwks.ConfigErrors of Config.Keys.Validate
+// into this package's, their fields prefixed with "Keys.".
+func fromJWKS(err error) []*ConfigError {
+	var out []*ConfigError
+	for _, e := range unjoin(err) {
+		je := &jwks.ConfigError{Problem: strings.TrimPrefix(e.Error(), "jwks: config: ")}
+		errors.As(e, &je)
+		out = append(out, &ConfigError{Field: "Keys." + je.Field, Key: je.Key, Problem: je.Problem, jwks: true})
+	}
+	return out
+}
+
+// unjoin returns the errors joined in err (err itself when it joins none;
+// nothing for nil).
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	if err == nil {
+		return nil
+	}
+	return []error{err}
+}
+
+// quote returns s, which may come from a token, Go-quoted and cut to at
+// most 64 bytes (at a character boundary, the cut marked with an
+// ellipsis) for an error message.
+func quote(s string) string {
+	n := 64
+	if len(s) <= n {
+		return strconv.Quote(s)
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return strconv.Quote(s[:n]) + "…"
+}
