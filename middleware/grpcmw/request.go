@@ -49,8 +49,8 @@ func request(ctx context.Context, fullMethod string) (*http.Request, claims.Reas
 			// grpc-go keeps none, an in-process caller might.
 			continue
 		}
-		// Metadata keys are lower-case on the wire; an in-process MD may
-		// hold two spellings of one header, which then count as repeated.
+		// Metadata keys are lower case (FromIncomingContext makes them
+		// so); the token sources read canonical header keys.
 		ck := http.CanonicalHeaderKey(k)
 		h[ck] = append(h[ck], vs...)
 	}
