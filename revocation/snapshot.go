@@ -1,0 +1,171 @@
+package revocation
+
+import (
+	"math"
+	"slices"
+	"sort"
+
+	"github.com/cognito-gate/cognito-gate/claims"
+)
+
+// noWatermark is the before of an entry without issued_before: every
+// token's sign-in began before it.
+const noWatermark = math.MaxInt64
+
+// rule is one entry as a lookup holds it: 32 bytes besides its value,
+// which is the map key.
+type rule struct {
+	before  int64 // unix seconds: the token's sign-in must have begun before it
+	expires int64 // unix seconds: the rule matches while now < expires
+	iss     int32 // index in snapshot.issuers; 0 (the empty issuer) matches every issuer
+	next    *rule // another rule for the same value (another issuer or watermark), rare
+}
+
+// snapshot is one immutable deny list: built whole, published with an
+// atomic store, never written again, so lookups need no lock.
+type snapshot struct {
+	rules    [len(kinds)]map[string]rule // per kind, by value
+	issuers  []string                    // issuers[0] is "", for rules of every issuer
+	expiries []int64                     // every rule's expires, sorted, to count the expired
+}
+
+// size returns the number of rules held, expired or not.
+func (s *snapshot) size() int { return len(s.expiries) }
+
+// expiredAt returns the number of rules held that have expired at now.
+func (s *snapshot) expiredAt(now int64) int {
+	return sort.Search(len(s.expiries), func(i int) bool { return s.expiries[i] > now })
+}
+
+// builder makes a snapshot.
+type builder struct {
+	s      *snapshot
+	issIdx map[string]int32
+}
+
+func newBuilder() *builder {
+	b := &builder{s: &snapshot{issuers: []string{""}}, issIdx: map[string]int32{"": 0}}
+	for i := range b.s.rules {
+		b.s.rules[i] = make(map[string]rule)
+	}
+	return b
+}
+
+// kindIndex returns the index of k in kinds.
+func kindIndex(k Kind) int { return slices.Index(kinds[:], k) }
+
+// add adds one rule for value of kind k (an index in kinds). A rule with
+// the same issuer and watermark as one held is merged into it, keeping the
+// later expiry: appending the same revocation twice costs nothing.
+func (b *builder) add(k int, value, issuer string, r rule) {
+	idx, ok := b.issIdx[issuer]
+	if !ok {
+		idx = int32(len(b.s.issuers))
+		b.s.issuers = append(b.s.issuers, issuer)
+		b.issIdx[issuer] = idx
+	}
+	r.iss, r.next = idx, nil
+	m := b.s.rules[k]
+	head, ok := m[value]
+	if !ok {
+		m[value] = r
+		return
+	}
+	// Chained rules belong to this builder until the snapshot is
+	// published: changing them here changes no list in use.
+	for p := &head; ; p = p.next {
+		if p.before == r.before && p.iss == r.iss {
+			if r.expires > p.expires {
+				p.expires = r.expires
+			}
+			break
+		}
+		if p.next == nil {
+			p.next = &rule{before: r.before, expires: r.expires, iss: r.iss}
+			break
+		}
+	}
+	m[value] = head
+}
+
+// done returns the snapshot, with the expiries of its rules sorted.
+func (b *builder) done() *snapshot {
+	for _, m := range b.s.rules {
+		for _, head := range m {
+			for p := &head; p != nil; p = p.next {
+				b.s.expiries = append(b.s.expiries, p.expires)
+			}
+		}
+	}
+	slices.Sort(b.s.expiries)
+	return b.s
+}
+
+// build makes the snapshot of entries.
+func build(entries []Entry) *snapshot {
+	b := newBuilder()
+	for _, e := range entries {
+		r := rule{before: noWatermark, expires: e.Expires.Unix()}
+		if !e.IssuedBefore.IsZero() {
+			r.before = e.IssuedBefore.Unix()
+		}
+		b.add(kindIndex(e.Kind), e.Value, e.Issuer, r)
+	}
+	return b.done()
+}
+
+// without returns a new snapshot of the rules of s that have not expired
+// at now. s is not changed: readers may still be using it.
+func (s *snapshot) without(now int64) *snapshot {
+	b := newBuilder()
+	for k, m := range s.rules {
+		for v, head := range m {
+			for p := &head; p != nil; p = p.next {
+				if now < p.expires {
+					b.add(k, v, s.issuers[p.iss], *p)
+				}
+			}
+		}
+	}
+	return b.done()
+}
+
+// revoked reports whether a rule of s matches t at now (unix seconds).
+// It allocates nothing.
+func (s *snapshot) revoked(t *claims.Token, now int64) bool {
+	if len(s.expiries) == 0 {
+		return false
+	}
+	// The sign-in began at auth_time; iat is when this token of it was
+	// minted. A token without auth_time is judged by its iat.
+	start := t.IssuedAt.Unix()
+	if !t.AuthTime.IsZero() {
+		start = min(start, t.AuthTime.Unix())
+	}
+	return s.match(kindJTI, t.JTI, t.Issuer, start, now) ||
+		s.match(kindOriginJTI, t.OriginJTI, t.Issuer, start, now) ||
+		s.match(kindSubject, t.Subject, t.Issuer, start, now) ||
+		s.match(kindUsername, t.Username, t.Issuer, start, now) ||
+		s.match(kindClientID, t.ClientID, t.Issuer, start, now)
+}
+
+// match reports whether a rule of kind k (an index in kinds) for value
+// matches a token of issuer iss whose sign-in began at start. A token
+// without the claim (an empty value) matches nothing: no rule has an
+// empty value.
+func (s *snapshot) match(k int, value, iss string, start, now int64) bool {
+	m := s.rules[k]
+	if value == "" || len(m) == 0 {
+		return false
+	}
+	head, ok := m[value]
+	if !ok {
+		return false
+	}
+	for p := &head; p != nil; p = p.next {
+		if now < p.expires && start < p.before && (p.iss == 0 || s.issuers[p.iss] == iss) {
+			return true
+		}
+	}
+	return false
+}
