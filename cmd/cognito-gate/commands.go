@@ -75,6 +75,9 @@ func startGate(cfg *gateConfig, cmd, name string, handler func(*gate) http.Handl
 		logger.Sync()
 		return nil, nil, nil, err
 	}
+	limits := newLimitGauges()
+	limits.set(&cfg.raw)
+	g.reg.MustRegister(append(limits.collectors(), newBuildInfoGauge(readBuildInfo()))...)
 	for _, w := range cfg.warnings(cmd) {
 		logger.Warn("configuration: " + w)
 	}

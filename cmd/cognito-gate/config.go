@@ -132,7 +132,7 @@ type logConfig struct {
 // Defaults.
 const (
 	defaultListen            = "127.0.0.1:8080"
-	defaultAdminListen       = "127.0.0.1:9090"
+	defaultAdminListen       = "127.0.0.1:8081"
 	defaultReadHeaderTimeout = 10 * time.Second
 	defaultIdleTimeout       = 120 * time.Second
 	defaultMaxHeaderBytes    = 64 << 10

@@ -41,7 +41,8 @@ Commands:
   verify        verify one token and print its claims or the reason it fails
   explain       explain the policy's decision for one request, rule by rule
   check         validate a configuration file
-  version       print the version
+  health        ask a running gateway's /healthz or /readyz (exit 0 or 1), for images without curl
+  version       print the version, the VCS revision and the Go version (also --version)
 
 Run 'cognito-gate <command> --help' for a command's flags.
 `
@@ -116,8 +117,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdExplain(ctx, rest, stdin, stdout, stderr)
 	case "check":
 		err = cmdCheck(rest, stdout, stderr)
+	case "health":
+		err = cmdHealth(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version", "-v":
-		fmt.Fprintln(stdout, "cognito-gate", versionString())
+		fmt.Fprintln(stdout, readBuildInfo())
 		return 0
 	case "help", "--help", "-help", "-h":
 		fmt.Fprint(stdout, usage)
