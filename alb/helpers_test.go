@@ -161,7 +161,7 @@ func wantErr(t *testing.T, err, target error) {
 }
 
 // segments splits a compact token.
-func segments(t *testing.T, raw string) [3]string {
+func segments(t testing.TB, raw string) [3]string {
 	t.Helper()
 	p := strings.Split(raw, ".")
 	if len(p) != 3 {

@@ -57,6 +57,9 @@ func TestKeyEndpointAnswers(t *testing.T) {
 		{"a JWKS", func([]byte) []byte { return []byte(`{"keys":[]}`) }, 0, claims.ReasonJWKSUnavailable, "malformed"},
 		{"two PEM blocks", func(g []byte) []byte { return append(append([]byte{}, g...), g...) }, 0, claims.ReasonJWKSUnavailable, "malformed"},
 		{"another key, then the key", func(g []byte) []byte { return append(pemOf(t, &p384.PublicKey), g...) }, 0, claims.ReasonJWKSUnavailable, "malformed"},
+		{"a broken block, then the key", func(g []byte) []byte {
+			return append([]byte("-----BEGIN PUBLIC KEY-----\nnot base64\n"), g...)
+		}, 0, claims.ReasonJWKSUnavailable, "malformed"},
 		{"data before the block", func(g []byte) []byte { return append([]byte("key:\n"), g...) }, 0, claims.ReasonJWKSUnavailable, "malformed"},
 		{"data after the block", func(g []byte) []byte { return append(append([]byte{}, g...), "trailer"...) }, 0, claims.ReasonJWKSUnavailable, "malformed"},
 		{"PEM headers", func(g []byte) []byte {
@@ -237,6 +240,21 @@ func TestNewKIDBudget(t *testing.T) {
 	}
 	if got := r.tr.count(); got != budget+1 {
 		t.Errorf("%d fetches, want %d", got, budget+1)
+	}
+	// One cooldown / budget refills one fetch, not more.
+	_, err = r.verify(r.lb.Data(fakealb.WithHeader("kid", uuidN(1000))))
+	wantReason(t, err, claims.ReasonUnknownKID)
+	if got := r.tr.count(); got != budget+1 {
+		t.Errorf("%d fetches, want %d: the bucket refilled faster than one per %s", got, budget+1,
+			jwks.DefaultCooldown/time.Duration(alb.DefaultMaxNewKeyFetches))
+	}
+	// A whole cooldown refills the whole budget, and no more.
+	r.clock.Advance(10 * jwks.DefaultCooldown)
+	for i := range budget + 1 {
+		_, _ = r.verify(r.lb.Data(fakealb.WithHeader("kid", uuidN(2000+i))))
+	}
+	if got := r.tr.count(); got != 2*budget+1 {
+		t.Errorf("%d fetches, want %d: a refilled bucket holds %d", got, 2*budget+1, budget)
 	}
 }
 
@@ -427,15 +445,5 @@ func TestClose(t *testing.T) {
 	}
 	if err := r.v.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
-	}
-}
-
-func TestFetchTimeout(t *testing.T) {
-	r := newRig(t, func(c *alb.Config) { c.Keys.FetchTimeout = 50 * time.Millisecond })
-	r.lb.SetFault(fakealb.Fault{Delay: time.Minute})
-	_, err := r.verify(r.lb.Data())
-	wantReason(t, err, claims.ReasonJWKSUnavailable)
-	if ev := r.events.next(t); ev.Result() != "timeout" {
-		t.Errorf("result %q (%v), want timeout", ev.Result(), ev.Err)
 	}
 }
