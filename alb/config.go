@@ -66,8 +66,10 @@ type Config struct {
 	// accepted, compared exactly with the header's signer, e.g.
 	// "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/my-alb/50dc6c495c0c9188".
 	// Required. Each must be an Application Load Balancer's ARN in Region
-	// and its partition. Every load balancer of the region signs with the
-	// same keys: the signer is what tells yours from another account's.
+	// and its partition. The key endpoint is the region's, not one load
+	// balancer's: a token of any load balancer in the region verifies
+	// under a key it serves, and the signer is what tells yours from
+	// another account's.
 	Signers []string
 
 	// ClientIDs lists the app clients of the listener rules (the header's

@@ -8,10 +8,11 @@
 // and the issuer; New refuses a Config without any of them. VerifyData
 // then checks one header value and returns a *Token; Verify returns the
 // same as a *claims.Token, so a *Verifier is a middleware.Config.Verifier
-// as it is. CheckIdentity ties the data token to the request's
-// x-amzn-oidc-identity header and to its access token
-// (x-amzn-oidc-accesstoken, verified with package claims), which is where
-// a Cognito user's groups and scopes are.
+// as it is. VerifyHeaders verifies all three headers of a request: the
+// data token, the access token (x-amzn-oidc-accesstoken, by a
+// *claims.Verifier: it is where a Cognito user's groups and scopes are,
+// and what a policy judges) and x-amzn-oidc-identity, tied to one user of
+// one app client by CheckIdentity.
 //
 // # What AWS documents, and what is checked
 //
@@ -38,10 +39,11 @@
 //     is another kid.
 //   - iss, signer and client equal Config.Issuer, one of Config.Signers
 //     and one of Config.ClientIDs, byte for byte. The signer matters
-//     most: every load balancer of a region signs with the region's keys,
-//     so a token of another account's load balancer verifies under the
-//     same key and only its signer tells it apart. (ARN prefixes, regular
-//     expressions or case folding are not offered.)
+//     most: the key endpoint is the region's, not one load balancer's,
+//     so a token of another account's load balancer in the region
+//     verifies under a key it serves, and only its signer tells it apart.
+//     (ARN prefixes, regular expressions or case folding are not
+//     offered.)
 //   - exp, a NumericDate (an integer from 0 to year 9999; a string, a
 //     fraction or milliseconds are malformed), has not passed, with the
 //     leeway (at most claims.MaxLeeway); the token expires at the earlier
@@ -71,8 +73,8 @@
 // encodes it (RFC 4648 section 5: the length a multiple of four, "=" or
 // "==" where the bytes need it, none where they do not), or every
 // segment unpadded. A token mixing the two, with a wrong amount of
-// padding, with '+' or '/' (the standard alphabet, which load balancers
-// wrote before 2019 and no longer do), with whitespace or line breaks, or
+// padding, with '+' or '/' (the standard alphabet, which early load
+// balancer tokens used, as reported in 2018), with whitespace or line breaks, or
 // with non-zero trailing bits (a second spelling of the same bytes) is
 // malformed. Every accepted token has one encoding of its bytes per form.
 //

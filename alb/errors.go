@@ -21,8 +21,9 @@ import (
 // the middleware answers it as it answers a Cognito token's.
 var (
 	// ErrWrongSigner means the header's signer is not one of
-	// Config.Signers: the token was signed for another load balancer (one
-	// in another account, say, that shares the region's signing key). It
+	// Config.Signers: the token was signed by another load balancer (one
+	// in another account, say, whose keys the region's endpoint serves
+	// too). It
 	// wraps claims.ErrWrongIssuer (reason wrong_issuer) until the reason
 	// list has a word of its own for it.
 	ErrWrongSigner error = &sentinel{"alb: signer not accepted", claims.ErrWrongIssuer}
@@ -38,7 +39,8 @@ var (
 )
 
 // ErrConfig is matched by every error of New and Config.Validate, each a
-// *ConfigError.
+// *ConfigError, and by the error of VerifyHeaders called without an
+// AccessVerifier (a mistake in the program, reason internal_error).
 var ErrConfig = errors.New("alb: invalid configuration")
 
 // sentinel is an error of this package that also matches an error of

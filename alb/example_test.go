@@ -3,6 +3,7 @@ package alb_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 
 	"github.com/cognito-gate/cognito-gate/alb"
 	"github.com/cognito-gate/cognito-gate/claims"
@@ -61,9 +62,9 @@ func ExampleVerifier() {
 
 // The three headers of a request a load balancer forwards: the data token
 // (verified here), the access token (verified by package claims: it has
-// the user's groups and scopes) and the identity must name one user of one
-// app client.
-func ExampleCheckIdentity() {
+// the user's groups and scopes, and is what a policy judges) and the
+// identity must name one user of one app client.
+func ExampleVerifier_VerifyHeaders() {
 	pool, err := fakepool.New(fakepool.Config{})
 	if err != nil {
 		panic(err)
@@ -82,37 +83,31 @@ func ExampleCheckIdentity() {
 		panic(err)
 	}
 	defer access.Close()
-	data, err := alb.New(alb.Config{
+	v, err := alb.New(alb.Config{
 		Region: lb.Region(), KeyURL: lb.KeyURL(), AllowHTTP: true, Issuer: lb.Issuer(),
 		Signers: []string{lb.Signer()}, ClientIDs: []string{lb.ClientID()},
 	})
 	if err != nil {
 		panic(err)
 	}
-	defer data.Close()
-	ctx := context.Background()
+	defer v.Close()
 
-	judge := func(h map[string][]string) string {
-		d, err := data.VerifyData(ctx, h[alb.DataHeader][0])
+	judge := func(h http.Header) string {
+		data, tok, err := v.VerifyHeaders(context.Background(), h, access)
 		if err != nil {
 			return string(claims.ReasonOf(err))
 		}
-		a, err := access.Verify(ctx, h[alb.AccessTokenHeader][0])
-		if err != nil {
-			return string(claims.ReasonOf(err))
-		}
-		if err := alb.CheckIdentity(d, h[alb.IdentityHeader][0], a); err != nil {
-			return string(claims.ReasonOf(err))
-		}
-		return fmt.Sprintf("%s, groups %v", a.Username, a.Groups)
+		return fmt.Sprintf("%s (%s), groups %v", tok.Username, data.Email, tok.Groups)
 	}
 	bob := pool.AccessToken(fakepool.WithUsername("bob"), fakepool.WithGroups("admin"))
 	fmt.Println("as sent:", judge(lb.Headers(bob)))
 
 	spliced := lb.Headers(pool.AccessToken(fakepool.WithUsername("mallory")))
-	spliced[alb.AccessTokenHeader] = []string{bob}
+	spliced.Set(alb.AccessTokenHeader, bob)
 	fmt.Println("mallory's data, bob's access token:", judge(spliced))
+	fmt.Println("no headers:", judge(http.Header{}))
 	// Output:
-	// as sent: bob, groups [admin]
+	// as sent: bob (bob@example.com), groups [admin]
 	// mallory's data, bob's access token: malformed
+	// no headers: missing_token
 }

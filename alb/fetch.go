@@ -20,9 +20,9 @@ import (
 // and an Observer made for key sets (middleware.LogJWKS) reports them.
 
 // errNoKey is the error of an endpoint that answered 404 or 403 for a
-// kid: it has no such key (the regional endpoints answer a kid they do not
-// know with one or the other). The kid is unknown, not the endpoint
-// unavailable.
+// kid: it has no such key (an S3-backed endpoint, as the GovCloud ones
+// are, answers a missing object with 403 unless listing is allowed). The
+// kid is unknown, not the endpoint unavailable.
 var errNoKey error = &sentinel{"no such key", jwks.ErrStatus}
 
 // fetch gets the PEM key of kid from the endpoint. ctx bounds it

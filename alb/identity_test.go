@@ -3,6 +3,7 @@ package alb_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"testing"
 
 	"github.com/cognito-gate/cognito-gate/alb"
@@ -78,11 +79,10 @@ func TestCheckIdentity(t *testing.T) {
 	}
 }
 
-// TestThreeHeadersEndToEnd: a data token verified here, an access token
-// verified by package claims against a fake pool, and the identity header,
-// as a load balancer sends them, agree; a genuine access token of another
-// user beside them does not.
-func TestThreeHeadersEndToEnd(t *testing.T) {
+// TestVerifyHeaders: a data token verified here, an access token verified
+// by package claims against a fake pool, and the identity header, as a
+// load balancer sends them, agree; every other combination is refused.
+func TestVerifyHeaders(t *testing.T) {
 	pool, err := fakepool.New(fakepool.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -110,38 +110,83 @@ func TestThreeHeadersEndToEnd(t *testing.T) {
 	}
 	defer av.Close()
 
-	check := func(h map[string][]string) error {
-		ctx := context.Background()
-		get := func(name string) string {
-			if v := h[name]; len(v) == 1 {
-				return v[0]
-			}
-			return ""
-		}
-		data, err := av.VerifyData(ctx, get(alb.DataHeader))
-		if err != nil {
-			return err
-		}
-		access, err := cv.Verify(ctx, get(alb.AccessTokenHeader))
-		if err != nil {
-			return err
-		}
-		return alb.CheckIdentity(data, get(alb.IdentityHeader), access)
-	}
-
 	bob := pool.AccessToken(fakepool.WithUsername("bob"), fakepool.WithGroups("admin"))
-	if err := check(lb.Headers(bob)); err != nil {
-		t.Fatalf("the load balancer's headers: %v", err)
+	mallory := pool.AccessToken(fakepool.WithUsername("mallory"))
+	tests := []struct {
+		name   string
+		header func() http.Header
+		want   error // nil: verified as bob
+	}{
+		{"as sent", func() http.Header { return lb.Headers(bob) }, nil},
+		{"none", func() http.Header { return http.Header{} }, claims.ErrMissingToken},
+		{"only the access token", func() http.Header {
+			h := lb.Headers(bob)
+			h.Del(alb.DataHeader)
+			h.Del(alb.IdentityHeader)
+			return h
+		}, claims.ErrMissingToken},
+		{"data twice", func() http.Header {
+			h := lb.Headers(bob)
+			h.Add(alb.DataHeader, lb.Data(fakealb.WithUsername("mallory")))
+			return h
+		}, claims.ErrMalformed},
+		{"no access token", func() http.Header { return lb.Headers("") }, claims.ErrMalformed},
+		{"access token twice", func() http.Header {
+			h := lb.Headers(bob)
+			h.Add(alb.AccessTokenHeader, bob)
+			return h
+		}, claims.ErrMalformed},
+		{"no identity", func() http.Header {
+			h := lb.Headers(bob)
+			h.Del(alb.IdentityHeader)
+			return h
+		}, claims.ErrMalformed},
+		{"identity twice", func() http.Header {
+			h := lb.Headers(bob)
+			h.Add(alb.IdentityHeader, h.Get(alb.IdentityHeader))
+			return h
+		}, claims.ErrMalformed},
+		{"forged identity", func() http.Header {
+			h := lb.Headers(bob)
+			h.Set(alb.IdentityHeader, "5a1f0b7e-0c9d-4e8a-9b6f-3d2c1b0a9f8e")
+			return h
+		}, alb.ErrIdentityMismatch},
+		{"another user's access token", func() http.Header {
+			h := lb.Headers(mallory)
+			h.Set(alb.AccessTokenHeader, bob)
+			return h
+		}, alb.ErrIdentityMismatch},
+		{"an ID token as access token", func() http.Header {
+			return lb.Headers(pool.IDToken(fakepool.WithUsername("bob")))
+		}, claims.ErrWrongTokenUse},
+		{"a forged access token", func() http.Header {
+			return lb.Headers(bob[:len(bob)-4] + "AAAA")
+		}, claims.ErrBadSignature},
+		{"a forged data token", func() http.Header {
+			h := lb.Headers(bob)
+			h.Set(alb.DataHeader, lb.Data(fakealb.WithDERSignature()))
+			return h
+		}, claims.ErrBadSignature},
 	}
-	alice := pool.AccessToken(fakepool.WithUsername("alice"))
-	spliced := lb.Headers(alice)
-	spliced[alb.AccessTokenHeader] = []string{bob}
-	if err := check(spliced); !errors.Is(err, alb.ErrIdentityMismatch) {
-		t.Errorf("alice's data token with bob's access token: %v, want a mismatch", err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data, access, err := av.VerifyHeaders(context.Background(), tt.header(), cv)
+			if tt.want != nil {
+				wantErr(t, err, tt.want)
+				if data != nil || access != nil {
+					t.Error("tokens returned with an error")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if access.Use != claims.AccessToken || access.Username != "bob" || !access.HasGroup("admin") || data.Subject != access.Subject {
+				t.Errorf("data %+v, access %+v", data, access)
+			}
+		})
 	}
-	forged := lb.Headers(bob)
-	forged[alb.IdentityHeader] = []string{"5a1f0b7e-0c9d-4e8a-9b6f-3d2c1b0a9f8e"}
-	if err := check(forged); !errors.Is(err, alb.ErrIdentityMismatch) {
-		t.Errorf("a forged identity header: %v, want a mismatch", err)
+	if _, _, err := av.VerifyHeaders(context.Background(), lb.Headers(bob), nil); !errors.Is(err, alb.ErrConfig) {
+		t.Errorf("without an AccessVerifier: %v, want ErrConfig", err)
 	}
 }
