@@ -3,6 +3,7 @@ package fakepool
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -29,6 +30,10 @@ const (
 	DefaultScope = "aws.cognito.signin.user.admin"
 )
 
+// defaultClientScope is the scope of client-credentials tokens minted
+// without WithScopes (see Pool.ClientCredentialsToken).
+const defaultClientScope = "gate-test/read"
+
 var (
 	regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d$`)
 	poolPattern   = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d_[0-9A-Za-z]+$`)
@@ -48,14 +53,38 @@ type Config struct {
 	ClientID string
 	// Issuer is the iss claim of minted tokens. Empty means the real
 	// Cognito form "https://cognito-idp.<Region>.amazonaws.com/<PoolID>"
-	// (unless LocalIssuer is set). The keys are served by the local server
-	// whatever the issuer is; see Pool.JWKSURL.
+	// (or the updated form, see UpdatedIssuer; unless LocalIssuer is set).
+	// The keys are served by the local server whatever the issuer is; see
+	// Pool.JWKSURL.
 	Issuer string
 	// LocalIssuer, when set, makes the issuer "http://127.0.0.1:<port>/<PoolID>",
 	// the local server, so that "<issuer>/.well-known/jwks.json" is
-	// JWKSURL, as with Cognito. It cannot be combined with Issuer. A
-	// verifier has to allow plain-HTTP issuers to accept such tokens.
+	// JWKSURL, as with Cognito. It cannot be combined with Issuer,
+	// UpdatedIssuer or ReplicaRegions. A verifier has to allow plain-HTTP
+	// issuers to accept such tokens.
 	LocalIssuer bool
+	// UpdatedIssuer puts the pool on the updated issuer configuration (as
+	// Cognito's IssuerConfigurationType UPDATED), instead of the original
+	// one (ORIGINAL). On the original issuer, tokens carry
+	// https://cognito-idp.<region>.amazonaws.com/<PoolID>, region being the
+	// region that issued them (Region, or a replica's, see Pool.InRegion),
+	// each region serves its own key set at <issuer>/.well-known/jwks.json,
+	// and the updated endpoint
+	// https://issuer-cognito-idp.<Region>.amazonaws.com/<PoolID>/.well-known/jwks.json
+	// answers 403, as Cognito's does for a pool never switched to the
+	// updated issuer. On the updated issuer, tokens of every region carry
+	// https://issuer-cognito-idp.<Region>.amazonaws.com/<PoolID> (Region is
+	// the primary region; it is the default Issuer), whose key set holds
+	// every region's keys (Cognito hosts the same key set in every region),
+	// and the original endpoints keep serving each region's keys. See
+	// Pool.HTTPClient for reaching these endpoints.
+	UpdatedIssuer bool
+	// ReplicaRegions lists the regions the pool is replicated to (Cognito
+	// Multi-Region Replication), not Region itself: each gets signing keys
+	// of its own and a key endpoint at its region's original issuer, and
+	// Pool.InRegion mints its tokens. Regions must look like AWS regions and
+	// appear once.
+	ReplicaRegions []string
 	// Now is the clock for the iat, auth_time and exp claims. Nil means
 	// time.Now.
 	Now func() time.Time
@@ -91,10 +120,26 @@ func (cfg Config) withDefaults() (Config, error) {
 	if cfg.ClientID == "" {
 		cfg.ClientID = DefaultClientID
 	}
+	for i, r := range cfg.ReplicaRegions {
+		switch {
+		case !regionPattern.MatchString(r):
+			return cfg, fmt.Errorf("%w: replica region %q does not look like an AWS region", ErrInvalidConfig, r)
+		case r == cfg.Region:
+			return cfg, fmt.Errorf("%w: replica region %q is the pool's own region", ErrInvalidConfig, r)
+		case slices.Contains(cfg.ReplicaRegions[:i], r):
+			return cfg, fmt.Errorf("%w: replica region %q is listed twice", ErrInvalidConfig, r)
+		}
+	}
+	cfg.ReplicaRegions = slices.Clone(cfg.ReplicaRegions)
 	switch {
 	case cfg.LocalIssuer && cfg.Issuer != "":
 		return cfg, fmt.Errorf("%w: both Issuer and LocalIssuer are set", ErrInvalidConfig)
-	case !cfg.LocalIssuer && cfg.Issuer == "":
+	case cfg.LocalIssuer && (cfg.UpdatedIssuer || len(cfg.ReplicaRegions) > 0):
+		return cfg, fmt.Errorf("%w: LocalIssuer is one issuer; it cannot be combined with UpdatedIssuer or ReplicaRegions", ErrInvalidConfig)
+	case cfg.Issuer != "" || cfg.LocalIssuer:
+	case cfg.UpdatedIssuer:
+		cfg.Issuer = "https://issuer-cognito-idp." + cfg.Region + ".amazonaws.com/" + cfg.PoolID
+	default:
 		cfg.Issuer = "https://cognito-idp." + cfg.Region + ".amazonaws.com/" + cfg.PoolID
 	}
 	if cfg.Now == nil {

@@ -25,6 +25,20 @@
 // at JWKSURL (or set Config.LocalIssuer to get an issuer whose conventional
 // JWKS location is the local server).
 //
+// Cognito's other shapes are there too: ClientCredentialsToken mints the
+// access tokens of machine-to-machine clients (no username, no groups,
+// sub = client_id, a <resource server>/<scope> scope); Config.UpdatedIssuer
+// puts the pool on the updated issuer
+// (https://issuer-cognito-idp.<region>.amazonaws.com/<poolId>), and
+// Config.ReplicaRegions replicates it (Multi-Region Replication), each
+// replica with keys of its own, its tokens minted with Pool.InRegion. Every
+// issuer's key endpoint answers as Cognito's does — that region's keys, 403
+// for the updated endpoint of a pool on the original issuer, 404 for a
+// region the pool is not in — and Pool.HTTPClient reaches them at their
+// Cognito addresses, so that a verifier configured by pool id alone, as in
+// production, runs offline against the pool. SetIssuerFault and FetchesOf
+// fault and count one endpoint.
+//
 // The server listens only on 127.0.0.1, never on another address, so a
 // pool started by a test or the demo is not reachable from the network.
 //

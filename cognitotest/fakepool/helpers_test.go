@@ -77,7 +77,7 @@ func faultPool(t *testing.T) *fakepool.Pool { t.Helper(); return faulty.get(t) }
 
 func TestMain(m *testing.M) {
 	m.Run() // TestMain returning makes the test binary exit with m.Run's status
-	for _, l := range []*lazyPool{shared, fixed, faulty} {
+	for _, l := range []*lazyPool{shared, fixed, faulty, replicated, updated} {
 		l.close()
 	}
 }

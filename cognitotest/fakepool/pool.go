@@ -21,7 +21,8 @@ import (
 // of KeyIDs signs access tokens, the second ID tokens. Rotate and Retire
 // change the published keys; the pool keeps every key it has had, so tokens
 // can still be signed with a retired key (WithKeyID) and PublicKey still
-// returns it.
+// returns it. Each replica region (Config.ReplicaRegions) has two keys of
+// its own, which Rotate and Retire do not change.
 type Pool struct {
 	cfg      Config // defaults filled in; immutable after New
 	jwksPath string
@@ -41,8 +42,17 @@ type Pool struct {
 	subsMu sync.Mutex
 	subs   map[string]string // username → sub
 
-	fetches  atomic.Int64
-	inflight atomic.Int64 // JWKS handlers running; for tests of the package
+	replicas     map[string]*replica // by region; never written after New
+	issuerFaults map[string]Fault    // by issuer; under mu
+
+	fetches   atomic.Int64
+	fetchMu   sync.Mutex
+	fetchesBy map[string]int // by issuer; under fetchMu
+	inflight  atomic.Int64   // JWKS handlers running; for tests of the package
+
+	base      string          // "http://127.0.0.1:<port>"
+	addr      string          // "127.0.0.1:<port>"
+	transport *http.Transport // of HTTPClient's clients
 
 	srv       *http.Server
 	serveDone chan struct{} // closed when srv.Serve returns
@@ -76,11 +86,25 @@ func New(cfg Config) (*Pool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrStart, err)
 	}
-	base := "http://" + ln.Addr().String()
+	replicas := make(map[string]*replica, len(cfg.ReplicaRegions))
+	for _, region := range cfg.ReplicaRegions {
+		r, err := newReplica(region)
+		if err != nil {
+			_ = ln.Close()
+			return nil, fmt.Errorf("%w: %w", ErrStart, err)
+		}
+		replicas[region] = r
+	}
+	addr := ln.Addr().String()
+	base := "http://" + addr
 	if cfg.LocalIssuer {
 		cfg.Issuer = base + "/" + cfg.PoolID
 	}
 	p := &Pool{
+		replicas:  replicas,
+		base:      base,
+		addr:      addr,
+		transport: newTransport(addr),
 		cfg:       cfg,
 		jwksPath:  "/" + cfg.PoolID + "/.well-known/jwks.json",
 		keys:      map[string]*signingKey{accessKey.kid: accessKey, idKey.kid: idKey},
@@ -90,6 +114,9 @@ func New(cfg Config) (*Pool, error) {
 		subs:      make(map[string]string),
 		serveDone: make(chan struct{}),
 		closing:   make(chan struct{}),
+	}
+	for _, r := range replicas {
+		p.keys[r.accessKey.kid], p.keys[r.idKey.kid] = r.accessKey, r.idKey
 	}
 	p.jwksURL = base + p.jwksPath
 	p.jwks = encodeJWKS(p.published)
@@ -117,6 +144,7 @@ func (p *Pool) Close() {
 		close(p.closing)
 		_ = p.srv.Close()
 		<-p.serveDone
+		p.transport.CloseIdleConnections()
 		p.handlersMu.Lock()
 		p.handlersClosed = true
 		p.handlersMu.Unlock()
@@ -138,8 +166,9 @@ func (p *Pool) PoolID() string { return p.cfg.PoolID }
 // the aud of ID tokens.
 func (p *Pool) ClientID() string { return p.cfg.ClientID }
 
-// JWKSURL returns the URL of the served key set,
-// "http://127.0.0.1:<port>/<poolId>/.well-known/jwks.json".
+// JWKSURL returns the URL of the served key set of Issuer,
+// "http://127.0.0.1:<port>/<poolId>/.well-known/jwks.json"; JWKSURLOf
+// returns those of the pool's other issuers.
 func (p *Pool) JWKSURL() string { return p.jwksURL }
 
 // JWKS returns a copy of the JSON Web Key Set document currently served

@@ -33,8 +33,10 @@ type Fault struct {
 }
 
 // SetFault makes every later JWKS request misbehave as f says, until
-// ClearFault or another SetFault. Requests already being answered keep the
-// fault they started with. f.Body is copied.
+// ClearFault or another SetFault: the requests of every key endpoint that
+// serves keys, Issuer's and the replicas' (SetIssuerFault sets one
+// endpoint's). Requests already being answered keep the fault they
+// started with. f.Body is copied.
 func (p *Pool) SetFault(f Fault) {
 	f.Body = slices.Clone(f.Body)
 	p.mu.Lock()
@@ -46,11 +48,13 @@ func (p *Pool) SetFault(f Fault) {
 func (p *Pool) ClearFault() { p.SetFault(Fault{}) }
 
 // Fetches returns the number of JWKS requests the server has received,
-// faulted ones included.
+// faulted ones included, for every key endpoint of the pool (see
+// FetchesOf).
 func (p *Pool) Fetches() int { return int(p.fetches.Load()) }
 
-// serveHTTP serves the JWKS at p.jwksPath with the current fault, and 404
-// for every other path.
+// serveHTTP serves the key endpoints of the pool's issuers (see
+// Pool.endpoint and answerLocked) with the current faults, and 404 for
+// every other path.
 func (p *Pool) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	p.handlersMu.Lock()
 	if p.handlersClosed {
@@ -62,7 +66,8 @@ func (p *Pool) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	p.handlersMu.Unlock()
 	defer p.handlers.Done()
 
-	if r.URL.Path != p.jwksPath {
+	iss := p.endpoint(r.URL.Path)
+	if iss == "" {
 		http.NotFound(w, r)
 		return
 	}
@@ -71,13 +76,22 @@ func (p *Pool) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	p.fetches.Add(1)
+	p.countFetch(iss)
 	p.inflight.Add(1)
 	defer p.inflight.Add(-1)
 
 	p.mu.RLock()
-	f, body := p.fault, p.jwks
+	served, body := p.answerLocked(iss)
+	f, own := p.issuerFaults[iss]
+	if !own && served == http.StatusOK {
+		f = p.fault
+	}
 	p.mu.RUnlock()
+	if served != http.StatusOK && f.Status == 0 && f.Body == nil {
+		// A refusing endpoint answers its refusal, after its own fault's
+		// delay or hang (a Body of its own fault is served with 200).
+		f.Status, f.Body = served, []byte(http.StatusText(served)+"\n")
+	}
 
 	if f.Delay > 0 {
 		t := time.NewTimer(f.Delay)

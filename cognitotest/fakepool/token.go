@@ -39,6 +39,8 @@ type tokenSpec struct {
 	headerOps   []fieldOp
 	unpublished bool
 	kid         string
+	region      string // "" for the pool's own region; see Pool.InRegion
+	regionPool  *Pool  // the pool whose InRegion set region
 }
 
 // fieldOp sets or removes one claim or header field.
@@ -183,13 +185,38 @@ func (p *Pool) IDToken(opts ...TokenOption) string {
 	return p.mint("id", opts)
 }
 
-func (p *Pool) mint(tokenUse string, opts []TokenOption) string {
+// ClientCredentialsToken mints a signed machine-to-machine access token,
+// as Cognito issues one to an app client itself (the OAuth 2.0
+// client-credentials grant, or GetClientToken): its header is that of
+// AccessToken, and its claims are exactly sub (the client id), token_use
+// ("access"), scope, auth_time, iss, exp, iat, version (2), jti and
+// client_id — no username, no cognito:groups, no origin_jti or event_id,
+// no aud. The scope is "gate-test/read", a custom scope of the form
+// <resource server identifier>/<scope name> such as Cognito grants M2M
+// clients, unless WithScopes is given. WithClientID sets client_id and sub (unless
+// WithSubject sets sub); WithUsername and WithGroups are ignored (add
+// such claims with WithClaim to mint what Cognito does not). The jti is a
+// random UUID. The token is signed with the access token key.
+func (p *Pool) ClientCredentialsToken(opts ...TokenOption) string {
+	return p.mint(clientCredentials, opts)
+}
+
+// clientCredentials is mint's kind of a client-credentials access token.
+const clientCredentials = "client_credentials"
+
+// mint mints a token of kind: "access", "id" or clientCredentials.
+func (p *Pool) mint(kind string, opts []TokenOption) string {
 	spec := tokenSpec{username: DefaultUsername}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&spec)
 		}
 	}
+	tokenUse := kind
+	if kind == clientCredentials {
+		tokenUse = "access"
+	}
+	regionKey, regionIss := p.regionKey(&spec, tokenUse)
 
 	iat := spec.issuedAt
 	if iat.IsZero() {
@@ -203,25 +230,34 @@ func (p *Pool) mint(tokenUse string, opts []TokenOption) string {
 	if exp.IsZero() {
 		exp = iat.Add(lifetime)
 	}
-	sub := orDefault(spec.subject, func() string { return p.subjectOf(spec.username) })
 	clientID := orDefault(spec.clientID, p.ClientID)
-	issuer := orDefault(spec.issuer, p.Issuer)
+	issuer := orDefault(spec.issuer, func() string { return regionIss })
 
 	claims := map[string]any{
-		"sub":        sub,
-		"iss":        issuer,
-		"origin_jti": newUUID(),
-		"event_id":   newUUID(),
-		"token_use":  tokenUse,
-		"auth_time":  iat.Unix(),
-		"iat":        iat.Unix(),
-		"exp":        exp.Unix(),
-		"jti":        newUUID(),
+		"iss":       issuer,
+		"token_use": tokenUse,
+		"auth_time": iat.Unix(),
+		"iat":       iat.Unix(),
+		"exp":       exp.Unix(),
+		"jti":       newUUID(),
 	}
-	if len(spec.groups) > 0 {
-		claims["cognito:groups"] = spec.groups
+	if kind == clientCredentials {
+		claims["sub"] = orDefault(spec.subject, func() string { return clientID })
+		claims["version"] = 2
+		claims["client_id"] = clientID
+		claims["scope"] = defaultClientScope
+		if spec.scopesSet {
+			claims["scope"] = strings.Join(spec.scopes, " ")
+		}
+	} else {
+		claims["sub"] = orDefault(spec.subject, func() string { return p.subjectOf(spec.username) })
+		claims["origin_jti"] = newUUID()
+		claims["event_id"] = newUUID()
+		if len(spec.groups) > 0 {
+			claims["cognito:groups"] = spec.groups
+		}
 	}
-	switch tokenUse {
+	switch kind {
 	case "access":
 		scope := DefaultScope
 		if spec.scopesSet {
@@ -246,7 +282,7 @@ func (p *Pool) mint(tokenUse string, opts []TokenOption) string {
 	case spec.kid != "":
 		key = p.mustKey("WithKeyID", spec.kid)
 	default:
-		key = p.signingKeyFor(tokenUse)
+		key = regionKey
 	}
 	header := map[string]any{"kid": key.kid, "alg": "RS256"}
 	applyOps(header, spec.headerOps)
