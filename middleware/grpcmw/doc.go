@@ -99,6 +99,16 @@
 // keep streams shorter than tokens, or end them in the handler at the
 // token's Expires.
 //
+// # What is read before the check
+//
+// grpc-go receives and decodes a unary call's request message before any
+// interceptor runs (up to grpc.MaxRecvMsgSize, 4 MiB by default), so a
+// caller without a token can still make the server read that much per
+// call: set MaxRecvMsgSize to what the service needs. A stream is checked
+// before its handler reads any message. (A tap.ServerInHandle would run
+// earlier, but in the connection's I/O goroutine, where a key fetch would
+// stall every call of the connection: the interceptors do not use one.)
+//
 // # Metrics and logs
 //
 // Each call is recorded exactly once, as an HTTP request is: the

@@ -9,8 +9,10 @@ import (
 	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/cognito-gate/cognito-gate/claims"
 	"github.com/cognito-gate/cognito-gate/cognitotest"
@@ -291,5 +293,22 @@ func TestSharedWithHTTP(t *testing.T) {
 	}
 	if n := requests(t, ts.reg, "denied", "missing_token"); n != 2 {
 		t.Errorf("denied/missing_token = %v, want 2 (one gRPC call, one HTTP request)", n)
+	}
+}
+
+// TestUnaryMessageReadBeforeCheck: grpc-go reads a unary call's message
+// before the interceptors run, bounded by MaxRecvMsgSize: a message over
+// the bound is refused before the check, which records nothing.
+func TestUnaryMessageReadBeforeCheck(t *testing.T) {
+	ts := newServer(t, middleware.Config{Policy: testPolicy(t)}, serverOpts{grpcOpt: []grpc.ServerOption{grpc.MaxRecvMsgSize(1024)}})
+	err := ts.conn.Invoke(t.Context(), "/test.v1.Echo/Whoami", wrapperspb.String(strings.Repeat("x", 2048)), new(wrapperspb.StringValue))
+	if status.Code(err) != codes.ResourceExhausted {
+		t.Fatalf("a 2 KiB message = %v, want ResourceExhausted", err)
+	}
+	if calls, _ := sums(t, ts.reg); calls != 0 {
+		t.Errorf("%v calls recorded, want none: the check did not run", calls)
+	}
+	if _, _, err := call(t, ts.conn, "Whoami"); status.Code(err) != codes.Unauthenticated {
+		t.Errorf("a small message without a token = %v, want Unauthenticated", err)
 	}
 }

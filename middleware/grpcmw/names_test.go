@@ -144,3 +144,51 @@ func TestAuthority(t *testing.T) {
 		})
 	}
 }
+
+// TestPatterns: the rule patterns the package documentation gives for
+// gRPC methods match the calls it says they match.
+func TestPatterns(t *testing.T) {
+	env := adaptertest.NewEnv(t)
+	named := func(user string) []string { return bearer(env.Pool.AccessToken(cognitotest.WithUsername(user))) }
+	tests := []struct {
+		rule policy.Rule
+		// allowed and denied are methods of the test service called with
+		// the token of the user named like the method.
+		allowed, denied []string
+	}{
+		{policy.Rule{Route: "POST /test.v1.Echo/"}, []string{"Whoami", "Admin"}, nil},
+		{policy.Rule{Route: "/test.v1.Echo/"}, []string{"Whoami", "Admin"}, nil},
+		{policy.Rule{Route: "GET /test.v1.Echo/"}, nil, []string{"Whoami", "Admin"}},
+		{policy.Rule{Route: "POST /test.v1.Echo/Whoami"}, []string{"Whoami"}, []string{"Admin", "Other"}},
+		{policy.Rule{Route: "POST /test.v1.Echo/whoami"}, nil, []string{"Whoami"}},
+		{policy.Rule{Route: "POST /test.v1.Echo/{method}", Requirement: policy.Requirement{
+			Claims: []policy.Condition{{Claim: "username", Op: policy.OpEquals, Value: "{method}"}}}}, []string{"Whoami", "Admin"}, nil},
+		{policy.Rule{Route: "127.0.0.1/test.v1.Echo/"}, []string{"Whoami"}, nil},
+		{policy.Rule{Route: "orders.internal/test.v1.Echo/"}, nil, []string{"Whoami"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.rule.Route, func(t *testing.T) {
+			tt.rule.Name = "r"
+			p, err := policy.New(policy.Config{Rules: []policy.Rule{tt.rule}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ts := newServer(t, middleware.Config{Policy: p}, serverOpts{})
+			for _, method := range tt.allowed {
+				if got, _, err := call(t, ts.conn, method, named(method)...); err != nil || got != method+"|r" {
+					t.Errorf("%s = %q, %v; want allowed by the rule", method, got, err)
+				}
+			}
+			for _, method := range tt.denied {
+				if _, _, err := call(t, ts.conn, method, named(method)...); status.Code(err) != codes.PermissionDenied {
+					t.Errorf("%s = %v, want PermissionDenied (no_rule)", method, err)
+				}
+			}
+			if len(tt.rule.Requirement.Claims) > 0 {
+				if _, _, err := call(t, ts.conn, "Admin", named("Whoami")...); status.Code(err) != codes.PermissionDenied {
+					t.Errorf("Whoami's token for Admin = %v, want PermissionDenied ({method} is bound)", err)
+				}
+			}
+		})
+	}
+}
