@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/cognito-gate/cognito-gate/claims"
+	"github.com/cognito-gate/cognito-gate/internal/msg"
 	"github.com/cognito-gate/cognito-gate/jwks"
 )
 
@@ -133,16 +133,6 @@ func unjoin(err error) []error {
 	return []error{err}
 }
 
-// quote returns s, which may come from a token, Go-quoted and cut to at
-// most 64 bytes (at a character boundary, the cut marked with an
-// ellipsis) for an error message.
-func quote(s string) string {
-	n := 64
-	if len(s) <= n {
-		return strconv.Quote(s)
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return strconv.Quote(s[:n]) + "…"
-}
+// quote returns s, which may come from a token, clipped to 64 bytes
+// (msg.Clip) and Go-quoted, for an error message.
+func quote(s string) string { return strconv.Quote(msg.Clip(s, 64)) }
