@@ -1,6 +1,7 @@
 package revocation
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -103,3 +104,27 @@ func loadList(t testing.TB, opts Options, c *clock, path string) *List {
 
 // until is the expires of an entry that lives an hour past t0.
 var until = rfc(t0.Add(time.Hour))
+
+// uuid returns the i-th of a series of distinct UUID-shaped values of
+// kind k, as Cognito's jti, origin_jti and sub are (and as long).
+func uuid(k, i int) string {
+	return fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", i, k, i%4096, (i/4096)%4096, i*7919)
+}
+
+// bigEntries returns n entries spread over every kind, a quarter of the
+// subject and username ones with a watermark, an eighth with an issuer.
+func bigEntries(n int) []Entry {
+	out := make([]Entry, n)
+	for i := range out {
+		k := kinds[i%len(kinds)]
+		e := Entry{Kind: k, Value: uuid(i%len(kinds), i), Expires: t0.Add(time.Hour)}
+		if k.watermarked() && i%4 == 0 {
+			e.IssuedBefore = t0
+		}
+		if i%8 == 0 {
+			e.Issuer = issA
+		}
+		out[i] = e
+	}
+	return out
+}

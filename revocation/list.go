@@ -19,7 +19,7 @@ const (
 	// DefaultMaxEntries is the entry limit when Options.MaxEntries is zero.
 	DefaultMaxEntries = 100_000
 	// EntriesLimit is the largest Options.MaxEntries accepted (about
-	// 160 MB held; see the package documentation for the figure).
+	// 150 MB held; see the package documentation for the figure).
 	EntriesLimit = 1_000_000
 	// DefaultMaxFileBytes is the file size limit when Options.MaxFileBytes
 	// is zero: DefaultMaxEntries lines of 320 bytes, more than twice what
