@@ -187,6 +187,7 @@ func (l *List) applyLocked(path string, data []byte, fi os.FileInfo, readErr err
 	}
 	l.snap.Store(build(p.entries))
 	l.status.LoadedAt = now
+	l.status.Stale = p.expired
 	l.status.LastError = nil
 	return nil
 }
@@ -271,6 +272,9 @@ type Status struct {
 	// Entries is the number of entries held; Expired how many of them have
 	// expired (they match nothing, and go at the next prune or load).
 	Entries, Expired int
+	// Stale is how many entries of the file loaded had already expired:
+	// skipped, and lines to clean up.
+	Stale int
 	// LoadedAt is when the entries held were loaded (zero: never).
 	LoadedAt time.Time
 	// Loads counts load attempts (Load, Reload, Watch), Failures those that

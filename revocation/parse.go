@@ -23,7 +23,7 @@ const (
 )
 
 // allKeys lists every member an entry may have, for error messages.
-var allKeys = "jti, origin_jti, sub, username, client_id, iss, issued_before, expires, note"
+const allKeys = "jti, origin_jti, sub, username, client_id, iss, issued_before, expires, note"
 
 // parsed is what one file holds.
 type parsed struct {

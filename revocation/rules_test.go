@@ -130,6 +130,22 @@ func TestEmptyListRevokesNothing(t *testing.T) {
 	}
 }
 
+// TestExpiredAtLoad: entries that have expired when the file is loaded
+// are skipped, counted as stale, and hold nothing.
+func TestExpiredAtLoad(t *testing.T) {
+	c := &clock{now: t0}
+	l := newList(t, Options{MaxEntries: 1}, c,
+		`{"jti":"old1","expires":"`+rfc(t0.Add(-time.Hour))+`"}`,
+		`{"jti":"old2","expires":"`+rfc(t0)+`"}`,
+		`{"jti":"new","expires":"`+until+`"}`)
+	if st := l.Status(); st.Entries != 1 || st.Stale != 2 {
+		t.Errorf("status %+v, want 1 entry and 2 stale", st)
+	}
+	if l.Revoked(token(func(t *claims.Token) { t.JTI = "old2" }), t0.Add(-time.Minute)) {
+		t.Error("an entry expired at load matched (it was not skipped)")
+	}
+}
+
 func TestExpiresFor(t *testing.T) {
 	for _, tt := range []struct{ at, want time.Time }{
 		{t0, t0.Add(24*time.Hour + 5*time.Minute)},

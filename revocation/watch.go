@@ -19,9 +19,10 @@ import (
 // since file times are too coarse to show a second write that quick.
 // Replace the file by renaming a new one over it rather than rewriting it
 // in place, which Watch (or Reload) could read half-written — and refuse
-// until the write is complete. A changed file that is refused keeps the list held
-// and is not read again until it changes again; a path that cannot be
-// stat'ed (for a while, during a replacement) keeps the list too. report,
+// until the write is complete. A changed file that is refused keeps the
+// list held and is not read again until it changes again; a path that
+// cannot be stat'ed (for a while, during a replacement) keeps the list
+// too. report,
 // when not nil, is given each such problem once (the errors of Load, or a
 // *FileError for the stat), on Watch's goroutine. After each tick Watch
 // also drops expired entries from memory once an eighth of the list has
