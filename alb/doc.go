@@ -104,9 +104,9 @@
 //
 // # Errors
 //
-// Every error of VerifyData wraps a sentinel of package claims (the new
-// ones here, ErrWrongSigner and ErrIdentityMismatch, wrap
-// claims.ErrWrongIssuer and claims.ErrMalformed), so claims.ReasonOf maps
+// Every error of VerifyData wraps a sentinel of package claims (the ones
+// here, ErrWrongSigner and ErrIdentityMismatch, wrap claims.ErrWrongSigner
+// and claims.ErrIdentityMismatch), so claims.ReasonOf maps
 // it to the fixed reason list and Reason.Status to 401, 499 or 503 as for
 // any token. Configuration problems are *ConfigError values, joined, one
 // per problem, naming the Go field and the configuration file key.

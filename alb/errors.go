@@ -23,19 +23,16 @@ var (
 	// ErrWrongSigner means the header's signer is not one of
 	// Config.Signers: the token was signed by another load balancer (one
 	// in another account, say, whose keys the region's endpoint serves
-	// too). It
-	// wraps claims.ErrWrongIssuer (reason wrong_issuer) until the reason
-	// list has a word of its own for it.
-	ErrWrongSigner error = &sentinel{"alb: signer not accepted", claims.ErrWrongIssuer}
+	// too). It wraps claims.ErrWrongSigner (reason wrong_signer, 401).
+	ErrWrongSigner error = &sentinel{"alb: signer not accepted", claims.ErrWrongSigner}
 
 	// ErrIdentityMismatch means the headers of one request do not name
 	// the same user and app client: the data token's sub, the
 	// x-amzn-oidc-identity header and the access token's sub, issuer and
 	// client (see CheckIdentity). Only something other than the load
-	// balancer writes such a request. It wraps claims.ErrMalformed
-	// (reason malformed, 401) until the reason list has a word of its own
-	// for it.
-	ErrIdentityMismatch error = &sentinel{"alb: identity headers disagree", claims.ErrMalformed}
+	// balancer writes such a request. It wraps claims.ErrIdentityMismatch
+	// (reason identity_mismatch, 401).
+	ErrIdentityMismatch error = &sentinel{"alb: identity headers disagree", claims.ErrIdentityMismatch}
 )
 
 // ErrConfig is matched by every error of New and Config.Validate, each a

@@ -54,7 +54,7 @@ func ExampleVerifier() {
 	// user: bob 0d9e1c6a-4b1f-4a43-9d6e-1f5e0c2b7a10
 	// signer: arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/gate-test/50dc6c495c0c9188
 	// as a claims token: alb_data
-	// another load balancer: wrong_issuer
+	// another load balancer: wrong_signer
 	// DER signature: bad_signature
 	// kid ../../admin: malformed
 	// key fetches: 1
@@ -108,6 +108,6 @@ func ExampleVerifier_VerifyHeaders() {
 	fmt.Println("no headers:", judge(http.Header{}))
 	// Output:
 	// as sent: bob (bob@example.com), groups [admin]
-	// mallory's data, bob's access token: malformed
+	// mallory's data, bob's access token: identity_mismatch
 	// no headers: missing_token
 }

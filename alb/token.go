@@ -48,15 +48,11 @@ func (t *Token) Payload() []byte { return bytes.Clone(t.payload) }
 // ClaimsToken returns the token as a *claims.Token, for
 // claims.NewContext, the policy and the middleware: Use DataTokenUse,
 // Issuer, Subject, Username, ClientID, Email, EmailVerified, the times,
-// KeyID and Algorithm set from t; no groups, scopes or roles.
-//
-// Package claims has no constructor yet that gives a Token its payload,
-// so the result's Claim, Claims, Decode and Payload see no claims, and a
-// policy condition on any claim but the typed ones (sub, username, email,
-// iss, client_id, token_use) does not match: it fails closed. Read other
-// claims from Payload.
+// KeyID and Algorithm set from t; no groups, scopes or roles. Its Claim,
+// Claims, Decode and Payload read the signed user claims (of a Token from
+// VerifyData), so policy conditions on any claim of the payload work.
 func (t *Token) ClaimsToken() *claims.Token {
-	return &claims.Token{
+	fields := claims.Token{
 		Use:           DataTokenUse,
 		Issuer:        t.Issuer,
 		Subject:       t.Subject,
@@ -70,4 +66,11 @@ func (t *Token) ClaimsToken() *claims.Token {
 		KeyID:         t.KeyID,
 		Algorithm:     t.Algorithm,
 	}
+	tok, err := claims.NewToken(fields, t.payload)
+	if err != nil {
+		// Not a Token of VerifyData (whose payload the same strict decoder
+		// read): the fields alone, no claims.
+		return &fields
+	}
+	return tok
 }

@@ -3,6 +3,7 @@ package alb_test
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -143,16 +144,16 @@ func TestHeaderRules(t *testing.T) {
 
 		{"no signer", opts(fakealb.WithoutHeader("signer")), claims.ReasonMalformed, 0},
 		{"signer not a string", opts(fakealb.WithHeader("signer", []string{"arn"})), claims.ReasonMalformed, 0},
-		{"signer of another account", opts(fakealb.WithSigner(otherALB)), claims.ReasonWrongIssuer, 0},
+		{"signer of another account", opts(fakealb.WithSigner(otherALB)), claims.ReasonWrongSigner, 0},
 		{"signer prefix", func(r *rig) []fakealb.TokenOption {
 			return []fakealb.TokenOption{fakealb.WithSigner(strings.TrimSuffix(r.lb.Signer(), "/50dc6c495c0c9188"))}
-		}, claims.ReasonWrongIssuer, 0},
+		}, claims.ReasonWrongSigner, 0},
 		{"signer extended", func(r *rig) []fakealb.TokenOption {
 			return []fakealb.TokenOption{fakealb.WithSigner(r.lb.Signer() + "0")}
-		}, claims.ReasonWrongIssuer, 0},
+		}, claims.ReasonWrongSigner, 0},
 		{"signer upper case", func(r *rig) []fakealb.TokenOption {
 			return []fakealb.TokenOption{fakealb.WithSigner(strings.ToUpper(r.lb.Signer()))}
-		}, claims.ReasonWrongIssuer, 0},
+		}, claims.ReasonWrongSigner, 0},
 
 		{"no client", opts(fakealb.WithoutHeader("client")), claims.ReasonMalformed, 0},
 		{"client of another app", opts(fakealb.WithClientID("1example23456789otherclient")), claims.ReasonWrongClient, 0},
@@ -206,7 +207,10 @@ func TestWrongSignerIsItsOwnError(t *testing.T) {
 	r := newRig(t, nil)
 	_, err := r.verify(r.lb.Data(fakealb.WithSigner("arn:aws:elasticloadbalancing:us-east-1:210987654321:loadbalancer/app/x/50dc6c495c0c9188")))
 	wantErr(t, err, alb.ErrWrongSigner)
-	wantErr(t, err, claims.ErrWrongIssuer)
+	wantErr(t, err, claims.ErrWrongSigner)
+	if errors.Is(err, claims.ErrWrongIssuer) {
+		t.Error("a wrong signer reads as a wrong issuer")
+	}
 }
 
 // TestPayloadRules has a row per rule of the user claims.
@@ -543,4 +547,23 @@ func nonCanonical(seg string) string {
 	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 	last := strings.IndexByte(alphabet, trimmed[len(trimmed)-1])
 	return trimmed[:len(trimmed)-1] + string(alphabet[last|1]) + seg[len(trimmed):]
+}
+
+// TestClaimsTokenCarriesThePayload: the *claims.Token of a verified data
+// token reads every signed user claim, so policy conditions on them work;
+// a Token not made by VerifyData gives its fields and no claims.
+func TestClaimsTokenCarriesThePayload(t *testing.T) {
+	r := newRig(t, nil)
+	tok, err := r.verify(r.lb.Data(fakealb.WithClaim("custom:tenant", "t-1")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct := tok.ClaimsToken()
+	if v, ok := ct.StringClaim("custom:tenant"); !ok || v != "t-1" || ct.Subject != tok.Subject || ct.Use != alb.DataTokenUse {
+		t.Errorf("claims token: custom:tenant %q %v, %+v", v, ok, ct)
+	}
+	bare := (&alb.Token{Subject: "s"}).ClaimsToken()
+	if _, ok := bare.StringClaim("sub"); ok || bare.Subject != "s" {
+		t.Errorf("bare token: %+v", bare)
+	}
 }

@@ -53,6 +53,13 @@ var (
 	// revoked (its jti, its sign-in, its user or its app client is on the
 	// deny list).
 	ErrRevoked = errors.New("claims: token revoked")
+	// ErrWrongSigner means a load balancer's data token (package alb) was
+	// signed by a load balancer that is not configured.
+	ErrWrongSigner = errors.New("claims: not signed by a configured load balancer")
+	// ErrIdentityMismatch means credentials that must name one caller (a
+	// load balancer's data token, its identity header and access token)
+	// name different users or app clients.
+	ErrIdentityMismatch = errors.New("claims: credentials name different callers")
 	// ErrJWKSUnavailable means the issuer's keys could not be had (never
 	// fetched, stale past the limit, or the fetch failed, its own
 	// FetchTimeout included): the token could not be checked.
@@ -252,6 +259,13 @@ const (
 	// revoked (ErrRevoked). Answered 401 (invalid_token): the token no
 	// longer authenticates anyone.
 	ReasonRevoked Reason = "revoked"
+	// ReasonWrongSigner is a load balancer's data token signed by a load
+	// balancer that is not configured (ErrWrongSigner). Answered 401.
+	ReasonWrongSigner Reason = "wrong_signer"
+	// ReasonIdentityMismatch is a request whose credentials name different
+	// callers (ErrIdentityMismatch), e.g. a load balancer's headers of two
+	// users. Answered 401.
+	ReasonIdentityMismatch Reason = "identity_mismatch"
 )
 
 // reasonTable maps sentinels to reasons, most specific first.
@@ -279,6 +293,8 @@ var reasonTable = []struct {
 	{ErrGroupDenied, ReasonGroupDenied},
 	{ErrClaimDenied, ReasonClaimDenied},
 	{ErrRevoked, ReasonRevoked},
+	{ErrWrongSigner, ReasonWrongSigner},
+	{ErrIdentityMismatch, ReasonIdentityMismatch},
 	{ErrJWKSUnavailable, ReasonJWKSUnavailable},
 	{jwks.ErrClosed, ReasonJWKSUnavailable},
 	// Last: a bare context error. Verify never returns one (a fetch's own
@@ -323,6 +339,7 @@ func Reasons() []Reason {
 		ReasonWrongIssuer, ReasonWrongClient, ReasonWrongTokenUse, ReasonInsufficientScope,
 		ReasonGroupDenied, ReasonClaimDenied, ReasonJWKSUnavailable, ReasonInternal,
 		ReasonBadRequest, ReasonNoRule, ReasonNonCanonicalPath, ReasonCanceled, ReasonRevoked,
+		ReasonWrongSigner, ReasonIdentityMismatch,
 	}
 }
 
