@@ -98,7 +98,7 @@
 // token's jti, origin_jti, sub, username and client, and looks in a map
 // only for a value the filter may hold (every entry's value, and about
 // 0.3% of the others); it allocates nothing. BenchmarkLookup measures it
-// with 100,000 entries, BenchmarkColdVerify a cold verification with and
-// without such a list, and bench/'s BenchmarkRevocationInterleaved the
+// with 100,000 entries, BenchmarkVerify a cold and a cached verification
+// with and without such a list, and bench/'s BenchmarkRevocationInterleaved the
 // ratio of the two verifications, alternately: the list adds about 1%.
 package revocation
