@@ -27,8 +27,16 @@ const DefaultRealm = "cognito-gate"
 // Config configures a Middleware. Verifier is required; every other field
 // has a safe zero value.
 type Config struct {
-	// Verifier checks tokens. Required.
+	// Verifier checks tokens. Required, unless Headers is set.
 	Verifier Verifier
+
+	// Headers, when set, verifies credentials spread over several request
+	// headers (a load balancer's x-amzn-oidc-*: alb.Headers) in place of
+	// TokenSources and Verifier, which must then be unset. An error
+	// wrapping claims.ErrMissingToken makes the request anonymous, as no
+	// token from a TokenSource does; any other error is the request's
+	// outcome, as a Verify error is.
+	Headers HeaderVerifier
 
 	// Policy decides which requests may pass, by route. Nil means Require
 	// applies to every request.
@@ -81,9 +89,20 @@ type Config struct {
 	Logger *zap.Logger
 }
 
+// HeaderVerifier verifies the credentials of a request that are spread
+// over several headers, returning the token the policy judges. See
+// Config.Headers.
+type HeaderVerifier interface {
+	VerifyHeaders(ctx context.Context, h http.Header) (*claims.Token, error)
+}
+
 // compile validates cfg and fills defaults.
 func (cfg Config) compile() (Config, *policy.Policy, error) {
-	if cfg.Verifier == nil {
+	switch {
+	case cfg.Headers != nil && (cfg.Verifier != nil || cfg.TokenSources != nil):
+		return cfg, nil, errors.New("middleware: config: Headers replaces Verifier and TokenSources: set Headers alone")
+	case cfg.Headers != nil:
+	case cfg.Verifier == nil:
 		return cfg, nil, errors.New("middleware: config: Verifier is required")
 	}
 	if v, ok := cfg.Verifier.(*claims.Verifier); ok && v == nil {
@@ -104,10 +123,10 @@ func (cfg Config) compile() (Config, *policy.Policy, error) {
 			return cfg, nil, fmt.Errorf("middleware: config: Require: %w", err)
 		}
 	}
-	if cfg.TokenSources == nil {
+	if cfg.TokenSources == nil && cfg.Headers == nil {
 		cfg.TokenSources = []TokenSource{AuthorizationHeader()}
 	}
-	if len(cfg.TokenSources) == 0 {
+	if len(cfg.TokenSources) == 0 && cfg.Headers == nil {
 		return cfg, nil, errors.New("middleware: config: TokenSources is empty; leave it nil for the Authorization header")
 	}
 	for i, s := range cfg.TokenSources {

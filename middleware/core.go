@@ -94,38 +94,63 @@ func (m *Middleware) decide(r *http.Request) (o outcome) {
 	if m.cfg.AllowCORSPreflight && isPreflight(r) {
 		return m.preflight(r)
 	}
+	if m.cfg.Headers != nil {
+		start := time.Now()
+		tok, err := m.cfg.Headers.VerifyHeaders(r.Context(), r.Header)
+		if errors.Is(err, claims.ErrMissingToken) {
+			return m.judge(r, o, nil) // anonymous, as without a token
+		}
+		o.tokenSent, o.verified, o.verifyTime = true, true, time.Since(start)
+		if err != nil {
+			return m.verifyFailed(r, o, err)
+		}
+		o.token = tok
+		return m.judge(r, o, tok)
+	}
+	var tok *claims.Token
 	raw, src, err := extract(r, m.cfg.TokenSources)
 	if err != nil {
 		return outcome{result: ResultDenied, reason: claims.ReasonMalformed, status: http.StatusBadRequest, tokenSent: true, err: err}
 	}
-	var tok *claims.Token
 	if raw != "" {
 		o.tokenSent, o.verified = true, true
 		start := time.Now()
 		tok, err = m.cfg.Verifier.Verify(r.Context(), raw)
 		o.verifyTime = time.Since(start)
 		if err != nil {
-			o.err = err
-			o.reason = verifyReason(r, err)
-			o.status = o.reason.Status()
-			switch {
-			case o.reason == claims.ReasonCanceled:
-				o.result = ResultCanceled
-				return o
-			case o.status >= 500:
-				o.result = ResultUnavailable
-			default:
-				o.result = ResultDenied
-			}
-			// A verifier's own check (claims.Config.Check, say) may name
-			// the scopes that would do.
-			if se := (*claims.ScopeError)(nil); o.status == http.StatusForbidden && errors.As(err, &se) {
-				o.scopes = se.AnyOf
-			}
-			return o
+			return m.verifyFailed(r, o, err)
 		}
 		o.token, o.source = tok, src
 	}
+	return m.judge(r, o, tok)
+}
+
+// verifyFailed is the outcome o of a request whose credentials failed
+// verification with err.
+func (m *Middleware) verifyFailed(r *http.Request, o outcome, err error) outcome {
+	o.err = err
+	o.reason = verifyReason(r, err)
+	o.status = o.reason.Status()
+	switch {
+	case o.reason == claims.ReasonCanceled:
+		o.result = ResultCanceled
+		return o
+	case o.status >= 500:
+		o.result = ResultUnavailable
+	default:
+		o.result = ResultDenied
+	}
+	// A verifier's own check (claims.Config.Check, say) may name the
+	// scopes that would do.
+	if se := (*claims.ScopeError)(nil); o.status == http.StatusForbidden && errors.As(err, &se) {
+		o.scopes = se.AnyOf
+	}
+	return o
+}
+
+// judge is the outcome o of a request whose token (nil: none) verified:
+// the policy's decision.
+func (m *Middleware) judge(r *http.Request, o outcome, tok *claims.Token) outcome {
 	d := m.policy.Load().Decide(r, tok)
 	o.rule, o.path, o.reason, o.status = d.Rule, d.Path, d.Reason, d.Status
 	if !d.Allow {
