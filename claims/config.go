@@ -38,6 +38,28 @@ const (
 )
 
 // Pool is one Cognito user pool whose tokens are accepted.
+//
+// A pool given by UserPoolID alone accepts tokens of both Cognito issuer
+// formats (see IssuerFormats) and of its replica Regions, each issuer with
+// its own key set at <issuer>/.well-known/jwks.json. One of them, the
+// primary issuer, is fetched from the start: the original one of the
+// pool's own region, or the updated one when IssuerFormats lists only that.
+// Hydrate and Ready wait for it, and it is the one Verifier.Keys reports
+// (and so /readyz and the key set alerts). Every other issuer of the pool
+// is fetched on demand: its key set is fetched when the first token
+// naming that issuer arrives, kept fresh from then on like the primary's,
+// and never counts for Hydrate, Ready or Keys (see Verifier.OnDemand). An
+// on-demand key endpoint that answers 403 or 404 before it ever served
+// keys — what Cognito answers at the updated endpoint of a pool still on
+// the original issuer — means that the pool does not issue tokens with
+// that issuer: its tokens are refused with ErrWrongIssuer (401
+// wrong_issuer, never a 503 that would page anyone), and the endpoint is
+// asked again only at the next such token after a back-off (Cooldown,
+// doubling up to MaxBackoff of the key cache's timings), so that a pool
+// switched to the updated issuer later is picked up without a restart.
+// No other issuer is ever fetched: a token whose iss is not one of the
+// pool's (another region, another format, another spelling) is refused
+// before any network request.
 type Pool struct {
 	// UserPoolID is the pool's id, "<region>_<suffix>" such as
 	// "eu-west-1_AbCdEf123". Required unless Issuer is set.
@@ -47,16 +69,54 @@ type Pool struct {
 	// cross-check.
 	Region string
 
-	// Issuer is the exact "iss" of the pool's tokens. Empty means
-	// CognitoIssuer(UserPoolID). Set it for the newer
-	// https://issuer-cognito-idp.<region>.amazonaws.com/<pool> format or for
-	// a local emulator. It must be https unless AllowHTTP is set, and carry
-	// no query, fragment or trailing slash. To accept both Cognito issuer
-	// formats for one pool, list the pool twice, once with each issuer.
+	// Regions lists the regions the pool is replicated to (Cognito
+	// Multi-Region Replication), e.g. {"us-west-2"}: not the pool's own
+	// region, which the id names. A replica shares the pool id; with the
+	// original issuer format, its tokens carry its own region's issuer,
+	// https://cognito-idp.<replica region>.amazonaws.com/<pool id>, and are
+	// signed with the keys of that region's key set,
+	// https://cognito-idp.<replica region>.amazonaws.com/<pool id>/.well-known/jwks.json,
+	// which is the key set checked for them (on demand, see Pool): the
+	// issuer names the region whose keys signed the token, and the primary
+	// region's key set need not hold them. Only listed regions are
+	// accepted, so that an iss naming any other region is refused without
+	// a fetch: an attacker cannot make the gate contact an endpoint it was
+	// not configured for. With the updated format every region issues the
+	// primary's issuer, whose key set holds every region's keys; Regions
+	// then adds nothing and needs the original format to be accepted.
+	// Needs UserPoolID; not with Issuer, JWKSURL or Keys. Nil means no
+	// replicas; empty is an error.
+	Regions []string
+
+	// Issuer is the exact "iss" of the pool's tokens, its only issuer.
+	// Empty means the issuers made from UserPoolID (see IssuerFormats and
+	// Regions). Set it for a local emulator, or for an issuer in no
+	// Cognito form. It must be https unless AllowHTTP is set, and carry no
+	// query, fragment or trailing slash.
 	Issuer string
 
-	// JWKSURL is the key set address. Empty means Issuer +
-	// "/.well-known/jwks.json", unless Keys is set.
+	// IssuerFormats lists the issuer formats accepted for UserPoolID:
+	// IssuerOriginal, https://cognito-idp.<region>.amazonaws.com/<pool id>,
+	// and IssuerUpdated,
+	// https://issuer-cognito-idp.<region>.amazonaws.com/<pool id>, each with
+	// its own key set. Nil means both — the original format as the primary
+	// issuer, the updated one on demand (see Pool) — unless JWKSURL or Keys
+	// is set, which is one issuer's key set: then nil means the original
+	// format only. List one format to accept only that one; IssuerUpdated
+	// alone makes the updated issuer the primary one, fetched from the
+	// start, for pools switched to it (their tokens never carry the
+	// original issuer). Needs UserPoolID; not with Issuer. Empty, unknown
+	// or repeated entries are errors.
+	//
+	// An issuer that a pool accepts only by this default (the updated
+	// format) yields to a pool that names it, with Issuer or with its own
+	// IssuerFormats: a configuration that lists a pool twice, once per
+	// format with different app clients, keeps working as it did.
+	IssuerFormats []IssuerFormat
+
+	// JWKSURL is the primary issuer's key set address. Empty means Issuer
+	// (or the primary issuer) + "/.well-known/jwks.json", unless Keys is
+	// set.
 	JWKSURL string
 
 	// Keys, when not nil, is the pool's key set itself: a JSON Web Key Set
@@ -68,6 +128,7 @@ type Pool struct {
 	// for this pool, and a token whose kid the set does not hold is
 	// ErrUnknownKID at once. JWKSURL must be empty. For tests, air-gapped
 	// deployments and pools whose keys are known; see jwks.Source.Keys.
+	// They are the primary issuer's keys.
 	Keys []byte
 
 	// AllowHTTP permits http:// issuer and key set URLs. For local
@@ -147,15 +208,10 @@ type Config struct {
 // poolIDPattern matches Cognito user pool ids: region, underscore, suffix.
 var poolIDPattern = regexp.MustCompile(`^([a-z]{2}(?:-[a-z]+)+-[0-9])_[0-9A-Za-z]+$`)
 
-// CognitoIssuer returns the issuer URL of a user pool,
-// "https://cognito-idp.<region>.amazonaws.com/<poolID>".
-func CognitoIssuer(poolID string) (string, error) {
-	m := poolIDPattern.FindStringSubmatch(poolID)
-	if m == nil {
-		return "", errorf("user pool id %q: want <region>_<id>, e.g. us-east-1_AbC123", poolID)
-	}
-	return cognitoIssuer(m[1], poolID), nil
-}
+// CognitoIssuer returns the issuer URL of a user pool in the original
+// format, "https://cognito-idp.<region>.amazonaws.com/<poolID>", region
+// being the pool id's; UpdatedIssuer returns the updated one.
+func CognitoIssuer(poolID string) (string, error) { return issuerOf(poolID, cognitoIssuer) }
 
 // cognitoIssuer is the issuer of the pool poolID in region.
 func cognitoIssuer(region, poolID string) string {
@@ -164,8 +220,8 @@ func cognitoIssuer(region, poolID string) string {
 
 // compiledConfig is a validated Config.
 type compiledConfig struct {
-	pools      map[string]*pool
-	issuers    []string
+	pools      map[string]*pool // by issuer, every accepted issuer
+	issuers    []string         // every accepted issuer, in configuration order
 	algs       []string
 	leeway     time.Duration
 	check      func(context.Context, *Token) error
@@ -173,18 +229,21 @@ type compiledConfig struct {
 	maxBytes   int
 	now        func() time.Time
 	jwks       jwks.Config
-	jwksSource []jwks.Source
-	poolIndex  []int // the index in Config.Pools of each jwksSource
+	jwksSource []jwks.Source // the primary issuers' key sets
+	poolIndex  []int         // the index in Config.Pools of each jwksSource
+	onDemand   []jwks.Source // the other issuers' key sets, fetched on demand
 	cache      CacheConfig
 }
 
-// pool is a validated Pool.
+// pool is a validated Pool, for one of its issuers: a Pool with several
+// issuers has one pool each, which share everything but the issuer and
+// the keys.
 type pool struct {
 	issuer  string
-	clients []string // nil when the client check is skipped
-	access  bool     // access tokens accepted
-	id      bool     // ID tokens accepted
-	keys    *jwks.Set
+	clients []string  // nil when the client check is skipped
+	access  bool      // access tokens accepted
+	id      bool      // ID tokens accepted
+	keys    keySource // set by New
 }
 
 // compile validates cfg — every check New makes, the key cache's included,
@@ -207,23 +266,63 @@ func (cfg Config) compile() (*compiledConfig, error) {
 	if len(cfg.Pools) == 0 {
 		fail("Pools", "at least one user pool is required")
 	}
-	first := make(map[string]int, len(cfg.Pools)) // issuer -> first pool with it
+	type compiled struct {
+		cp      *pool
+		issuers []poolIssuer
+		errs    []*ConfigError
+	}
+	pools := make([]compiled, len(cfg.Pools))
+	named := make(map[string]int) // issuer -> first pool that names it (not by default)
 	for i, p := range cfg.Pools {
-		cp, src, perrs := p.compile(i)
-		if cp != nil {
-			if j, dup := first[cp.issuer]; dup {
-				perrs = append(perrs, duplicateIssuer(i, p, cp.issuer, j))
-				sortPoolErrors(perrs)
-			} else {
-				first[cp.issuer] = i
+		cp, issuers, perrs := p.compile(i)
+		pools[i] = compiled{cp, issuers, perrs}
+		for _, pi := range issuers {
+			if _, ok := named[pi.src.Issuer]; !ok && !pi.implicit {
+				named[pi.src.Issuer] = i
 			}
 		}
+	}
+	first := make(map[string]int, len(cfg.Pools)) // issuer -> first pool that accepts it
+	for i, c := range pools {
+		perrs := c.errs
+		var kept []poolIssuer
+		for _, pi := range c.issuers {
+			iss := pi.src.Issuer
+			if j, ok := named[iss]; ok && pi.implicit && j != i {
+				continue // named by pool j, whose it is
+			}
+			if j, dup := first[iss]; dup {
+				switch {
+				case pi.implicit:
+					// Accepted by default by two pools: they have the
+					// same id, and their primary issuers say so.
+				case pi.primary:
+					perrs = append(perrs, duplicateIssuer(i, cfg.Pools[i], iss, j))
+				default:
+					perrs = append(perrs, alsoAccepted(i, pi.field, iss, j))
+				}
+				continue
+			}
+			first[iss] = i
+			kept = append(kept, pi)
+		}
+		sortPoolErrors(perrs)
 		errs = append(errs, perrs...)
-		if len(perrs) == 0 {
-			cc.pools[cp.issuer] = cp
-			cc.issuers = append(cc.issuers, cp.issuer)
-			cc.jwksSource = append(cc.jwksSource, src)
-			cc.poolIndex = append(cc.poolIndex, i)
+		if len(perrs) > 0 {
+			continue
+		}
+		for _, pi := range kept {
+			iss := pi.src.Issuer
+			cp := *c.cp
+			cp.issuer = iss
+			cc.pools[iss] = &cp
+			cc.issuers = append(cc.issuers, iss)
+			if pi.primary {
+				cc.jwksSource = append(cc.jwksSource, pi.src)
+				cc.poolIndex = append(cc.poolIndex, i)
+			} else {
+				cc.onDemand = append(cc.onDemand, pi.src)
+			}
 		}
 	}
 
@@ -278,15 +377,18 @@ func (cfg Config) compile() (*compiledConfig, error) {
 	return cc, nil
 }
 
-// compile validates the pool at index i and returns it compiled, with the
-// source of its keys, and its problems in field order. The pool is nil
-// when its issuer is unknown (no usable UserPoolID nor Issuer).
-func (p Pool) compile(i int) (*pool, jwks.Source, []*ConfigError) {
+// compile validates the pool at index i and returns it compiled (without
+// its issuer), with the issuers it accepts, primary first, and its
+// problems in field order. The pool and its issuers are nil when its
+// primary issuer is unknown (no usable UserPoolID nor Issuer).
+func (p Pool) compile(i int) (*pool, []poolIssuer, []*ConfigError) {
 	var errs []*ConfigError
 	fail := func(field, format string, a ...any) { errs = append(errs, configErrorf(i, field, format, a...)) }
 
-	// The issuer: Issuer, or the one UserPoolID makes.
-	iss := p.Issuer
+	// The primary issuer: Issuer, or the one UserPoolID makes in the
+	// primary format.
+	original, updated, implicit := p.formats(i, &errs)
+	iss, region := p.Issuer, ""
 	switch m := poolIDPattern.FindStringSubmatch(p.UserPoolID); {
 	case p.UserPoolID == "" && p.Issuer == "":
 		fail("UserPoolID", "required unless issuer is set")
@@ -295,9 +397,18 @@ func (p Pool) compile(i int) (*pool, jwks.Source, []*ConfigError) {
 		fail("UserPoolID", "%q is not <region>_<id>, e.g. us-east-1_AbC123", p.UserPoolID)
 	case p.Region != "" && p.Region != m[1]:
 		fail("Region", "%q, but user_pool_id %q is in %s", p.Region, p.UserPoolID, m[1])
-	case iss == "":
-		iss = cognitoIssuer(m[1], p.UserPoolID)
+	default:
+		region = m[1]
+		switch {
+		case iss != "":
+		case original:
+			iss = cognitoIssuer(region, p.UserPoolID)
+		case updated:
+			iss = updatedIssuer(region, p.UserPoolID)
+		}
 	}
+	secondary, serrs := p.secondaryIssuers(i, region, original, updated, implicit)
+	errs = append(errs, serrs...)
 
 	// The key cache checks the issuer, the key set URL and the static keys.
 	src := jwks.Source{Issuer: iss, URL: p.JWKSURL, AllowHTTP: p.AllowHTTP, Keys: p.Keys}
@@ -305,7 +416,7 @@ func (p Pool) compile(i int) (*pool, jwks.Source, []*ConfigError) {
 		errs = append(errs, fromJWKS(src.Validate(), func(int) int { return i })...)
 	}
 
-	cp := &pool{issuer: iss, clients: slices.Clone(p.ClientIDs)}
+	cp := &pool{clients: slices.Clone(p.ClientIDs)}
 	switch {
 	case p.SkipClientIDCheck && len(p.ClientIDs) > 0:
 		fail("SkipClientIDCheck", "set together with client_ids; set one")
@@ -331,9 +442,14 @@ func (p Pool) compile(i int) (*pool, jwks.Source, []*ConfigError) {
 	}
 	sortPoolErrors(errs)
 	if iss == "" {
-		return nil, src, errs
+		return nil, nil, errs
 	}
-	return cp, src, errs
+	field := "UserPoolID"
+	if p.Issuer != "" {
+		field = "Issuer"
+	}
+	issuers := append([]poolIssuer{{src: src, primary: true, field: field}}, secondary...)
+	return cp, issuers, errs
 }
 
 // duplicateIssuer is the problem of pool i, p, whose issuer iss pool j
@@ -347,8 +463,8 @@ func duplicateIssuer(i int, p Pool, iss string, j int) *ConfigError {
 
 // poolFieldRank orders a pool's problems as Pool declares its fields.
 var poolFieldRank = map[string]int{
-	"UserPoolID": 0, "Region": 1, "Issuer": 2, "JWKSURL": 3, "Keys": 4,
-	"AllowHTTP": 5, "ClientIDs": 6, "SkipClientIDCheck": 7, "TokenUse": 8,
+	"UserPoolID": 0, "Region": 1, "Regions": 2, "Issuer": 3, "IssuerFormats": 4, "JWKSURL": 5, "Keys": 6,
+	"AllowHTTP": 7, "ClientIDs": 8, "SkipClientIDCheck": 9, "TokenUse": 10,
 }
 
 // sortPoolErrors puts one pool's problems in field order, keeping the

@@ -33,12 +33,7 @@ type at struct {
 // found it.
 func TestNewRejectsMisconfiguration(t *testing.T) {
 	good := goodPool()
-	with := func(f func(*claims.Pool)) []claims.Pool {
-		p := good
-		f(&p)
-		return []claims.Pool{p}
-	}
-	pool0 := func(field, key string) []at { return []at{{0, field, key}} }
+	with, pool0 := goodPoolWith, atPool0
 	global := func(field, key string) []at { return []at{{-1, field, key}} }
 	tests := []struct {
 		name    string
@@ -91,26 +86,33 @@ func TestNewRejectsMisconfiguration(t *testing.T) {
 		{name: "negative cache bytes", cfg: claims.Config{Pools: []claims.Pool{good}, Cache: claims.CacheConfig{MaxBytes: -1}}, want: global("Cache.MaxBytes", "token_cache.max_bytes"), wantErr: "negative"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			verr := tt.cfg.Validate()
-			v, err := claims.New(tt.cfg)
-			if err == nil {
-				v.Close()
-				t.Fatalf("New succeeded, want an error containing %q", tt.wantErr)
-			}
-			if verr == nil || verr.Error() != err.Error() {
-				t.Errorf("Validate = %v, New = %v; want the same problems", verr, err)
-			}
-			if !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("error %q does not contain %q", err, tt.wantErr)
-			}
-			if got := configErrorsAt(t, err, tt.jwksErr); !slices.Equal(got, tt.want) {
-				t.Errorf("problems at %v, want %v", got, tt.want)
-			}
-			if got := configErrorsAt(t, verr, tt.jwksErr); !slices.Equal(got, tt.want) {
-				t.Errorf("Validate: problems at %v, want %v", got, tt.want)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { checkMisconfiguration(t, tt.cfg, tt.want, tt.wantErr, tt.jwksErr) })
+	}
+}
+
+// checkMisconfiguration fails the test unless New and Validate both refuse
+// cfg with the same *ConfigErrors (and nothing else), each at the expected
+// pool, field and key, matching ErrConfig, and jwks.ErrConfig exactly when
+// jwksErr says so, their text containing wantErr.
+func checkMisconfiguration(t *testing.T, cfg claims.Config, want []at, wantErr string, jwksErr bool) {
+	t.Helper()
+	verr := cfg.Validate()
+	v, err := claims.New(cfg)
+	if err == nil {
+		v.Close()
+		t.Fatalf("New succeeded, want an error containing %q", wantErr)
+	}
+	if verr == nil || verr.Error() != err.Error() {
+		t.Errorf("Validate = %v, New = %v; want the same problems", verr, err)
+	}
+	if !strings.Contains(err.Error(), wantErr) {
+		t.Errorf("error %q does not contain %q", err, wantErr)
+	}
+	if got := configErrorsAt(t, err, jwksErr); !slices.Equal(got, want) {
+		t.Errorf("problems at %v, want %v", got, want)
+	}
+	if got := configErrorsAt(t, verr, jwksErr); !slices.Equal(got, want) {
+		t.Errorf("Validate: problems at %v, want %v", got, want)
 	}
 }
 
@@ -267,8 +269,12 @@ func TestNewAcceptsIssuerForms(t *testing.T) {
 				t.Fatalf("New: %v", err)
 			}
 			defer v.Close()
-			if got := v.Issuers(); len(got) != 1 || got[0] != tt.want {
-				t.Errorf("Issuers() = %q, want [%q]", got, tt.want)
+			// The primary issuer; TestPoolIssuers lists the others.
+			if got := v.Issuers(); len(got) == 0 || got[0] != tt.want {
+				t.Errorf("Issuers() = %q, want %q first", got, tt.want)
+			}
+			if got := v.Keys().Sets(); len(got) != 1 {
+				t.Errorf("%d key sets fetched from the start, want 1 (the primary issuer's)", len(got))
 			}
 			if got := v.Keys().Set(tt.want).URL(); got != tt.want+"/.well-known/jwks.json" {
 				t.Errorf("key set URL = %q", got)

@@ -5,6 +5,7 @@ import (
 
 	"context"
 	"errors"
+	"net/http"
 	"slices"
 
 	"github.com/cognito-gate/cognito-gate/jwks"
@@ -13,13 +14,19 @@ import (
 // Verifier checks Cognito tokens. Build it once with New; it is safe for
 // concurrent use. Close it to stop the key cache's background refreshes.
 type Verifier struct {
-	cc    *compiledConfig
-	keys  *jwks.Cache
-	cache *tokenCache // nil when disabled
+	cc       *compiledConfig
+	keys     *jwks.Cache // the primary issuers' key sets
+	onDemand []*onDemand // the other issuers', in configuration order
+	client   *http.Client
+	// ownClient: client was made for the on-demand key sets, and its idle
+	// connections are closed by Close.
+	ownClient bool
+	cache     *tokenCache // nil when disabled
 }
 
 // New validates cfg and returns a Verifier whose key cache starts fetching
-// every pool's key set in the background. Misconfiguration (no pools, a bad
+// every pool's primary key set in the background (the other issuers' are
+// fetched on demand, see Pool). Misconfiguration (no pools, a bad
 // pool id, an http issuer or key set URL without AllowHTTP, no client ids
 // without SkipClientIDCheck, a missing or unknown TokenUse, an unknown
 // algorithm, a leeway out of range, bad key cache timings) is an error
@@ -36,27 +43,63 @@ func New(cfg Config) (*Verifier, error) {
 		// compile made jwks.New's checks: this is not expected.
 		return nil, joinConfigErrors(fromJWKS(err, func(source int) int { return cc.poolIndex[source] }))
 	}
-	for iss, p := range cc.pools {
-		p.keys = keys.Set(iss)
+	v := &Verifier{cc: cc, keys: keys, cache: newTokenCache(cc.cache)}
+	for _, src := range cc.jwksSource {
+		cc.pools[src.Issuer].keys = keys.Set(src.Issuer)
 	}
-	return &Verifier{cc: cc, keys: keys, cache: newTokenCache(cc.cache)}, nil
+	if len(cc.onDemand) > 0 {
+		v.client, v.ownClient = onDemandClient(cc.jwks)
+	}
+	for _, src := range cc.onDemand {
+		o := newOnDemand(src, cc.jwks, v.client)
+		cc.pools[src.Issuer].keys = o
+		v.onDemand = append(v.onDemand, o)
+	}
+	return v, nil
 }
 
-// Keys returns the verifier's key cache, e.g. for its per-issuer Status.
+// Keys returns the key cache of the pools' primary issuers, e.g. for its
+// per-issuer Status (health checks, metrics and alerts). The issuers
+// fetched on demand are not in it; see OnDemand.
 func (v *Verifier) Keys() *jwks.Cache { return v.keys }
 
-// Issuers returns the accepted issuers in configuration order.
+// OnDemand reports the issuers whose key sets are fetched on demand (see
+// Pool), in configuration order: each pool's replica regions, then its
+// updated issuer. None of them counts for Hydrate or Ready.
+func (v *Verifier) OnDemand() []OnDemandStatus {
+	out := make([]OnDemandStatus, len(v.onDemand))
+	for i, o := range v.onDemand {
+		out[i] = o.Status()
+	}
+	return out
+}
+
+// Issuers returns every accepted issuer in configuration order: per pool,
+// its primary issuer, its replica regions' and its updated issuer.
 func (v *Verifier) Issuers() []string { return slices.Clone(v.cc.issuers) }
 
-// Hydrate fetches every pool's key set and waits for it; see
-// jwks.Cache.Hydrate.
+// Hydrate fetches every pool's primary key set and waits for it; see
+// jwks.Cache.Hydrate. The issuers fetched on demand are not fetched: an
+// endpoint that a pool does not serve (the updated issuer of a pool on
+// the original one answers 403) cannot fail it.
 func (v *Verifier) Hydrate(ctx context.Context) error { return v.keys.Hydrate(ctx) }
 
-// Ready reports whether every pool's keys are loaded.
+// Ready reports whether every pool's primary keys are loaded. The issuers
+// fetched on demand do not count.
 func (v *Verifier) Ready() bool { return v.keys.Ready() }
 
-// Close stops the key cache's background work.
-func (v *Verifier) Close() error { return v.keys.Close() }
+// Close stops the key caches' background work, the on-demand ones'
+// included; an on-demand issuer is not fetched after Close.
+func (v *Verifier) Close() error {
+	err := v.keys.Close()
+	for _, o := range v.onDemand {
+		o.close()
+	}
+	if v.ownClient {
+		v.client.CloseIdleConnections()
+	}
+	return err
+}
 
 // Verify checks raw, a compact-serialized JWT, and returns its claims. The
 // checks, in order:
@@ -67,10 +110,11 @@ func (v *Verifier) Close() error { return v.keys.Close() }
 //     jku, x5u, jwk and x5c ignored (keys come only from configuration);
 //   - claims: exact JSON decoding (case-sensitive names, no duplicates,
 //     typed values);
-//   - iss is a configured pool — otherwise the token is rejected before any
-//     network request;
-//   - the signature, with the key of that pool's key set named by kid
-//     (fetching the set once if the kid is new, subject to the cooldown);
+//   - iss is one of a configured pool's issuers (see Pool) — otherwise the
+//     token is rejected before any network request;
+//   - the signature, with the key named by kid of that issuer's own key
+//     set (fetching the set once if the kid is new, subject to the
+//     cooldown; the key set of an on-demand issuer is first fetched here);
 //   - token_use is "access" or "id" and accepted by the pool;
 //   - client_id (access) or aud (ID) is an accepted app client;
 //   - exp is present and now < exp + leeway; nbf, when present, is at most
