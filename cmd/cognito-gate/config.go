@@ -122,6 +122,9 @@ type serverConfig struct {
 	IdleTimeout       time.Duration `yaml:"idle_timeout"`
 	MaxHeaderBytes    int           `yaml:"max_header_bytes"`
 	ShutdownTimeout   time.Duration `yaml:"shutdown_timeout"`
+	// DrainDelay is how long the listeners keep serving after SIGTERM,
+	// /readyz answering 503 (see drain.go).
+	DrainDelay time.Duration `yaml:"drain_delay"`
 }
 
 type logConfig struct {

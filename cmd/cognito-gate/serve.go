@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"go.uber.org/zap"
 )
@@ -33,49 +34,80 @@ type listener struct {
 	name string
 	srv  *http.Server
 	ln   net.Listener
+	// drain, when set, is called when draining starts (see runner.drain):
+	// the admin listener's turns /readyz to 503.
+	drain func()
 }
 
-// run serves on every listener until SIGINT/SIGTERM (or ctx ends), reloading
-// the policy on SIGHUP, then shuts down gracefully: listeners close at once,
-// requests in flight get up to server.shutdown_timeout to finish.
+// run serves on every listener until SIGINT/SIGTERM (or ctx ends),
+// reloading the policy on SIGHUP; then it drains (/readyz answers 503
+// while every listener keeps serving for server.drain_delay) and shuts
+// down gracefully (see runner).
 func (g *gate) run(ctx context.Context, lns []listener, out io.Writer) error {
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+	r := &runner{logger: g.logger, lns: lns, out: out, reload: g.reload,
+		drainDelay: g.cfg.raw.Server.DrainDelay, shutdownTimeout: g.cfg.raw.Server.ShutdownTimeout}
+	return r.run(ctx)
+}
 
-	errc := make(chan error, len(lns))
-	for _, l := range lns {
-		g.logger.Info("listening", zap.String("listener", l.name), zap.String("addr", l.ln.Addr().String()))
+// runner runs a set of listeners through their life: serve, reload on
+// SIGHUP, drain, shut down.
+type runner struct {
+	logger *zap.Logger
+	lns    []listener
+	out    io.Writer // where "<name> listening on <addr>" lines go; nil for nowhere
+	reload func()    // called on SIGHUP
+
+	// drainDelay is how long every listener keeps serving after the stop
+	// signal, /readyz answering 503 all the while, so that load balancers
+	// and Kubernetes endpoints stop sending before the listeners close.
+	drainDelay time.Duration
+	// shutdownTimeout bounds the graceful shutdown after the drain.
+	shutdownTimeout time.Duration
+
+	// after is the drain's timer; nil means time.After. Tests set it.
+	after func(time.Duration) <-chan time.Time
+	// signals, when set, replaces the process's SIGINT, SIGTERM and SIGHUP
+	// (tests send on it).
+	signals chan os.Signal
+}
+
+// run serves until SIGINT or SIGTERM (or until ctx ends, or a listener
+// fails), calling reload on each SIGHUP. Then it drains: every listener's
+// drain hook runs at once (see drainState: /readyz answers 503, the main
+// listener closes connections after their response), and the listeners
+// keep accepting and serving for drainDelay — a second SIGINT or SIGTERM
+// cuts it short.
+// Last, the graceful shutdown: listeners close, idle connections are
+// closed, and requests in flight get up to shutdownTimeout to finish.
+func (r *runner) run(ctx context.Context) error {
+	sigs := r.signals
+	if sigs == nil {
+		sigs = make(chan os.Signal, 4)
+		signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+		defer signal.Stop(sigs)
+	}
+	errc := make(chan error, len(r.lns))
+	for _, l := range r.lns {
+		r.logger.Info("listening", zap.String("listener", l.name), zap.String("addr", l.ln.Addr().String()))
 		go func() {
-			if err := l.srv.Serve(l.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			if err := serveListener(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				errc <- fmt.Errorf("%s: %w", l.name, err)
 			}
 		}()
 	}
-	if out != nil {
-		for _, l := range lns {
-			fmt.Fprintf(out, "%s listening on %s\n", l.name, l.ln.Addr())
+	if r.out != nil {
+		for _, l := range r.lns {
+			fmt.Fprintf(r.out, "%s listening on %s\n", l.name, l.ln.Addr())
 		}
 	}
-	var runErr error
-loop:
-	for {
-		select {
-		case <-hup:
-			g.reload()
-		case err := <-errc:
-			runErr = err
-			break loop
-		case <-ctx.Done():
-			break loop
-		}
+	runErr := r.wait(ctx, sigs, errc)
+	if runErr == nil {
+		r.drain(sigs, errc)
 	}
-	g.logger.Info("shutting down", zap.Duration("timeout", g.cfg.raw.Server.ShutdownTimeout))
-	sctx, cancel := context.WithTimeout(context.Background(), g.cfg.raw.Server.ShutdownTimeout)
+	r.logger.Info("shutting down", zap.Duration("timeout", r.shutdownTimeout))
+	sctx, cancel := context.WithTimeout(context.Background(), r.shutdownTimeout)
 	defer cancel()
-	for _, l := range lns {
+	for _, l := range r.lns {
 		if err := l.srv.Shutdown(sctx); err != nil && runErr == nil {
 			runErr = fmt.Errorf("%s: shutdown: %w", l.name, err)
 		}
@@ -83,7 +115,68 @@ loop:
 	return runErr
 }
 
-// listen opens the main and admin listeners.
+// serveListener serves l until its server shuts down.
+func serveListener(l listener) error { return l.srv.Serve(l.ln) }
+
+// wait serves until a stop signal or the end of ctx (nil), or the
+// failure of a listener (its error), reloading on SIGHUP.
+func (r *runner) wait(ctx context.Context, sigs <-chan os.Signal, errc <-chan error) error {
+	for {
+		select {
+		case sig := <-sigs:
+			if sig == syscall.SIGHUP {
+				r.reload()
+				continue
+			}
+			r.logger.Info("stop signal", zap.String("signal", sig.String()))
+			return nil
+		case err := <-errc:
+			return err
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+// drain runs every listener's drain hook and waits drainDelay, less if a
+// second stop signal comes or a listener fails meanwhile. A SIGHUP while
+// draining is ignored: the process is going away.
+func (r *runner) drain(sigs <-chan os.Signal, errc <-chan error) {
+	r.logger.Info("draining: /readyz answers 503 while the listeners keep serving", zap.Duration("drain_delay", r.drainDelay))
+	for _, l := range r.lns {
+		if l.drain != nil {
+			l.drain()
+		}
+	}
+	if r.drainDelay <= 0 {
+		return
+	}
+	after := r.after
+	if after == nil {
+		after = time.After
+	}
+	timer := after(r.drainDelay)
+	for {
+		select {
+		case <-timer:
+			return
+		case sig := <-sigs:
+			if sig == syscall.SIGHUP {
+				r.logger.Info("SIGHUP while draining: not reloaded")
+				continue
+			}
+			r.logger.Info("second stop signal: ending the drain early", zap.String("signal", sig.String()))
+			return
+		case err := <-errc:
+			r.logger.Error("listener failed while draining", zap.Error(err))
+			return
+		}
+	}
+}
+
+// listen opens the main and admin listeners. While draining, the admin
+// listener's /readyz answers 503 and the main one closes each connection
+// after its response (see drainState).
 func (g *gate) listen(mainName string, main http.Handler, needUpstream bool) ([]listener, error) {
 	mln, err := net.Listen("tcp", g.cfg.raw.Listen)
 	if err != nil {
@@ -94,8 +187,9 @@ func (g *gate) listen(mainName string, main http.Handler, needUpstream bool) ([]
 		mln.Close()
 		return nil, fmt.Errorf("admin_listen: %w", err)
 	}
+	d := &drainState{}
 	return []listener{
-		{name: mainName, srv: g.server(main), ln: mln},
-		{name: "admin", srv: g.server(g.adminHandler(needUpstream)), ln: aln},
+		{name: mainName, srv: g.server(d.closeConnections(main)), ln: mln},
+		{name: "admin", srv: g.server(d.readiness(g.adminHandler(needUpstream))), ln: aln, drain: d.start},
 	}, nil
 }

@@ -49,6 +49,7 @@ func (v *validator) validate() {
 	v.server()
 	v.log()
 	v.policy()
+	v.operations()
 }
 
 // bad records a problem of field, unless the decoder already reported a
