@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/cognito-gate/cognito-gate/alb"
 	"github.com/cognito-gate/cognito-gate/claims"
 	"github.com/cognito-gate/cognito-gate/middleware"
 )
@@ -21,6 +22,7 @@ type gate struct {
 	cfg      *gateConfig
 	logger   *zap.Logger
 	verifier *claims.Verifier
+	alb      *alb.Verifier // tokens.alb, or nil
 	mw       *middleware.Middleware
 	reg      *prometheus.Registry
 	// proxyErrors counts requests the proxy could not forward, by cause.
@@ -83,7 +85,7 @@ func newGate(cfg *gateConfig, logger *zap.Logger) (*gate, error) {
 		g.proxyErrors.WithLabelValues(c)
 	}
 	g.reg.MustRegister(g.proxyErrors, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	g.mw, err = middleware.New(middleware.Config{
+	mc := middleware.Config{
 		Verifier:           v,
 		Policy:             cfg.policy,
 		TokenSources:       cfg.sources,
@@ -91,15 +93,26 @@ func newGate(cfg *gateConfig, logger *zap.Logger) (*gate, error) {
 		AllowCORSPreflight: cfg.raw.CORSPreflight,
 		Metrics:            metrics,
 		Logger:             logger,
-	})
-	if err != nil {
-		v.Close()
+	}
+	if cfg.alb != nil {
+		if err := g.albCredentials(&mc); err != nil {
+			v.Close()
+			return nil, err
+		}
+	}
+	if g.mw, err = middleware.New(mc); err != nil {
+		g.Close()
 		return nil, err
 	}
 	return g, nil
 }
 
-func (g *gate) Close() { g.verifier.Close() }
+func (g *gate) Close() {
+	g.verifier.Close()
+	if g.alb != nil {
+		g.alb.Close()
+	}
+}
 
 // hydrate loads every pool's keys, logging (not failing on) errors: the
 // gateway answers 503 for a pool whose keys are missing and keeps retrying.

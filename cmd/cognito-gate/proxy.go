@@ -184,6 +184,8 @@ type credentials struct {
 	// carriers maps each configured middleware.TokenSource to where it
 	// reads its token.
 	carriers map[middleware.TokenSource]carrier
+	// alb: the load balancer's headers are the credential (tokens.alb).
+	alb bool
 }
 
 // carrier is one place a token may travel.
@@ -235,6 +237,22 @@ func (c *credentials) strip(in, out *http.Request, verified, forward bool) {
 	}
 	if c.query != "" && keep != carrierQuery {
 		out.URL.RawQuery = removeQuery(out.URL.RawQuery, c.query)
+	}
+	if c.alb {
+		stripALB(out.Header, verified && forward)
+	}
+}
+
+// stripALB removes the load balancer's headers (every spelling) from h,
+// keeping their canonical spellings only when keep is set: they were
+// verified and are to be forwarded.
+func stripALB(h http.Header, keep bool) {
+	for name := range h {
+		for _, a := range albHeaders {
+			if sameHeader(name, a) && (!keep || name != http.CanonicalHeaderKey(a)) {
+				delete(h, name)
+			}
+		}
 	}
 }
 
