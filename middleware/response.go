@@ -24,7 +24,12 @@ func oauthError(e *Error) string {
 // a bare `Bearer realm="..."` when no token was sent, otherwise with error,
 // error_description (the reason) and, for insufficient_scope, scope. It
 // returns "" for statuses that carry no challenge (500, 503).
-func Challenge(realm string, e *Error) string {
+func Challenge(realm string, e *Error) string { return challenge(realm, "", e) }
+
+// challenge is Challenge with, when metadataURL is not empty and e is a
+// 401, the resource_metadata parameter of RFC 9728 section 5.1 last (see
+// ResourceMetadata).
+func challenge(realm, metadataURL string, e *Error) string {
 	if e.Status != http.StatusUnauthorized && e.Status != http.StatusForbidden && e.Status != http.StatusBadRequest {
 		return ""
 	}
@@ -41,6 +46,10 @@ func Challenge(realm string, e *Error) string {
 			b.WriteString(`, scope=`)
 			b.WriteString(quote(strings.Join(e.Scopes, " ")))
 		}
+	}
+	if metadataURL != "" && e.Status == http.StatusUnauthorized {
+		b.WriteString(`, resource_metadata=`)
+		b.WriteString(quote(metadataURL))
 	}
 	return b.String()
 }
@@ -85,8 +94,11 @@ func (e *Error) ErrorCode() string {
 // RFC 6750 WWW-Authenticate challenge (Challenge), Cache-Control: no-store,
 // X-Content-Type-Options: nosniff and, on a 503, Retry-After. WriteError
 // sets them; adapters that write denials in their own idiom set them too.
-func SetErrorHeaders(h http.Header, realm string, e *Error) {
-	if c := Challenge(realm, e); c != "" {
+func SetErrorHeaders(h http.Header, realm string, e *Error) { setErrorHeaders(h, realm, "", e) }
+
+// setErrorHeaders is SetErrorHeaders with the challenge of challenge.
+func setErrorHeaders(h http.Header, realm, metadataURL string, e *Error) {
+	if c := challenge(realm, metadataURL, e); c != "" {
 		h.Set("WWW-Authenticate", c)
 	}
 	h.Set("Cache-Control", "no-store")
@@ -101,9 +113,12 @@ func SetErrorHeaders(h http.Header, realm string, e *Error) {
 // Cache-Control: no-store, Retry-After on a 503), and a small JSON body
 // {"error": "...", "reason": "..."} (see Error.ErrorCode). Nothing from
 // the token or the verification error's text is written.
-func WriteError(w http.ResponseWriter, realm string, e *Error) {
+func WriteError(w http.ResponseWriter, realm string, e *Error) { writeError(w, realm, "", e) }
+
+// writeError is WriteError with the challenge of challenge.
+func writeError(w http.ResponseWriter, realm, metadataURL string, e *Error) {
 	h := w.Header()
-	SetErrorHeaders(h, realm, e)
+	setErrorHeaders(h, realm, metadataURL, e)
 	h.Set("Content-Type", "application/json")
 	body := `{"error":"` + e.ErrorCode() + `","reason":"` + string(e.Reason) + `"}` + "\n"
 	h.Set("Content-Length", strconv.Itoa(len(body)))
