@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cognito-gate/cognito-gate/alb"
+
 	"github.com/cognito-gate/cognito-gate/claims"
 	"github.com/cognito-gate/cognito-gate/internal/yamlstrict"
 	"github.com/cognito-gate/cognito-gate/middleware"
@@ -80,6 +82,8 @@ type tokensConfig struct {
 	Cookie        string `yaml:"cookie"`
 	Header        string `yaml:"header"`
 	Query         string `yaml:"query"`
+	// ALB is tokens.alb (alb.go): the load balancer's headers.
+	ALB *albConfig `yaml:"alb"`
 }
 
 type headersConfig struct {
@@ -156,6 +160,8 @@ type gateConfig struct {
 	filter               *requestFilter
 	upstream             *url.URL
 	forwardAuthorization bool
+	alb                  *alb.Config // tokens.alb, or nil
+	albAccess            bool        // tokens.alb.access_token: required
 }
 
 // loadConfig reads and validates a configuration file. Environment

@@ -42,6 +42,7 @@ func (v *validator) validate() {
 	v.upstream()
 	v.pools()
 	v.verification()
+	v.albTokens()
 	v.tokens()
 	v.identityHeaders()
 	v.requestHeaders()
@@ -169,7 +170,9 @@ func (v *validator) tokens() {
 		}
 		gc.credentials.carriers[src] = c
 	}
-	if fc.Tokens.Authorization == nil || *fc.Tokens.Authorization {
+	// Behind a load balancer (tokens.alb) its headers are the credential
+	// (gc.alb), and Authorization is no longer the default source.
+	if fc.Tokens.ALB == nil && (fc.Tokens.Authorization == nil || *fc.Tokens.Authorization) {
 		add(middleware.AuthorizationHeader(), carrierAuthorization)
 	}
 	if fc.Tokens.Header != "" {
@@ -187,7 +190,7 @@ func (v *validator) tokens() {
 		add(middleware.Query(fc.Tokens.Query), carrierQuery)
 		gc.credentials.query = fc.Tokens.Query
 	}
-	if len(gc.sources) == 0 {
+	if len(gc.sources) == 0 && fc.Tokens.ALB == nil {
 		v.bad("tokens", "no token source: enable authorization or set cookie, header or query")
 	}
 	if strings.ContainsAny(fc.Realm, "\"\\\r\n") {
