@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cognito-gate/cognito-gate/claims"
+	"github.com/cognito-gate/cognito-gate/internal/msg"
 )
 
 // maxVars bounds the distinct path variables one rule's conditions may
@@ -59,18 +60,11 @@ type requirement struct {
 	// the check for Explain.
 	issuers                 []string
 	issuerCheck, issuerWant string
+	clients                 []string // accepted app clients; nil when any will do
 	tokenUse                claims.TokenUse
 	scopesAny, scopesAll    []string
 	groupsAny, groupsAll    []string
 	conds                   []condition
-}
-
-// condition is a compiled Condition.
-type condition struct {
-	claim claimRef
-	op    Op
-	value template
-	text  string // `sub equals "{sub}"`, for Explain
 }
 
 // scratch is a request used to look up a path that differs from the
@@ -290,6 +284,7 @@ func compileRequirement(q *Requirement, field string, vars *[]string, varFields 
 		}
 		c.issuerWant = list(append(issuers, pools...))
 	}
+	c.clients = checkList(q.Clients, field+".clients", "app client id", checkClientID, errs)
 	c.groupsAny = checkList(q.GroupsAny, field+".groups_any", "group name", checkGroup, errs)
 	c.groupsAll = checkList(q.GroupsAll, field+".groups_all", "group name", checkGroup, errs)
 	c.scopesAny = checkList(q.ScopesAny, field+".scopes_any", "scope", checkScope, errs)
@@ -307,38 +302,10 @@ func compileRequirement(q *Requirement, field string, vars *[]string, varFields 
 	if q.Claims != nil && len(q.Claims) == 0 {
 		errs.add(field+".claims", "empty list; want at least one condition")
 	}
-	for j, cond := range q.Claims {
-		f := fmt.Sprintf("%s.claims[%d]", field, j)
-		cc := condition{claim: newClaimRef(cond.Claim), op: cond.Op}
-		if msg := checkClaimName(cond.Claim); msg != "" {
-			errs.add(f+".claim", msg)
+	for j := range q.Claims {
+		if cc, ok := compileCondition(&q.Claims[j], fmt.Sprintf("%s.claims[%d]", field, j), vars, varFields, errs); ok {
+			c.conds = append(c.conds, cc)
 		}
-		if !slices.Contains(ops, cond.Op) {
-			if cond.Op == "" {
-				errs.add(f, "no operator; want one of equals, not_equals, contains, starts_with")
-			} else {
-				errs.add(f, fmt.Sprintf("unknown operator %q; want one of equals, not_equals, contains, starts_with", cond.Op))
-			}
-			continue
-		}
-		f += "." + string(cond.Op)
-		if cc.claim.isList() && cond.Op != OpContains {
-			errs.add(f, fmt.Sprintf("%s is a list; want contains", cond.Claim))
-		}
-		n := len(*vars)
-		var msg string
-		cc.value, msg = parseTemplate(cond.Value, vars)
-		if msg == "" {
-			msg = checkListValue(cc.claim.kind, &cc.value)
-		}
-		if msg != "" {
-			errs.add(f, msg)
-		}
-		for _, v := range (*vars)[n:] {
-			varFields[v] = f
-		}
-		cc.text = fmt.Sprintf("%s %s %q", cond.Claim, cond.Op, cond.Value)
-		c.conds = append(c.conds, cc)
 	}
 	return c
 }
@@ -371,6 +338,19 @@ func checkGroup(g string) string {
 	}
 	if strings.ContainsFunc(g, spaceOrControl) {
 		return fmt.Sprintf("group name %q has whitespace or a control character", g)
+	}
+	return ""
+}
+
+// checkClientID validates an app client id: 1 to 128 characters without
+// whitespace or control characters (Cognito's are letters and digits; an
+// emulator's may be anything printable).
+func checkClientID(id string) string {
+	if id == "" || utf8.RuneCountInString(id) > 128 {
+		return fmt.Sprintf("app client id %q: want 1 to 128 characters", msg.Clip(id, 140))
+	}
+	if strings.ContainsFunc(id, spaceOrControl) {
+		return fmt.Sprintf("app client id %q has whitespace or a control character", id)
 	}
 	return ""
 }

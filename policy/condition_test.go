@@ -9,7 +9,7 @@ import (
 )
 
 // conditionRule is a rule with a single condition on route.
-func conditionRule(name, route, claim string, op policy.Op, value string) policy.Rule {
+func conditionRule(name, route, claim string, op policy.Op, value any) policy.Rule {
 	return policy.Rule{Name: name, Route: route, Requirement: policy.Requirement{
 		Claims: []policy.Condition{{Claim: claim, Op: op, Value: value}},
 	}}
@@ -26,8 +26,9 @@ func TestConditions(t *testing.T) {
 		conditionRule("scope", "/scope", "scope", policy.OpContains, "orders/read"),
 		conditionRule("raw-array", "/raw-array", "teams", policy.OpContains, "blue"),
 		conditionRule("raw-array-equals", "/raw-array-equals", "teams", policy.OpEquals, "blue"),
-		conditionRule("raw-number", "/raw-number", "level", policy.OpEquals, "3"),
-		conditionRule("raw-bool", "/raw-bool", "email_verified", policy.OpEquals, "true"),
+		conditionRule("raw-number", "/raw-number", "level", policy.OpEquals, 3),
+		conditionRule("raw-number-text", "/raw-number-text", "level", policy.OpEquals, "3"),
+		conditionRule("raw-bool", "/raw-bool", "email_verified", policy.OpEquals, true),
 		conditionRule("raw-object", "/raw-object", "address", policy.OpEquals, "x"),
 		conditionRule("raw-null", "/raw-null", "custom:null", policy.OpNotEquals, "x"),
 		conditionRule("claim-ref", "/claim-ref", "custom:owner", policy.OpEquals, "{claim:sub}"),
@@ -74,10 +75,17 @@ func TestConditions(t *testing.T) {
 		{"raw array equals fails", "/raw-array-equals", access(cognitotest.WithClaim("teams", []string{"blue"})), false},
 		{"raw string contains", "/raw-array", access(cognitotest.WithClaim("teams", "light-blue")), true},
 		{"raw number", "/raw-number", access(cognitotest.WithClaim("level", 3)), true},
-		{"raw number, string", "/raw-number", access(cognitotest.WithClaim("level", "3")), true},
+		// Values are typed: the number 3 and the string "3" are different
+		// values (until values were typed, both matched both).
+		{"raw number, string", "/raw-number", access(cognitotest.WithClaim("level", "3")), false},
 		{"raw number, other", "/raw-number", access(cognitotest.WithClaim("level", 30)), false},
+		{"raw string of digits", "/raw-number-text", access(cognitotest.WithClaim("level", "3")), true},
+		{"raw string of digits, number", "/raw-number-text", access(cognitotest.WithClaim("level", 3)), false},
 		{"raw bool", "/raw-bool", id(), true},
 		{"raw bool false", "/raw-bool", id(cognitotest.WithClaim("email_verified", false)), false},
+		{"email_verified as Cognito writes it for some federated users", "/raw-bool", id(cognitotest.WithClaim("email_verified", "true")), true},
+		{"email_verified false as a string", "/raw-bool", id(cognitotest.WithClaim("email_verified", "false")), false},
+		{"email_verified missing", "/raw-bool", id(cognitotest.WithoutClaim("email_verified")), false},
 		{"raw object fails", "/raw-object", access(cognitotest.WithClaim("address", map[string]string{"x": "x"})), false},
 		{"raw null fails not_equals", "/raw-null", access(cognitotest.WithClaim("custom:null", nil)), false},
 		{"claim reference", "/claim-ref", access(cognitotest.WithClaim("custom:owner", subAlice)), true},

@@ -114,6 +114,15 @@ type Requirement struct {
 	// valid, just not for this rule. This is checked first, so that such
 	// a token is told nothing about the rule's other requirements.
 	Pools, Issuers []string
+	// Clients requires the token to be of one of these app clients, by
+	// id: its client_id (access tokens, machine-to-machine ones included)
+	// or aud (ID tokens), as claims.Token.ClientID holds it. The verifier
+	// accepts the app clients of the whole service; Clients narrows a rule
+	// to some of them, as AgentCore's allowedClients does. A token of
+	// another client is denied with claims.ReasonClaimDenied (403), like a
+	// token of another pool: it is valid, just not for this rule. It is
+	// checked right after the pool.
+	Clients []string
 	// GroupsAny requires membership of at least one of these
 	// cognito:groups; GroupsAll of all of them.
 	GroupsAny, GroupsAll []string
@@ -134,40 +143,77 @@ type Requirement struct {
 
 // isZero reports whether q requires nothing beyond a valid token.
 func (q *Requirement) isZero() bool {
-	return q.Pools == nil && q.Issuers == nil &&
+	return q.Pools == nil && q.Issuers == nil && q.Clients == nil &&
 		q.GroupsAny == nil && q.GroupsAll == nil && q.ScopesAny == nil && q.ScopesAll == nil &&
 		(q.TokenUse == "" || q.TokenUse == claims.AnyToken) && q.Claims == nil
 }
 
-// Condition is a test of one claim of the token.
+// Condition is a test of one value of the token's claims.
 //
-// Claim names the claim. Cognito's claims are read from the verified
-// token's typed fields: sub, username and cognito:username (the username of
-// either token kind), client_id (the app client of either kind), token_use,
-// iss, email, cognito:groups, scope (the list of scopes),
-// cognito:preferred_role and cognito:roles. Any other name is read from the
-// token's JSON: strings are compared after decoding, numbers and booleans
-// by their JSON text ("42", "true"), arrays only with OpContains. A claim
-// that is missing, null, empty or of another type fails the condition,
-// whatever the operator: a condition never passes for lack of data.
+// Claim is a claim path (see ClaimPath): "sub", "custom:tenant",
+// "tenant.id", "tenant.regions[0]", `["custom:org.unit"]`. Claims that
+// claims.Verifier checks are read from the verified token's typed fields:
+// sub, username and cognito:username (the username of either token kind),
+// client_id (the app client of either kind: aud for ID tokens), token_use,
+// iss, email, cognito:preferred_role (strings); cognito:groups, scope (the
+// list of scopes) and cognito:roles (lists of strings); email_verified (a
+// boolean, also when Cognito writes it as "true" or "false"). Every other
+// path is read from the token's JSON, as signed: what pre-token-generation
+// triggers (V2 and V3) write, strings, numbers, booleans, arrays and
+// objects.
 //
-// Value is a template. "{name}" is the value of the path wildcard name of
-// the rule's route (as ServeMux's Request.PathValue would give it,
-// unescaped); "{claim:NAME}" is the string value of the token's claim NAME;
-// "{{" and "}}" are literal braces; everything else is literal. So on
-// "/users/{sub}/files/{path...}", {Claim: "sub", Op: OpEquals, Value:
-// "{sub}"} lets users reach only their own files. A value that comes out
-// empty fails the condition. On the list claims scope and cognito:groups,
-// the literal text of the value must be able to occur in one element: no
-// whitespace (and, for scope, only the characters of an RFC 6749 scope
-// token), or New reports an error.
+// Values are typed and compared without conversion: a string equals only
+// a string, a number only a number (by value and exactly: 1 equals 1.0,
+// and 9007199254740993 is not 9007199254740992), a boolean only a
+// boolean. So the number 1, the string "1" and true are three different
+// values, and a claim of another type than the value fails the condition.
+// A claim that is missing or has no value (null, "", [] or {}) fails every
+// condition but exists: false: a condition never holds for lack of data.
+// Where the claim's type is known (the typed claims above, and exp, iat,
+// nbf, auth_time and version, which are integers), a condition that its
+// type can never satisfy is an error of New.
+//
+// Value is, by operator:
+//
+//   - equals, not_equals: a string, number or boolean. not_equals holds
+//     when the claim has a value of the same type that differs.
+//   - in: a list of them; holds when the claim equals one.
+//   - exists: true (the claim has a value) or false (it has none).
+//   - gt, gte, lt, lte: a number, compared with a number claim.
+//   - contains: on an array, holds when an element equals the value (an
+//     array or object element equals nothing); on a string, when the
+//     string value is a substring.
+//   - contains_any, contains_all: a list; on an array, holds when one or
+//     every value is an element.
+//   - starts_with: a string, a prefix of a string claim.
+//
+// In Go, a string is a string, a bool a boolean, and any integer or float
+// type, or a json.Number, a number; lists are slices ([]any, []string,
+// []int, ...), of at most 64 values, none twice. In YAML the value's own
+// type decides: 42 and 1.5 are numbers, true and false booleans, "42" and
+// anything quoted strings; numbers are written as JSON writes them (no
+// 0x, 1_000, +1, .inf or .nan).
+//
+// A string value is a template. "{name}" is the value of the path
+// wildcard name of the rule's route (as ServeMux's Request.PathValue
+// would give it, unescaped); "{claim:PATH}" is the string at claim path
+// PATH of the token (a claim that is not a string leaves the template
+// without a value); "{{" and "}}" are literal braces; everything else is
+// literal. So on "/users/{sub}/files/{path...}", {Claim: "sub", Op:
+// OpEquals, Value: "{sub}"} lets users reach only their own files. A
+// value that comes out empty fails the condition. On the list claims
+// scope and cognito:groups, the literal text of a value must be able to
+// occur in one element: no whitespace (and, for scope, only the
+// characters of an RFC 6749 scope token), or New reports an error.
 type Condition struct {
-	// Claim is the claim's name, e.g. "sub" or "custom:tenant".
+	// Claim is the claim path, e.g. "sub", "custom:tenant" or
+	// "tenant.id".
 	Claim string
 	// Op is the comparison.
 	Op Op
-	// Value is the template compared with the claim.
-	Value string
+	// Value is what the claim is compared with: a string (a template), a
+	// number, a boolean, or a list of them, as Op wants.
+	Value any
 }
 
 // Op is a Condition's comparison.
@@ -175,20 +221,35 @@ type Op string
 
 // The operators, spelled as in YAML.
 const (
-	// OpEquals holds when the claim equals the value.
+	// OpEquals holds when the claim equals the value, of the same type.
 	OpEquals Op = "equals"
-	// OpNotEquals holds when the claim is present and differs from the
-	// value.
+	// OpNotEquals holds when the claim has a value of the value's type
+	// that differs from it.
 	OpNotEquals Op = "not_equals"
-	// OpContains holds when a list claim has the value as an element, or a
-	// string claim has it as a substring.
+	// OpIn holds when the claim equals one of a list of values.
+	OpIn Op = "in"
+	// OpExists holds, with true, when the claim has a value (is present
+	// and not null, "", [] or {}); with false, when it has none.
+	OpExists Op = "exists"
+	// OpGreater, OpGreaterOrEqual, OpLess and OpLessOrEqual compare a
+	// number claim with a number: claim > value, >=, <, <=.
+	OpGreater        Op = "gt"
+	OpGreaterOrEqual Op = "gte"
+	OpLess           Op = "lt"
+	OpLessOrEqual    Op = "lte"
+	// OpContains holds when an array claim has the value as an element,
+	// or a string claim has it as a substring.
 	OpContains Op = "contains"
-	// OpStartsWith holds when the claim starts with the value.
+	// OpContainsAny holds when an array claim has one of a list of values
+	// as an element; OpContainsAll when it has every one of them.
+	OpContainsAny Op = "contains_any"
+	OpContainsAll Op = "contains_all"
+	// OpStartsWith holds when a string claim starts with the value.
 	OpStartsWith Op = "starts_with"
 )
 
 // ops lists the operators in documentation order.
-var ops = []Op{OpEquals, OpNotEquals, OpContains, OpStartsWith}
+var ops = []Op{OpEquals, OpNotEquals, OpIn, OpExists, OpGreater, OpGreaterOrEqual, OpLess, OpLessOrEqual, OpContains, OpContainsAny, OpContainsAll, OpStartsWith}
 
 // Reserved rule names: the Rule of decisions that no rule made.
 const (

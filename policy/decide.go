@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/cognito-gate/cognito-gate/claims"
-	"github.com/cognito-gate/cognito-gate/internal/jsonstrict"
 )
 
 // Decision is the policy's answer for one request.
@@ -245,8 +244,8 @@ type outcome struct {
 	scopes []string
 }
 
-// eval checks tok against q in a fixed order (issuer, token_use, scopes,
-// groups, claims) and reports the first failure. With m set it records
+// eval checks tok against q in a fixed order (issuer, clients, token_use,
+// scopes, groups, claims) and reports the first failure. With m set it records
 // every check, prefixing their names with prefix, and does not stop at the
 // first failure; the outcome is the same.
 func (q *requirement) eval(tok *claims.Token, vars []string, m *Match, prefix string) outcome {
@@ -259,6 +258,15 @@ func (q *requirement) eval(tok *claims.Token, vars []string, m *Match, prefix st
 			if m == nil {
 				return o
 			}
+		}
+	}
+	if q.clients != nil && (o.ok || m != nil) {
+		ok := slices.Contains(q.clients, tok.ClientID)
+		if m != nil {
+			m.add(prefix, "clients", list(q.clients), printable(tok.ClientID), ok)
+		}
+		if !ok && o.ok {
+			o = outcome{reason: claims.ReasonClaimDenied}
 		}
 	}
 	if q.tokenUse != "" && (o.ok || m != nil) {
@@ -311,13 +319,7 @@ func (q *requirement) eval(tok *claims.Token, vars []string, m *Match, prefix st
 		c := &q.conds[i]
 		ok := c.eval(tok, vars)
 		if m != nil {
-			want := c.text
-			if v, resolved := c.value.resolve(tok, vars); !resolved {
-				want += " (no value)"
-			} else if len(c.value.parts) > 1 || c.value.parts[0].slot >= 0 || c.value.parts[0].claim != nil {
-				want += " → " + strconv.Quote(v)
-			}
-			m.add(prefix, "claims["+strconv.Itoa(i)+"]", want, c.claim.describe(tok), ok)
+			m.add(prefix, "claims["+strconv.Itoa(i)+"]", c.want(tok, vars), c.seen(tok), ok)
 		}
 		if !ok && o.ok {
 			o = outcome{reason: claims.ReasonClaimDenied}
@@ -326,59 +328,9 @@ func (q *requirement) eval(tok *claims.Token, vars []string, m *Match, prefix st
 	return o
 }
 
-// eval reports whether the condition holds for tok. Anything missing or
-// of the wrong type makes it false.
-func (c *condition) eval(tok *claims.Token, vars []string) bool {
-	v, ok := c.value.resolve(tok, vars)
-	if !ok {
-		return false
-	}
-	if l, isList := c.claim.list(tok); isList {
-		return c.op == OpContains && slices.Contains(l, v)
-	}
-	if c.claim.kind != claimRaw {
-		s, ok := c.claim.str(tok)
-		return ok && compare(c.op, s, v)
-	}
-	raw, found := tok.Claim(c.claim.name)
-	if !found || len(raw) == 0 {
-		return false
-	}
-	if raw[0] == '[' {
-		if c.op != OpContains {
-			return false
-		}
-		hit := false
-		_ = jsonstrict.ArrayEach(raw, func(e []byte, _ jsonstrict.Kind) error {
-			if s, ok := scalar(e); ok && s == v {
-				hit = true
-				return errFound
-			}
-			return nil
-		})
-		return hit
-	}
-	s, ok := scalar(raw)
-	return ok && s != "" && compare(c.op, s, v)
-}
-
-// errFound stops an ArrayEach walk; it never leaves the package.
+// errFound stops an ArrayEach or ObjectEach walk; it never leaves the
+// package.
 var errFound = errors.New("found")
-
-// compare applies op to the claim value s and the condition value v.
-func compare(op Op, s, v string) bool {
-	switch op {
-	case OpEquals:
-		return s == v
-	case OpNotEquals:
-		return s != v
-	case OpContains:
-		return strings.Contains(s, v)
-	case OpStartsWith:
-		return strings.HasPrefix(s, v)
-	}
-	return false
-}
 
 // hasAny reports whether have contains one of want.
 func hasAny(have, want []string) bool {

@@ -20,11 +20,28 @@
 //
 // A rule then says who may pass: anyone (Anonymous), any valid token (no
 // requirements), or a token that satisfies its requirements: its user pool
-// (pools, or issuers), groups (cognito:groups), scopes (of access tokens),
-// token_use, and conditions on single claims (equals, not_equals,
-// contains, starts_with) whose values may name path wildcards or other
-// claims, so that "/users/{sub}/…" can require sub == {sub}. Requirements
-// are ANDed; AnyOf lists alternatives.
+// (pools, or issuers), its app client (clients: client_id, or aud for ID
+// tokens), groups (cognito:groups), scopes (of access tokens), token_use,
+// and conditions on claims. Requirements are ANDed; AnyOf lists
+// alternatives.
+//
+// # Conditions
+//
+// A condition names a value of the token by a claim path (see ClaimPath):
+// a claim ("custom:tenant"), or a value inside the JSON objects and arrays
+// that pre-token-generation triggers write ("tenant.id",
+// "tenant.regions[0]"), with names that have dots in brackets
+// (`["custom:org.unit"]`). It compares it with typed values: equals,
+// not_equals, in (a list), exists, gt, gte, lt and lte (numbers),
+// contains, contains_any and contains_all (elements of arrays; contains
+// also substrings), starts_with. Nothing is converted: the number 1, the
+// string "1" and true are different values, numbers compare exactly by
+// value (never through a float64), and a claim of another type than the
+// value fails the condition, as does a claim that is missing or empty.
+// Where New knows a claim's type (those claims.Verifier checks), a
+// condition its type can never satisfy is an error. String values may
+// name path wildcards or other claims, so that "/users/{sub}/…" can
+// require sub == {sub}. See Condition.
 //
 // When the verifier accepts tokens of several user pools, name the pool in
 // the rules: group names, usernames and custom attributes are each pool's
@@ -136,8 +153,10 @@
 // precomputes everything; Decide checks the request's form, asks ServeMux
 // for the matching pattern and compares a few strings. Decide's own code
 // allocates only to clean a path that needs it and to read claims that
-// claims.Token has no field for (from the token's JSON); checking the Host
-// and the token's pool allocates nothing. ServeMux's
+// claims.Token has no field for (from the token's JSON: a copy of the
+// claim, and of a string value that a condition compares); checking the
+// Host, the token's pool and app client, and numbers, booleans and array
+// elements allocates nothing. ServeMux's
 // matcher, which the policy reuses rather than re-implements, allocates a
 // few small objects for wildcard values and for the branches it tries: in
 // the example policy, none for GET /healthz or POST /orders, 5 for

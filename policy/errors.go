@@ -29,6 +29,10 @@ var (
 // *HostError that says why.
 var ErrBadHost = errors.New("policy: bad host")
 
+// ErrBadClaimPath means a claim path is not well-formed (see ClaimPath).
+// ParseClaimPath returns it, as a *ClaimPathError that says where and why.
+var ErrBadClaimPath = errors.New("policy: bad claim path")
+
 // LoadError describes one problem with a policy: where it is and what was
 // expected. It unwraps to ErrSyntax or ErrConfig.
 //

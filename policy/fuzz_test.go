@@ -22,6 +22,7 @@ func FuzzParse(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(example)
+	f.Add([]byte("rules:\n  - name: t\n    route: /t/{a}\n    clients: [c1]\n    claims:\n      - {claim: 'x[\"a.b\"][0]', in: [1, '1', true, \"{a}\"]}\n      - {claim: y.z, gte: -1.5e3}\n      - {claim: w, exists: false}\n    any_of:\n      - claims: [{claim: v, contains_all: [a, 2]}]\n"))
 	for _, tc := range loadErrorCases {
 		f.Add([]byte(tc.yaml))
 	}
@@ -50,6 +51,9 @@ func FuzzParse(f *testing.F) {
 			}
 			if lines := lineCount(data); le.File != "fuzz.yaml" || le.Line < 0 || le.Line > lines {
 				t.Fatalf("error %v: file %q line %d of %d", err, le.File, le.Line, lines)
+			}
+			if strings.Contains(err.Error(), "internal error") {
+				t.Fatalf("error %v", err)
 			}
 			return
 		}

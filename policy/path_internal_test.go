@@ -90,7 +90,7 @@ func TestParseTemplate(t *testing.T) {
 		{"}", 0, nil, "unmatched '}'"},
 		{"{}", 0, nil, "want a path wildcard name"},
 		{"{1a}", 0, nil, "want a path wildcard name"},
-		{"{claim:}", 0, nil, "empty claim name"},
+		{"{claim:}", 0, nil, "empty claim path"},
 		{"{claim:cognito:groups}", 0, nil, "is a list"},
 	} {
 		var vars []string

@@ -13,7 +13,7 @@ import (
 type claimKind uint8
 
 const (
-	claimRaw           claimKind = iota // the token's JSON, by name
+	claimRaw           claimKind = iota // the token's JSON, by path
 	claimSubject                        // sub
 	claimUsername                       // username, cognito:username
 	claimClientID                       // client_id
@@ -24,6 +24,7 @@ const (
 	claimGroups                         // cognito:groups (list)
 	claimScopes                         // scope (list)
 	claimRoles                          // cognito:roles (list)
+	claimEmailVerified                  // email_verified (boolean)
 )
 
 // typedClaims maps the claims read from claims.Token's fields.
@@ -39,26 +40,77 @@ var typedClaims = map[string]claimKind{
 	"cognito:groups":         claimGroups,
 	"scope":                  claimScopes,
 	"cognito:roles":          claimRoles,
+	"email_verified":         claimEmailVerified,
 }
 
-// claimRef is a compiled claim name.
+// numberClaims are the claims that claims.Verifier requires to be
+// integers when present (NumericDates and the access token's version).
+var numberClaims = map[string]bool{"exp": true, "iat": true, "nbf": true, "auth_time": true, "version": true}
+
+// claimType is what New knows of a claim's JSON type, to refuse
+// conditions that its type can never satisfy.
+type claimType uint8
+
+const (
+	typeUnknown claimType = iota // any JSON value
+	typeString                   // a string, "" when absent
+	typeList                     // an array of strings
+	typeBool                     // true or false
+	typeNumber                   // an integer
+)
+
+// claimRef is a compiled claim path.
 type claimRef struct {
-	name string
+	path ClaimPath
 	kind claimKind
 }
 
-func newClaimRef(name string) claimRef {
-	return claimRef{name: name, kind: typedClaims[name]}
+func newClaimRef(p ClaimPath) claimRef {
+	c := claimRef{path: p}
+	if !p.Nested() {
+		c.kind = typedClaims[p.Claim()]
+	}
+	return c
 }
 
-// isList reports whether the claim is one of the typed lists.
-func (c claimRef) isList() bool {
-	return c.kind == claimGroups || c.kind == claimScopes || c.kind == claimRoles
+// typ returns what is known of the claim's type.
+func (c claimRef) typ() claimType {
+	switch c.kind {
+	case claimRaw:
+		if !c.path.Nested() && numberClaims[c.path.Claim()] {
+			return typeNumber
+		}
+		return typeUnknown
+	case claimGroups, claimScopes, claimRoles:
+		return typeList
+	case claimEmailVerified:
+		return typeBool
+	}
+	return typeString
 }
 
-// str returns the claim as a string: a typed string field, or a raw JSON
-// string (decoded), number or boolean (as written). ok is false when the
-// claim is missing, empty, or of another type.
+// checkNesting returns why the path p cannot name anything: it reaches
+// into a claim whose type claims.Verifier checks and which has no members
+// or elements to reach; or "".
+func checkNesting(p ClaimPath) string {
+	if !p.Nested() {
+		return ""
+	}
+	top := newClaimRef(ClaimPath{segs: p.segs[:1]})
+	switch top.typ() {
+	case typeString:
+		return p.Claim() + " is a string (claims.Verifier checks it), so " + p.String() + " can never name a value"
+	case typeList:
+		return p.Claim() + " is a list of strings (claims.Verifier checks it), so " + p.String() + " can never name a value; use contains, contains_any or contains_all on " + p.Claim()
+	case typeBool, typeNumber:
+		return p.Claim() + " is a " + map[claimType]string{typeBool: "boolean", typeNumber: "number"}[top.typ()] + " (claims.Verifier checks it), so " + p.String() + " can never name a value"
+	}
+	return ""
+}
+
+// str returns the claim as a string: a typed string field, or a JSON
+// string at the path (decoded). ok is false when the claim is missing,
+// empty, or not a string: a number or boolean is never turned into text.
 func (c claimRef) str(tok *claims.Token) (s string, ok bool) {
 	switch c.kind {
 	case claimSubject:
@@ -75,23 +127,22 @@ func (c claimRef) str(tok *claims.Token) (s string, ok bool) {
 		s = tok.Email
 	case claimPreferredRole:
 		s = tok.PreferredRole
-	case claimGroups, claimScopes, claimRoles:
-		return "", false
+	case claimRaw:
+		raw, found := c.path.Lookup(tok)
+		if !found || len(raw) == 0 || raw[0] != '"' {
+			return "", false
+		}
+		var err error
+		if s, err = jsonstrict.String(raw); err != nil {
+			return "", false
+		}
 	default:
-		raw, found := tok.Claim(c.name)
-		if !found {
-			return "", false
-		}
-		s, ok = scalar(raw)
-		if !ok {
-			return "", false
-		}
+		return "", false
 	}
 	return s, s != ""
 }
 
-// list returns the typed list claims, and ok when c is one. Raw claims are
-// handled by contains.
+// list returns the typed list claims, and ok when c is one.
 func (c claimRef) list(tok *claims.Token) ([]string, bool) {
 	switch c.kind {
 	case claimGroups:
@@ -102,46 +153,6 @@ func (c claimRef) list(tok *claims.Token) ([]string, bool) {
 		return tok.Roles, true
 	}
 	return nil, false
-}
-
-// scalar reads a raw JSON string (decoded), number or boolean (as written).
-func scalar(raw []byte) (string, bool) {
-	if len(raw) == 0 {
-		return "", false
-	}
-	switch raw[0] {
-	case '"':
-		s, err := jsonstrict.String(raw)
-		return s, err == nil
-	case 't', 'f', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
-		return string(raw), true
-	}
-	return "", false
-}
-
-// describe returns the claim's value for Explain.
-func (c claimRef) describe(tok *claims.Token) string {
-	if l, ok := c.list(tok); ok {
-		if len(l) == 0 {
-			return "missing"
-		}
-		return "[" + strings.Join(l, " ") + "]"
-	}
-	if c.kind == claimRaw {
-		raw, ok := tok.Claim(c.name)
-		if !ok {
-			return "missing"
-		}
-		const max = 64
-		if len(raw) > max {
-			return string(raw[:max]) + "…"
-		}
-		return string(raw)
-	}
-	if s, ok := c.str(tok); ok {
-		return `"` + s + `"`
-	}
-	return "missing"
 }
 
 // part is a piece of a template: a literal, a path variable (slot), or a
@@ -189,12 +200,16 @@ func parseTemplate(s string, vars *[]string) (template, string) {
 			i += j
 			flush()
 			if name, ok := strings.CutPrefix(ref, "claim:"); ok {
-				if msg := checkClaimName(name); msg != "" {
+				p, err := ParseClaimPath(name)
+				if err != nil {
+					return t, "{claim:" + name + "}: " + err.(*ClaimPathError).Reason
+				}
+				if msg := checkNesting(p); msg != "" {
 					return t, "{claim:" + name + "}: " + msg
 				}
-				c := newClaimRef(name)
-				if c.isList() {
-					return t, "{claim:" + name + "}: " + name + " is a list; a value can only use a single-valued claim"
+				c := newClaimRef(p)
+				if ty := c.typ(); ty != typeString && ty != typeUnknown {
+					return t, "{claim:" + name + "}: " + name + " is " + ty.String() + "; a value can only use a claim that is a string"
 				}
 				t.parts = append(t.parts, part{slot: -1, claim: &c})
 				continue
@@ -247,22 +262,6 @@ func (p *part) value(tok *claims.Token, vars []string) (string, bool) {
 		return v, v != ""
 	}
 	return p.lit, p.lit != ""
-}
-
-// checkClaimName returns why name is not a usable claim name, or "".
-func checkClaimName(name string) string {
-	switch {
-	case name == "":
-		return "empty claim name"
-	case len(name) > 256:
-		return "claim name longer than 256 bytes"
-	}
-	for _, r := range name {
-		if r <= ' ' || r == 0x7f || r == '{' || r == '}' {
-			return "claim name has whitespace, a control character or a brace"
-		}
-	}
-	return ""
 }
 
 // isIdentifier reports whether s is a Go identifier, as ServeMux requires

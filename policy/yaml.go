@@ -2,6 +2,7 @@ package policy
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -41,11 +42,14 @@ func Load(path string) (*Policy, error) {
 //	  - name: admin                   # Rule.Name
 //	    route: /admin/                # or routes: [GET /a, POST /b]
 //	    pools: [eu-west-1_AbC123]     # the token's user pool; or issuers: [https://…]
+//	    clients: [6q7g…]              # the token's app client (client_id, or aud)
 //	    groups_any: [admin]           # groups_all, scopes_any, scopes_all: lists
 //	    token_use: access             # or id, any
-//	    claims:                       # conditions: claim plus one operator
+//	    claims:                       # conditions: a claim path plus one operator
 //	      - {claim: custom:tenant, equals: acme}
-//	    any_of:                       # alternatives: pools, issuers, groups_*, scopes_*, token_use, claims
+//	      - {claim: tenant.tier, gte: 2}        # a number: 2, not "2"
+//	      - {claim: '["custom:org.unit"]', in: [sales, ops]}
+//	    any_of:                       # alternatives: pools, issuers, clients, groups_*, scopes_*, token_use, claims
 //	      - {scopes_all: [orders/write]}
 //	  - name: health
 //	    route: GET /healthz
@@ -90,7 +94,7 @@ func ParseWith(data []byte, filename string, opts ParseOptions) (*Policy, error)
 	if len(data) > MaxFileSize {
 		return nil, &LoadError{File: filename, Msg: fmt.Sprintf("larger than %d bytes", MaxFileSize), Err: ErrSyntax}
 	}
-	d := &decoder{Decoder: yamlstrict.NewDecoder(filename, opts.Env), base: opts.Section}
+	d := &decoder{Decoder: yamlstrict.NewDecoder(filename, opts.Env), base: opts.Section, data: data}
 	cfg, ok := d.document(data)
 	errs := d.loadErrors()
 	if !ok {
@@ -129,6 +133,19 @@ type decoder struct {
 	*yamlstrict.Decoder
 	base        string // the section's key, or "" for a whole file
 	sectionLine int    // the line of the section's key
+	data        []byte // the document, for scalarTypes
+	types       map[string]scalarType
+	typesRead   bool
+}
+
+// scalarType returns the YAML type of the scalar at field, and false when
+// field is no scalar (a list or a mapping).
+func (d *decoder) scalarType(field string) (scalarType, bool) {
+	if !d.typesRead {
+		d.types, d.typesRead = scalarTypes(d.data, d.base), true
+	}
+	t, ok := d.types[field]
+	return t, ok
 }
 
 // field is the document's path of a policy field.
@@ -223,9 +240,15 @@ func (d *decoder) root(root *yamlstrict.Node) Config {
 }
 
 var (
-	ruleKeys        = []string{"name", "route", "routes", "anonymous", "pools", "issuers", "groups_any", "groups_all", "scopes_any", "scopes_all", "token_use", "claims", "any_of"}
-	requirementKeys = []string{"pools", "issuers", "groups_any", "groups_all", "scopes_any", "scopes_all", "token_use", "claims"}
-	conditionKeys   = []string{"claim", "equals", "not_equals", "contains", "starts_with"}
+	ruleKeys        = []string{"name", "route", "routes", "anonymous", "pools", "issuers", "clients", "groups_any", "groups_all", "scopes_any", "scopes_all", "token_use", "claims", "any_of"}
+	requirementKeys = []string{"pools", "issuers", "clients", "groups_any", "groups_all", "scopes_any", "scopes_all", "token_use", "claims"}
+	conditionKeys   = func() []string {
+		keys := []string{"claim"}
+		for _, op := range ops {
+			keys = append(keys, string(op))
+		}
+		return keys
+	}()
 )
 
 func (d *decoder) rule(n *yamlstrict.Node, field string) Rule {
@@ -266,6 +289,8 @@ func (d *decoder) requirement(q *Requirement, key string, v *yamlstrict.Node, fi
 		q.Pools = d.Strings(v, field)
 	case "issuers":
 		q.Issuers = d.Strings(v, field)
+	case "clients":
+		q.Clients = d.Strings(v, field)
 	case "groups_any":
 		q.GroupsAny = d.Strings(v, field)
 	case "groups_all":
@@ -292,19 +317,82 @@ func (d *decoder) condition(n *yamlstrict.Node, field string) Condition {
 	hasOp, hasClaim := false, false
 	d.Mapping(n, field, conditionKeys, func(key string, v *yamlstrict.Node, field string) {
 		if key == "claim" {
-			c.Claim, _ = d.String(v, field)
 			hasClaim = true
+			if _, scalar := d.scalarType(field); !scalar && !v.IsMapping() {
+				d.Fail(v, field, nil, `want a claim path, got a list; a path that starts with '[' is a list in YAML, so quote it: claim: '["custom:org.unit"]'`)
+				return
+			}
+			c.Claim, _ = d.String(v, field)
 			return
 		}
 		if hasOp {
-			d.Fail(v, field, ErrConfig, "a second operator (%s and %s); want exactly one of equals, not_equals, contains, starts_with", c.Op, key)
+			d.Fail(v, field, ErrConfig, "a second operator (%s and %s); want exactly one of %s", c.Op, key, opList)
 			return
 		}
 		hasOp, c.Op = true, Op(key)
-		c.Value, _ = d.String(v, field)
+		c.Value = d.value(c.Op, v, field)
 	})
 	if n.IsMapping() && !hasClaim {
-		d.Fail(n, field, ErrConfig, "no claim; want claim: <name> and one of equals, not_equals, contains, starts_with")
+		d.Fail(n, field, ErrConfig, "no claim; want claim: <path> and one of %s", opList)
 	}
 	return c
+}
+
+// value reads the value of operator op at field: true or false for
+// exists; otherwise a scalar, or a list of scalars, typed as YAML types
+// them (see scalar).
+func (d *decoder) value(op Op, v *yamlstrict.Node, field string) any {
+	if op == OpExists {
+		b, _ := d.Bool(v, field)
+		return b
+	}
+	if v.IsMapping() {
+		d.Fail(v, field, nil, "want a string, a number, a boolean or a list of them, got a mapping")
+		return nil
+	}
+	if _, scalar := d.scalarType(field); scalar {
+		return d.scalar(op, v, field)
+	}
+	list := []any{}
+	d.Sequence(v, field, func(_ int, item *yamlstrict.Node, field string) {
+		list = append(list, d.scalar(op, item, field))
+	})
+	return list
+}
+
+// scalar reads the scalar v at field, for operator op: a YAML integer or
+// float is a number (as written: a json.Number), a boolean a bool, and
+// everything else (quoted, or plain text YAML does not read as a number
+// or boolean, or a date) a string. A ${VAR} substitution, which is text
+// to YAML, is read as a number for gt, gte, lt and lte, and as a string
+// otherwise.
+func (d *decoder) scalar(op Op, v *yamlstrict.Node, field string) any {
+	t, ok := d.scalarType(field)
+	switch {
+	case !ok && d.types == nil:
+		d.Fail(v, field, nil, "internal error: the YAML parser did not read the document a second time")
+		return nil
+	case !ok:
+		d.Fail(v, field, nil, "want a string, a number or a boolean, got a list or a mapping")
+		return nil
+	}
+	switch t.tag {
+	case "!!int", "!!float":
+		s, _ := d.String(v, field)
+		return json.Number(s)
+	case "!!bool":
+		b, _ := d.Bool(v, field)
+		return b
+	case "!!null":
+		d.Fail(v, field, nil, "want a string, a number or a boolean, got null")
+		return nil
+	}
+	s, ok := d.String(v, field)
+	if substituted := ok && s != t.text; substituted {
+		switch op {
+		case OpGreater, OpGreaterOrEqual, OpLess, OpLessOrEqual:
+			return json.Number(s)
+		}
+	}
+	return s
 }
