@@ -2,6 +2,7 @@ package middleware
 
 import (
 	"fmt"
+	"iter"
 	"net/http"
 	"net/textproto"
 	"net/url"
@@ -150,22 +151,52 @@ func (c cookie) Name() string { return "cookie " + c.name }
 func (c cookie) Token(r *http.Request) (string, error) {
 	var val string
 	n := 0
-	for _, line := range r.Header["Cookie"] {
-		for part := range strings.SplitSeq(line, ";") {
-			name, v, _ := strings.Cut(textproto.TrimString(part), "=")
-			if textproto.TrimString(name) != c.name {
-				continue
-			}
+	for name, v := range cookies(r) {
+		if name == c.name {
 			n++
 			val = v
 		}
 	}
+	return soleCookie(c.name, n, val)
+}
+
+// soleCookie reads the token of the cookie name, sent n times, the last
+// with the value val: no token when it was not sent, an invalid request
+// when it was sent more than once (a reader that takes the first and one
+// that takes the last would read different tokens), else cookieToken.
+func soleCookie(name string, n int, val string) (string, error) {
 	switch {
 	case n == 0:
 		return "", nil
 	case n > 1:
-		return "", fmt.Errorf("cookie %s sent %d times: %w", c.name, n, errInvalidRequest)
+		return "", fmt.Errorf("cookie %s sent %d times: %w", name, n, errInvalidRequest)
 	}
+	return cookieToken(name, val)
+}
+
+// cookies yields the name and value of every cookie of the request's
+// Cookie headers, in order, split on ";" and "=" and trimmed of spaces and
+// tabs as RFC 6265 and net/http split them, but kept whatever their bytes
+// (http.Request.Cookies drops the pairs it cannot parse, which another
+// reader may still read). A pair without "=" is a name with an empty value.
+func cookies(r *http.Request) iter.Seq2[string, string] {
+	return func(yield func(string, string) bool) {
+		for _, line := range r.Header["Cookie"] {
+			for part := range strings.SplitSeq(line, ";") {
+				name, v, _ := strings.Cut(textproto.TrimString(part), "=")
+				if !yield(textproto.TrimString(name), v) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// cookieToken reads the token in the value of the cookie name: without
+// double quotes around it, as net/http reads it; "" (no token) when it is
+// empty, what a browser sends after a logout emptied the cookie; an
+// invalid request when it has a space or a tab.
+func cookieToken(name, val string) (string, error) {
 	if len(val) >= 2 && val[0] == '"' && val[len(val)-1] == '"' {
 		val = val[1 : len(val)-1]
 	}
@@ -173,7 +204,7 @@ func (c cookie) Token(r *http.Request) (string, error) {
 		return "", nil
 	}
 	if hasBlank(val) {
-		return "", fmt.Errorf("cookie %s has whitespace: %w", c.name, errInvalidRequest)
+		return "", fmt.Errorf("cookie %s has whitespace: %w", name, errInvalidRequest)
 	}
 	return val, nil
 }
