@@ -252,7 +252,7 @@ func TestBoundaryServeHeaders(t *testing.T) {
 func TestBoundaryServeCredentials(t *testing.T) {
 	pool := cognitotest.New(t, cognitotest.Config{})
 	up := newRawUpstream(t)
-	cfg := writeConfig(t, pool, "http://"+up.addr, boundaryPolicy, "tokens:\n  cookie: access_token\n  header: X-Access-Token\n")
+	cfg := writeConfig(t, pool, "http://"+up.addr, boundaryPolicy, "tokens:\n  cookie: access_token\n  header: X-Access-Token\n  query: access_token\n")
 	p := start(t, []string{"proxy", "admin"}, "serve", "--config", cfg)
 	tok := pool.AccessToken()
 
@@ -277,6 +277,13 @@ func TestBoundaryServeCredentials(t *testing.T) {
 		// one guessed again from the request: Basic credentials beside a
 		// cookie token stay behind, the cookie goes on.
 		{"basic beside a verified cookie", "/me", []string{"Authorization: Basic dXNlcjpwYXNz", "Cookie: access_token=" + tok + "; a=1"}, "", "access_token=" + tok + "; a=1", 200},
+		// Cookie names PHP registers as $_COOKIE["access_token"] (dots,
+		// spaces, escapes, arrays): never forwarded unverified, and not
+		// beside the verified cookie either.
+		{"look-alike cookies", "/public/x", []string{"Cookie: access.token=forged; access%5Ftoken=forged; access token=forged; access_token[]=forged; a=1"}, "", "a=1", 200},
+		{"look-alike cookie beside a verified cookie", "/me", []string{"Cookie: access_token=" + tok + "; access.token=forged"}, "", "access_token=" + tok, 200},
+		{"look-alike query parameters", "/public/x?access.token=forged&access_token[]=forged&access+token=forged&a=1", nil, "", "", 200},
+		{"look-alike query parameter beside a verified one", "/me?access_token=" + tok + "&access.token=forged", nil, "", "", 200},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := up.count()
@@ -299,6 +306,9 @@ func TestBoundaryServeCredentials(t *testing.T) {
 			}
 			if got := strings.Join(r.values("Cookie"), "; "); got != tc.wantCookie {
 				t.Errorf("Cookie upstream = %q, want %q", got, tc.wantCookie)
+			}
+			if target := r.target(); strings.Contains(target, "forged") {
+				t.Errorf("an unverified query parameter reached the upstream: %s", target)
 			}
 		})
 	}

@@ -52,19 +52,6 @@ func FuzzSameHeader(f *testing.F) {
 	f.Add("X-Auth-Sub", "x_auth.sub")
 	f.Add("a", "B")
 	f.Fuzz(func(t *testing.T, a, b string) {
-		cgi := func(s string) string {
-			out := []byte(s)
-			for i, c := range out {
-				switch {
-				case 'a' <= c && c <= 'z':
-					out[i] = c - 'a' + 'A'
-				case 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-				default:
-					out[i] = '_'
-				}
-			}
-			return string(out)
-		}
 		if got, want := sameHeader(a, b), cgi(a) == cgi(b); got != want {
 			t.Errorf("sameHeader(%q, %q) = %v, CGI names %q %q", a, b, got, cgi(a), cgi(b))
 		}

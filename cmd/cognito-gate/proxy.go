@@ -232,10 +232,19 @@ func (c *credentials) strip(in, out *http.Request, verified, forward bool) {
 			}
 		}
 	}
-	if c.cookie != "" && keep != carrierCookie {
+	// Look-alike names (access.token, access%5Ftoken, access_token[])
+	// go even beside the verified cookie or parameter: PHP and others read
+	// them as the token's name (see paramName).
+	switch {
+	case c.cookie != "" && keep == carrierCookie:
+		filterCookies(out.Header, func(n string) bool { return n != c.cookie && sameParam(n, c.cookie) })
+	case c.cookie != "":
 		removeCookie(out.Header, c.cookie)
 	}
-	if c.query != "" && keep != carrierQuery {
+	switch {
+	case c.query != "" && keep == carrierQuery:
+		out.URL.RawQuery = filterQuery(out.URL.RawQuery, func(k string) bool { return k != c.query && sameParam(k, c.query) })
+	case c.query != "":
 		out.URL.RawQuery = removeQuery(out.URL.RawQuery, c.query)
 	}
 	if c.alb {
@@ -256,9 +265,16 @@ func stripALB(h http.Header, keep bool) {
 	}
 }
 
-// removeCookie removes every cookie named name from the Cookie headers of
-// h, keeping the others as they were.
+// removeCookie removes every cookie named name, in any spelling PHP and
+// others read as name (sameParam), from the Cookie headers of h, keeping
+// the others as they were.
 func removeCookie(h http.Header, name string) {
+	filterCookies(h, func(n string) bool { return sameParam(n, name) })
+}
+
+// filterCookies removes the cookies whose name drop reports from the
+// Cookie headers of h, keeping the others as they were.
+func filterCookies(h http.Header, drop func(name string) bool) {
 	vals := h.Values("Cookie")
 	if len(vals) == 0 {
 		return
@@ -268,7 +284,7 @@ func removeCookie(h http.Header, name string) {
 		for _, part := range strings.Split(v, ";") {
 			p := strings.TrimSpace(part)
 			n, _, _ := strings.Cut(p, "=")
-			if p == "" || strings.TrimSpace(n) == name {
+			if p == "" || drop(strings.TrimSpace(n)) {
 				continue
 			}
 			kept = append(kept, p)
@@ -280,10 +296,18 @@ func removeCookie(h http.Header, name string) {
 	}
 }
 
-// removeQuery removes every parameter named name from the raw query q,
-// keeping the others byte for byte. A key that does not unescape is
-// removed too: it might be read as name.
+// removeQuery removes every parameter named name, in any spelling PHP and
+// others read as name (sameParam), from the raw query q, keeping the
+// others byte for byte. A key that does not unescape is removed too: it
+// might be read as name.
 func removeQuery(q, name string) string {
+	return filterQuery(q, func(k string) bool { return sameParam(k, name) })
+}
+
+// filterQuery removes from the raw query q the parameters whose raw key
+// drop reports, and those whose key does not unescape, keeping the others
+// byte for byte.
+func filterQuery(q string, drop func(key string) bool) string {
 	if q == "" {
 		return q
 	}
@@ -291,8 +315,7 @@ func removeQuery(q, name string) string {
 	kept := parts[:0]
 	for _, p := range parts {
 		k, _, _ := strings.Cut(p, "=")
-		uk, err := url.QueryUnescape(k)
-		if err != nil || uk == name {
+		if _, err := url.QueryUnescape(k); err != nil || drop(k) {
 			continue
 		}
 		kept = append(kept, p)

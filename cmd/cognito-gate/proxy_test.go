@@ -15,6 +15,15 @@ func TestRemoveQuery(t *testing.T) {
 		{"a=1&access_token=x&access_token=y", "a=1"},
 		{"%zz=1&b=2", "b=2"}, // a key that does not unescape might be read as the name
 		{"access_token_2=x", "access_token_2=x"},
+		// Spellings PHP registers as $_GET["access_token"].
+		{"access.token=x&b=2", "b=2"},
+		{"access+token=x&b=2", "b=2"},
+		{"access%20token=x&b=2", "b=2"},
+		{"access_token[]=x&b=2", "b=2"},
+		{"access_token[k]=x&b=2", "b=2"},
+		{"access[token=x&b=2", "b=2"},
+		{"access_tokens=x", "access_tokens=x"},
+		{"Access_Token=x", "Access_Token=x"}, // names are case-sensitive
 	} {
 		if got := removeQuery(tt.q, "access_token"); got != tt.want {
 			t.Errorf("removeQuery(%q) = %q, want %q", tt.q, got, tt.want)
@@ -33,6 +42,11 @@ func TestRemoveCookie(t *testing.T) {
 		{[]string{"a=1", "access_token=x"}, []string{"a=1"}},
 		{[]string{" access_token =x;a=1"}, []string{"a=1"}},
 		{[]string{"access_token2=x"}, []string{"access_token2=x"}},
+		// Spellings PHP registers as $_COOKIE["access_token"].
+		{[]string{"access.token=x; a=1"}, []string{"a=1"}},
+		{[]string{"access%5Ftoken=x; a=1"}, []string{"a=1"}},
+		{[]string{"access token=x; a=1"}, []string{"a=1"}},
+		{[]string{"access_token[0]=x; a=1"}, []string{"a=1"}},
 	} {
 		h := http.Header{}
 		for _, v := range tt.in {
@@ -56,5 +70,24 @@ func TestDropH2C(t *testing.T) {
 	dropH2C(h)
 	if h.Get("Upgrade") != "websocket" || h.Get("Connection") != "Upgrade" {
 		t.Errorf("a websocket upgrade was changed: %v", h)
+	}
+}
+
+// TestSameParam: the names an upstream may read as the token's cookie or
+// query parameter, and some it does not.
+func TestSameParam(t *testing.T) {
+	for _, tt := range []struct {
+		raw  string
+		want bool
+	}{
+		{"access_token", true}, {"access.token", true}, {"access token", true}, {" access_token", true},
+		{"access%5Ftoken", true}, {"access%2Etoken", true}, {"access+token", true},
+		{"access_token[]", true}, {"access_token[x][y]", true}, {"access[token", true},
+		{"access_tokenx", false}, {"xaccess_token", false}, {"ACCESS_TOKEN", false}, {"access-token", false},
+		{"access_token%", false}, {"", false},
+	} {
+		if got := sameParam(tt.raw, "access_token"); got != tt.want {
+			t.Errorf("sameParam(%q) = %v, want %v", tt.raw, got, tt.want)
+		}
 	}
 }

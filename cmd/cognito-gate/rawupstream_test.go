@@ -126,11 +126,13 @@ func (u *rawUpstream) since(n int) []rawRequest {
 }
 
 // values returns the values of every header line whose name is name or a
-// spelling an upstream runtime would read as name (sameHeader).
+// spelling an upstream runtime would read as name: the same CGI variable
+// (cgi, written independently of the gate's sameHeader, which the tests
+// judge).
 func (r rawRequest) values(name string) []string {
 	var out []string
 	for _, h := range r.header {
-		if sameHeader(h[0], name) {
+		if cgi(h[0]) == cgi(name) {
 			out = append(out, h[1])
 		}
 	}
@@ -144,4 +146,30 @@ func (r rawRequest) names() []string {
 		out[i] = h[0]
 	}
 	return out
+}
+
+// cgi is the CGI/WSGI/PHP variable name of a header (without "HTTP_"):
+// upper case, every byte but letters and digits read as '_'. It is the
+// tests' oracle for sameHeader.
+func cgi(s string) string {
+	out := []byte(s)
+	for i, c := range out {
+		switch {
+		case 'a' <= c && c <= 'z':
+			out[i] = c - 'a' + 'A'
+		case 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		default:
+			out[i] = '_'
+		}
+	}
+	return string(out)
+}
+
+// line returns the request line's target (path and query).
+func (r rawRequest) target() string {
+	f := strings.Fields(r.line)
+	if len(f) < 2 {
+		return ""
+	}
+	return f[1]
 }
