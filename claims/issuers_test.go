@@ -140,6 +140,9 @@ func TestPoolIssuers(t *testing.T) {
 		{name: "pool listed twice, once per format: the named issuer wins", pools: []claims.Pool{
 			base(nil), base(func(p *claims.Pool) { p.UserPoolID, p.Issuer, p.ClientIDs = "", upd, []string{"other"} })},
 			issuers: []string{orig, upd}, primary: []string{orig, upd}},
+		{name: "pool listed twice, the second with its id and the updated issuer", pools: []claims.Pool{
+			base(nil), base(func(p *claims.Pool) { p.Issuer, p.ClientIDs = upd, []string{"other"} })},
+			issuers: []string{orig, upd}, primary: []string{orig, upd}},
 		{name: "named before the default pool", pools: []claims.Pool{
 			base(func(p *claims.Pool) {
 				p.IssuerFormats, p.ClientIDs = []claims.IssuerFormat{claims.IssuerUpdated}, []string{"other"}
