@@ -60,6 +60,16 @@ func TestBoundaryForwardAuthHeaders(t *testing.T) {
 		{"routing override", append(orig("GET", "/public/x", "a.example"), "X-Original-URL: /admin/x"), 400, ""},
 		{"method override", append(orig("GET", "/public/x", "a.example"), "X-HTTP-Method-Override: DELETE"), 400, ""},
 	}
+	// Every routing override, and spellings a framework reads as one.
+	for _, l := range []string{"X-Original-URL: /admin/x", "X-Rewrite-URL: /admin/x", "X-HTTP-Method-Override: DELETE",
+		"X-HTTP-Method: DELETE", "X-Method-Override: DELETE", "X_Original_URL: /admin/x", "X-Rewrite.URL: /admin/x", "x_http_method_override: DELETE"} {
+		tests = append(tests, struct {
+			name    string
+			lines   []string
+			want    int
+			wantSub string
+		}{"override " + l, append(orig("GET", "/public/x", "a.example"), l), 400, ""})
+	}
 	for _, l := range identityLookalikes {
 		tests = append(tests, struct {
 			name    string

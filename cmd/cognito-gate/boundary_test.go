@@ -191,6 +191,9 @@ func TestBoundaryServeHeaders(t *testing.T) {
 		"X-Host: internal.example.com", "X-Forwarded-Server: internal.example.com", "X-Real-IP: 10.0.0.1", "X-Real.IP: 10.0.0.1",
 		"X-Forwarded-For: 10.0.0.1", "X_Forwarded_For: 10.0.0.1", "X-Forwarded-Host: internal.example.com",
 		"X-Forwarded-Proto: https", "X-Forwarded-Port: 443", "X-Forwarded-Anything: spoofed", "Forwarded: for=10.0.0.1;host=internal.example.com",
+		"X-Original-URI: /admin/x", "X-Original-Method: DELETE", "X-Client-IP: 10.0.0.1", "X_Client_IP: 10.0.0.1",
+		"True-Client-IP: 10.0.0.1", "True.Client.IP: 10.0.0.1", "X-Url-Scheme: https", "Front-End-Https: on",
+		"X-Forwarded-Scheme: https", "X-Forwarded-Ssl: on", "X-Forwarded-Uri: /admin/x", "X-Forwarded-Method: DELETE",
 		"X-Forwarded-Prefix: /kept",
 		"Upgrade: h2c", "Connection: Upgrade, HTTP2-Settings", "HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA",
 	}, identityLookalikes...)
@@ -199,6 +202,8 @@ func TestBoundaryServeHeaders(t *testing.T) {
 		"X-Original-URL", "X-Rewrite-URL", "X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override", "X-Forwarded-Path",
 		"X-Original-Host", "X-Host", "X-Forwarded-Server", "X-Real-IP", "X-Forwarded-Port", "X-Forwarded-Anything", "Forwarded",
 		"HTTP2-Settings", "Upgrade",
+		"X-Original-URI", "X-Original-Method", "X-Client-IP", "True-Client-IP", "X-Url-Scheme", "Front-End-Https",
+		"X-Forwarded-Scheme", "X-Forwarded-Ssl", "X-Forwarded-Uri", "X-Forwarded-Method",
 	}
 	for _, tc := range []struct {
 		name, target, tok string

@@ -75,6 +75,9 @@ func FuzzOriginalRequest(f *testing.F) {
 	f.Add("GET", "http://evil/x", "a,b", "", false)
 	f.Add("DELETE", "//x", "[::1]:80", "/y", true)
 	f.Add("GET", "/ext-authz/x", "h:1:2", "", true)
+	// A bad host beside a good method and URI: only the host check refuses it.
+	f.Add("GET", "/x", "a,b", "", false)
+	f.Add("GET", "/x", "h:1:2", "", false)
 	headers := forwardAuthConfig{Mode: modeHeaders, MethodHeader: "X-Forwarded-Method", URIHeader: "X-Forwarded-Uri", HostHeader: "X-Forwarded-Host"}
 	envoy := forwardAuthConfig{Mode: modeEnvoy, PathPrefix: "/ext-authz"}
 	f.Fuzz(func(t *testing.T, method, uri, host, other string, envoyMode bool) {
