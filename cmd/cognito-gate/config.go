@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/http"
 	"net/url"
 	"os"
 	"slices"
@@ -291,12 +290,20 @@ func validHeaderName(s string) bool {
 }
 
 // isHopOrReserved reports header names that must not carry identity.
+// Names are compared as runtimes fold them (sameHeader): Content_Length
+// is Content-Length to a CGI upstream.
 func isHopOrReserved(name string) bool {
-	switch http.CanonicalHeaderKey(name) {
-	case "Authorization", "Cookie", "Host", "Connection", "Content-Length", "Content-Type", "Transfer-Encoding",
-		"Upgrade", "Te", "Trailer", "Keep-Alive", "Proxy-Authorization", "Proxy-Authenticate", "X-Forwarded-For",
-		"X-Forwarded-Host", "X-Forwarded-Proto", "Forwarded":
-		return true
+	for _, r := range reservedHeaders {
+		if sameHeader(name, r) {
+			return true
+		}
 	}
 	return false
+}
+
+// reservedHeaders are the names isHopOrReserved refuses.
+var reservedHeaders = []string{
+	"Authorization", "Cookie", "Host", "Connection", "Content-Length", "Content-Type", "Transfer-Encoding",
+	"Upgrade", "Te", "Trailer", "Keep-Alive", "Proxy-Authorization", "Proxy-Authenticate", "X-Forwarded-For",
+	"X-Forwarded-Host", "X-Forwarded-Proto", "Forwarded",
 }

@@ -47,6 +47,8 @@ func TestParseConfigErrors(t *testing.T) {
 		{"bad log level", validConfig + "log:\n  level: loud\n", "gate.yaml:12: log.level: want debug, info, warn or error"},
 		{"bad header", validConfig + "identity_headers:\n  sub: \"X Sub\"\n", "gate.yaml:12: identity_headers.sub: not a valid header name"},
 		{"reserved header", validConfig + "identity_headers:\n  sub: Authorization\n", "identity_headers.sub: Authorization cannot carry identity"},
+		{"bad cookie name", validConfig + "tokens:\n  cookie: \"a=b; c\"\n", "gate.yaml:12: tokens.cookie: not a valid cookie name"},
+		{"reserved header, folded", validConfig + "identity_headers:\n  sub: Content_Length\n", "identity_headers.sub: Content_Length cannot carry identity"},
 		{"duplicate header", validConfig + "identity_headers:\n  sub: X-User\n  username: X-User\n", "is also used by"},
 		{"no token source", validConfig + "tokens:\n  authorization: false\n", "gate.yaml:11: tokens: no token source"},
 		{"policy and policy file", validConfig + "policy_file: p.yaml\n", "set policy or policy_file, not both"},

@@ -183,6 +183,9 @@ func (v *validator) tokens() {
 		gc.credentials.header = fc.Tokens.Header
 	}
 	if fc.Tokens.Cookie != "" {
+		if !validHeaderName(fc.Tokens.Cookie) { // a cookie-name is a token, as a header name is (RFC 6265)
+			v.bad("tokens.cookie", "not a valid cookie name: %q", fc.Tokens.Cookie)
+		}
 		add(middleware.Cookie(fc.Tokens.Cookie), carrierCookie)
 		gc.credentials.cookie = fc.Tokens.Cookie
 	}
