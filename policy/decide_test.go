@@ -163,6 +163,18 @@ var exampleCases = []decideCase{
 	{"tenant, email not verified", "GET", "/tenants/acme/reports/q3", "alice-id-unv", forbidden("tenant-reports", claims.ReasonClaimDenied)},
 	{"tenant claim missing", "GET", "/tenants/acme/reports/q3", "bob-id", forbidden("tenant-reports", claims.ReasonClaimDenied)},
 
+	// Claims of a pre-token-generation trigger, typed.
+	{"billing of a tenant admin", "GET", "/tenants/acme/billing/invoices", "erin", allow("billing")},
+	{"billing of another tenant", "GET", "/tenants/globex/billing/invoices", "erin", forbidden("billing", claims.ReasonClaimDenied)},
+	{"billing, seats written as text", "GET", "/tenants/acme/billing/invoices", "frank", forbidden("billing", claims.ReasonClaimDenied)},
+	{"billing, a free plan", "GET", "/tenants/acme/billing/invoices", "gina", forbidden("billing", claims.ReasonClaimDenied)},
+	{"billing, not an admin", "GET", "/tenants/acme/billing/invoices", "alice", forbidden("billing", claims.ReasonClaimDenied)},
+	{"billing with an ID token", "GET", "/tenants/acme/billing/invoices", "alice-id", wrongUse("billing")},
+
+	// The job runner's app client only.
+	{"jobs from another app client", "POST", "/jobs/nightly", "alice", forbidden("jobs", claims.ReasonClaimDenied)},
+	{"jobs without a token", "POST", "/jobs/nightly", "none", noToken("jobs")},
+
 	// Default deny.
 	{"unknown path without token", "GET", "/nowhere", "none", noToken("default")},
 	{"unknown path with token", "GET", "/nowhere", "bob", forbidden("default", claims.ReasonNoRule)},

@@ -116,7 +116,16 @@ func (f *fixture) users(t testing.TB) map[string]*claims.Token {
 		"bob-id":       f.id(t, bob...),
 		"carol":        f.access(t, cognitotest.WithUsername("carol"), cognitotest.WithSubject(subCarol), cognitotest.WithGroups("support")),
 		"dave":         f.access(t, cognitotest.WithUsername("dave"), cognitotest.WithGroups("staff")),
+		"erin":         f.access(t, cognitotest.WithUsername("erin"), cognitotest.WithClaim("tenant", tenantClaim("team", 25, "erin"))),
+		"frank":        f.access(t, cognitotest.WithUsername("frank"), cognitotest.WithClaim("tenant", tenantClaim("team", "25", "frank"))),
+		"gina":         f.access(t, cognitotest.WithUsername("gina"), cognitotest.WithClaim("tenant", tenantClaim("free", 25, "gina"))),
 	}
+}
+
+// tenantClaim is the tenant object a pre-token-generation trigger writes
+// for the example's billing rule.
+func tenantClaim(plan string, seats any, admin string) map[string]any {
+	return map[string]any{"id": "acme", "plan": plan, "seats": seats, "admins": []string{admin}}
 }
 
 // loadExample loads the example policy.

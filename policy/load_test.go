@@ -16,7 +16,7 @@ import (
 func TestLoadExample(t *testing.T) {
 	p := loadExample(t)
 	want := []string{"health", "docs", "docs-internal", "profile", "admin", "orders-read", "orders-write",
-		"user-files-read", "user-files-write", "tenant-reports", "internal"}
+		"user-files-read", "user-files-write", "tenant-reports", "billing", "jobs", "internal"}
 	if got := p.Rules(); strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("Rules() = %v; want %v", got, want)
 	}
@@ -82,6 +82,21 @@ func exampleConfig() policy.Config {
 					{Claim: "custom:tenant", Op: policy.OpEquals, Value: "{tenant}"},
 					{Claim: "email_verified", Op: policy.OpEquals, Value: true},
 				}},
+			},
+			{
+				Name:  "billing",
+				Route: "/tenants/{tenant}/billing/",
+				Requirement: policy.Requirement{TokenUse: claims.AccessToken, Claims: []policy.Condition{
+					{Claim: "tenant.id", Op: policy.OpEquals, Value: "{tenant}"},
+					{Claim: "tenant.plan", Op: policy.OpIn, Value: []string{"team", "enterprise"}},
+					{Claim: "tenant.seats", Op: policy.OpGreaterOrEqual, Value: 5},
+					{Claim: "tenant.admins", Op: policy.OpContains, Value: "{claim:username}"},
+				}},
+			},
+			{
+				Name:        "jobs",
+				Route:       "POST /jobs/",
+				Requirement: policy.Requirement{Clients: []string{"j0b5runner0client0id00000"}, TokenUse: claims.AccessToken, ScopesAll: []string{"jobs/run"}},
 			},
 			{Name: "internal", Route: "internal.example.com/", Requirement: policy.Requirement{GroupsAll: []string{"staff"}}},
 		},

@@ -36,17 +36,27 @@ func main() {
 	}
 }
 
+// runnerClient is the app client of the job runner, a machine-to-machine
+// client.
+const runnerClient = "j0b5runner0client0id00000"
+
 // users are the example's cast: name → token options.
 var users = []struct {
 	name string
 	opts []fakepool.TokenOption
 	id   bool // an ID token rather than an access token
+	m2m  bool // a client-credentials token of runnerClient
 }{
-	{"anonymous", nil, false},
-	{"alice", []fakepool.TokenOption{fakepool.WithSubject("a11ce000-0000-4000-8000-000000000001"), fakepool.WithScopes("orders/read")}, false},
-	{"alice-id", []fakepool.TokenOption{fakepool.WithSubject("a11ce000-0000-4000-8000-000000000001"), fakepool.WithClaim("custom:tenant", "acme")}, true},
-	{"bob", []fakepool.TokenOption{fakepool.WithSubject("b0b00000-0000-4000-8000-000000000002"), fakepool.WithGroups("admin")}, false},
-	{"carol", []fakepool.TokenOption{fakepool.WithGroups("support", "staff"), fakepool.WithScopes("orders/write")}, false},
+	{"anonymous", nil, false, false},
+	{"alice", []fakepool.TokenOption{fakepool.WithSubject("a11ce000-0000-4000-8000-000000000001"), fakepool.WithScopes("orders/read")}, false, false},
+	{"alice-id", []fakepool.TokenOption{fakepool.WithSubject("a11ce000-0000-4000-8000-000000000001"), fakepool.WithClaim("custom:tenant", "acme")}, true, false},
+	{"bob", []fakepool.TokenOption{fakepool.WithSubject("b0b00000-0000-4000-8000-000000000002"), fakepool.WithGroups("admin")}, false, false},
+	{"carol", []fakepool.TokenOption{fakepool.WithGroups("support", "staff"), fakepool.WithScopes("orders/write")}, false, false},
+	// Claims of a pre-token-generation trigger: erin administers acme.
+	{"erin", []fakepool.TokenOption{fakepool.WithClaim("tenant", map[string]any{"id": "acme", "plan": "team", "seats": 25, "admins": []string{"erin"}})}, false, false},
+	// frank's trigger wrote the seats as text: "25" is not a number.
+	{"frank", []fakepool.TokenOption{fakepool.WithClaim("tenant", map[string]any{"id": "acme", "plan": "team", "seats": "25", "admins": []string{"frank"}})}, false, false},
+	{"runner", []fakepool.TokenOption{fakepool.WithScopes("jobs/run")}, false, true},
 }
 
 // requests are what the example asks the policy about.
@@ -72,6 +82,11 @@ var requests = []struct{ method, target, user string }{
 	{"PUT", "/users/b0b00000-0000-4000-8000-000000000002/files/notes.txt", "carol"},
 	{"GET", "/tenants/acme/reports/q3", "alice-id"},
 	{"GET", "/tenants/globex/reports/q3", "alice-id"},
+	{"GET", "/tenants/acme/billing/invoices", "erin"},
+	{"GET", "/tenants/acme/billing/invoices", "frank"},
+	{"GET", "/tenants/globex/billing/invoices", "erin"},
+	{"POST", "/jobs/nightly", "runner"},
+	{"POST", "/jobs/nightly", "alice"},
 	{"GET", "http://internal.example.com/dashboard", "bob"},
 	{"GET", "http://internal.example.com/dashboard", "carol"},
 	{"GET", "/elsewhere", "bob"},
@@ -101,7 +116,7 @@ func run(out io.Writer, file string, explain bool) error {
 	defer pool.Close()
 	v, err := claims.New(claims.Config{Pools: []claims.Pool{{
 		UserPoolID: pool.PoolID(), JWKSURL: pool.JWKSURL(), AllowHTTP: true,
-		ClientIDs: []string{pool.ClientID()}, TokenUse: claims.AnyToken,
+		ClientIDs: []string{pool.ClientID(), runnerClient}, TokenUse: claims.AnyToken,
 	}}})
 	if err != nil {
 		return err
@@ -116,8 +131,11 @@ func run(out io.Writer, file string, explain bool) error {
 		}
 		opts := append([]fakepool.TokenOption{fakepool.WithUsername(u.name)}, u.opts...)
 		raw := pool.AccessToken(opts...)
-		if u.id {
+		switch {
+		case u.id:
 			raw = pool.IDToken(opts...)
+		case u.m2m:
+			raw = pool.ClientCredentialsToken(append(u.opts, fakepool.WithClientID(runnerClient))...)
 		}
 		if tokens[u.name], err = v.Verify(ctx, raw); err != nil {
 			return fmt.Errorf("verifying %s's token: %w", u.name, err)

@@ -37,6 +37,11 @@ func TestExample(t *testing.T) {
 		"deny 403 claim_denied rule=user-files-write",
 		"allow 200 ok rule=tenant-reports",
 		"deny 403 claim_denied rule=tenant-reports",
+		"allow 200 ok rule=billing",
+		"deny 403 claim_denied rule=billing",
+		"deny 403 claim_denied rule=billing",
+		"allow 200 ok rule=jobs",
+		"deny 403 claim_denied rule=jobs",
 		"deny 403 group_denied rule=internal",
 		"allow 200 ok rule=internal",
 		"deny 403 no_rule rule=default",
@@ -54,5 +59,14 @@ func TestExplain(t *testing.T) {
 	}
 	if n := strings.Count(out.String(), "\ndecision "); n != len(requests) {
 		t.Errorf("%d decisions explained for %d requests", n, len(requests))
+	}
+	for _, want := range []string{
+		"FAIL   claims[2]: want tenant.seats gte 5; got \"25\" (a string; the condition's value is a number, and values are never converted)",
+		"ok     claims[3]: want tenant.admins contains \"{claim:username}\" → \"erin\"; got [\"erin\"]",
+		"ok     clients: want [" + runnerClient + "]; got " + runnerClient,
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the explanations lack %q", want)
+		}
 	}
 }
