@@ -17,7 +17,7 @@ import (
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return serveCommand(ctx, args, stdout, stderr, commandServe,
-		"serve [--config gate.yaml]\n\nRuns the reverse proxy on listen, forwarding allowed requests to upstream,\nand /metrics, /healthz and /readyz on admin_listen. SIGHUP reloads the\npolicy; SIGINT or SIGTERM shut down gracefully.",
+		"serve [--config gate.yaml]\n\nRuns the reverse proxy on listen, forwarding allowed requests to upstream,\nand /metrics, /healthz and /readyz on admin_listen. SIGHUP reloads the\nconfiguration; SIGINT or SIGTERM drain (server.drain_delay) and shut down\ngracefully.",
 		"proxy", (*gate).proxyHandler, true)
 }
 
@@ -49,22 +49,28 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer, 
 	return serveWith(ctx, cfg, cmd, name, stdout, handler, needUpstream)
 }
 
-// serveWith starts the gate and serves handler on listen until a signal.
+// serveWith starts the instance of cfg and serves handler on listen until
+// a signal; SIGHUP (and reload.watch) reload the whole configuration.
 func serveWith(ctx context.Context, cfg *gateConfig, cmd, name string, stdout io.Writer, handler func(*gate) http.Handler, needUpstream bool) error {
-	g, lns, stop, err := startGate(cfg, cmd, name, handler, needUpstream)
+	in, err := newInstance(cfg, cmd, name, handler, needUpstream)
 	if err != nil {
 		return err
 	}
-	defer stop()
-	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	g.hydrate(hctx)
+	lns, err := in.listen()
+	if err != nil {
+		in.close()
+		return err
+	}
+	hctx, cancel := context.WithTimeout(ctx, hydrateTimeout)
+	in.current().g.hydrate(hctx)
 	cancel()
-	return g.run(ctx, lns, stdout)
+	return in.serve(ctx, lns, stdout)
 }
 
 // startGate builds the logger and the gate for cfg, logs the warnings for
 // cmd, and opens the listener name (serving handler) and the admin
-// listener. stop releases them.
+// listener. stop releases them. It is the demo's: a gate whose SIGHUP
+// reloads only the policy (see serveWith for serve and forward-auth).
 func startGate(cfg *gateConfig, cmd, name string, handler func(*gate) http.Handler, needUpstream bool) (*gate, []listener, func(), error) {
 	logger, err := newLogger(cfg.raw.Log)
 	if err != nil {
@@ -111,7 +117,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s: ok for %s: %d user pool(s), %d policy rule(s), default %s\n", cfg.file, *cmd, len(cfg.claims.Pools), len(cfg.policy.Rules()), cfg.policy.Default())
-	for _, w := range cfg.warnings(*cmd) {
+	for _, w := range append(cfg.warnings(*cmd), cfg.operationsWarnings()...) {
 		fmt.Fprintf(stdout, "warning: %s\n", w)
 	}
 	return nil

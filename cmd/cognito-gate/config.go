@@ -47,6 +47,13 @@ type fileConfig struct {
 
 	Server serverConfig `yaml:"server"`
 	Log    logConfig    `yaml:"log"`
+
+	// The production settings (operations.go, tls.go): TLS on the
+	// listeners and to the upstream, and reloading.
+	TLS         tlsListenConfig   `yaml:"tls"`
+	AdminTLS    tlsListenConfig   `yaml:"admin_tls"`
+	UpstreamTLS upstreamTLSConfig `yaml:"upstream_tls"`
+	Reload      reloadConfig      `yaml:"reload"`
 }
 
 type poolConfig struct {
@@ -161,6 +168,8 @@ type gateConfig struct {
 	forwardAuthorization bool
 	alb                  *alb.Config // tokens.alb, or nil
 	albAccess            bool        // tokens.alb.access_token: required
+
+	ops operations // TLS and reloading (operations.go)
 }
 
 // loadConfig reads and validates a configuration file. Environment

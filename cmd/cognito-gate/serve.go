@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -37,6 +37,9 @@ type listener struct {
 	// drain, when set, is called when draining starts (see runner.drain):
 	// the admin listener's turns /readyz to 503.
 	drain func()
+	// tls, when set, makes the listener speak TLS with this configuration
+	// (see tls.go); nil for plain HTTP.
+	tls *tls.Config
 }
 
 // run serves on every listener until SIGINT/SIGTERM (or ctx ends),
@@ -55,13 +58,18 @@ type runner struct {
 	logger *zap.Logger
 	lns    []listener
 	out    io.Writer // where "<name> listening on <addr>" lines go; nil for nowhere
-	reload func()    // called on SIGHUP
+	reload func()    // called on SIGHUP and on each trigger
+
+	// triggers, when set, asks for a reload, as SIGHUP does (the file
+	// watch, see watch.go).
+	triggers <-chan struct{}
 
 	// drainDelay is how long every listener keeps serving after the stop
 	// signal, /readyz answering 503 all the while, so that load balancers
 	// and Kubernetes endpoints stop sending before the listeners close.
 	drainDelay time.Duration
-	// shutdownTimeout bounds the graceful shutdown after the drain.
+	// shutdownTimeout bounds the graceful shutdown after the drain (and
+	// the one of a server a reload replaced).
 	shutdownTimeout time.Duration
 
 	// after is the drain's timer; nil means time.After. Tests set it.
@@ -69,6 +77,10 @@ type runner struct {
 	// signals, when set, replaces the process's SIGINT, SIGTERM and SIGHUP
 	// (tests send on it).
 	signals chan os.Signal
+
+	// slots are the listeners being served, from the start of run on (in
+	// the order of lns); reload may replace their servers.
+	slots []*slot
 }
 
 // run serves until SIGINT or SIGTERM (or until ctx ends, or a listener
@@ -76,9 +88,9 @@ type runner struct {
 // drain hook runs at once (see drainState: /readyz answers 503, the main
 // listener closes connections after their response), and the listeners
 // keep accepting and serving for drainDelay — a second SIGINT or SIGTERM
-// cuts it short.
-// Last, the graceful shutdown: listeners close, idle connections are
-// closed, and requests in flight get up to shutdownTimeout to finish.
+// cuts it short. Last, the graceful shutdown: the listeners close (new
+// connections are refused), idle connections are closed, and requests in
+// flight get up to shutdownTimeout to finish.
 func (r *runner) run(ctx context.Context) error {
 	sigs := r.signals
 	if sigs == nil {
@@ -86,14 +98,15 @@ func (r *runner) run(ctx context.Context) error {
 		signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 		defer signal.Stop(sigs)
 	}
-	errc := make(chan error, len(r.lns))
+	errc := make(chan error, 2*len(r.lns))
 	for _, l := range r.lns {
-		r.logger.Info("listening", zap.String("listener", l.name), zap.String("addr", l.ln.Addr().String()))
-		go func() {
-			if err := serveListener(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				errc <- fmt.Errorf("%s: %w", l.name, err)
-			}
-		}()
+		r.logger.Info("listening", zap.String("listener", l.name), zap.String("addr", l.ln.Addr().String()), zap.Bool("tls", l.tls != nil))
+		name := l.name
+		s := newSlot(l.name, l.ln, l.tls, l.drain, errc, func(err error) {
+			r.logger.Error("accept failed; retrying", zap.String("listener", name), zap.Error(err))
+		})
+		s.serve(l.srv, r.shutdownTimeout)
+		r.slots = append(r.slots, s)
 	}
 	if r.out != nil {
 		for _, l := range r.lns {
@@ -107,19 +120,16 @@ func (r *runner) run(ctx context.Context) error {
 	r.logger.Info("shutting down", zap.Duration("timeout", r.shutdownTimeout))
 	sctx, cancel := context.WithTimeout(context.Background(), r.shutdownTimeout)
 	defer cancel()
-	for _, l := range r.lns {
-		if err := l.srv.Shutdown(sctx); err != nil && runErr == nil {
-			runErr = fmt.Errorf("%s: shutdown: %w", l.name, err)
+	for _, s := range r.slots {
+		if err := s.shutdown(sctx); err != nil && runErr == nil {
+			runErr = fmt.Errorf("%s: shutdown: %w", s.name, err)
 		}
 	}
 	return runErr
 }
 
-// serveListener serves l until its server shuts down.
-func serveListener(l listener) error { return l.srv.Serve(l.ln) }
-
 // wait serves until a stop signal or the end of ctx (nil), or the
-// failure of a listener (its error), reloading on SIGHUP.
+// failure of a listener (its error), reloading on SIGHUP and triggers.
 func (r *runner) wait(ctx context.Context, sigs <-chan os.Signal, errc <-chan error) error {
 	for {
 		select {
@@ -130,6 +140,8 @@ func (r *runner) wait(ctx context.Context, sigs <-chan os.Signal, errc <-chan er
 			}
 			r.logger.Info("stop signal", zap.String("signal", sig.String()))
 			return nil
+		case <-r.triggers:
+			r.reload()
 		case err := <-errc:
 			return err
 		case <-ctx.Done():
@@ -143,9 +155,9 @@ func (r *runner) wait(ctx context.Context, sigs <-chan os.Signal, errc <-chan er
 // draining is ignored: the process is going away.
 func (r *runner) drain(sigs <-chan os.Signal, errc <-chan error) {
 	r.logger.Info("draining: /readyz answers 503 while the listeners keep serving", zap.Duration("drain_delay", r.drainDelay))
-	for _, l := range r.lns {
-		if l.drain != nil {
-			l.drain()
+	for _, s := range r.slots {
+		if s.drain != nil {
+			s.drain()
 		}
 	}
 	if r.drainDelay <= 0 {
