@@ -97,3 +97,87 @@ rules:
 	// gate.yaml:5: rules[0].groups_any: empty list; want at least one group name
 	// gate.yaml:10: rules[1].claims[0].equals: {user}: pattern "/users/{sub}/files/" defines no wildcard user; it defines sub
 }
+
+// Claim paths reach into the JSON objects and arrays that
+// pre-token-generation triggers put into tokens; a name with a dot is
+// written in brackets.
+func ExampleParseClaimPath() {
+	pool, err := cognitotest.Start(cognitotest.Config{})
+	if err != nil {
+		panic(err)
+	}
+	defer pool.Close()
+	v, err := claims.New(claims.Config{Pools: []claims.Pool{{
+		UserPoolID: pool.PoolID(), JWKSURL: pool.JWKSURL(), AllowHTTP: true,
+		ClientIDs: []string{pool.ClientID()}, TokenUse: claims.AccessToken,
+	}}})
+	if err != nil {
+		panic(err)
+	}
+	defer v.Close()
+	tok, err := v.Verify(context.Background(), pool.AccessToken(
+		cognitotest.WithClaim("tenant", map[string]any{"id": "acme", "regions": []string{"eu", "us"}}),
+		cognitotest.WithClaim("custom:org.unit", "sales"),
+	))
+	if err != nil {
+		panic(err)
+	}
+	for _, s := range []string{"tenant.id", "tenant.regions[1]", `["custom:org.unit"]`, `tenant["id"]`, "tenant.plan", "custom:org.unit"} {
+		p, err := policy.ParseClaimPath(s)
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		raw, found := p.Lookup(tok)
+		fmt.Printf("%s → %s %v\n", p, raw, found)
+	}
+	// Output:
+	// tenant.id → "acme" true
+	// tenant.regions[1] → "us" true
+	// ["custom:org.unit"] → "sales" true
+	// tenant.id → "acme" true
+	// tenant.plan →  false
+	// policy: bad claim path "custom:org.unit" at byte 0: a custom: or dev: user attribute is a string whose name may contain dots; write ["custom:org.unit"] for the attribute named "custom:org.unit", or ["custom:org"].unit to reach into an object a trigger put under custom:org
+}
+
+// Conditions compare typed values: the number 1, the string "1" and true
+// are three values, and nothing is converted to match.
+func ExampleCondition() {
+	pool, err := cognitotest.Start(cognitotest.Config{})
+	if err != nil {
+		panic(err)
+	}
+	defer pool.Close()
+	v, err := claims.New(claims.Config{Pools: []claims.Pool{{
+		UserPoolID: pool.PoolID(), JWKSURL: pool.JWKSURL(), AllowHTTP: true,
+		ClientIDs: []string{pool.ClientID()}, TokenUse: claims.AccessToken,
+	}}})
+	if err != nil {
+		panic(err)
+	}
+	defer v.Close()
+	p, err := policy.Parse([]byte(`
+rules:
+  - name: pro
+    route: /pro/
+    claims:
+      - {claim: tenant.tier, gte: 2}
+      - {claim: tenant.plan, in: [team, enterprise]}
+`), "policy.yaml")
+	if err != nil {
+		panic(err)
+	}
+	for _, tier := range []any{3, "3", true, 1} {
+		tok, err := v.Verify(context.Background(), pool.AccessToken(cognitotest.WithClaim("tenant", map[string]any{"tier": tier, "plan": "team"})))
+		if err != nil {
+			panic(err)
+		}
+		d := p.Decide(httptest.NewRequest("GET", "/pro/x", nil), tok)
+		fmt.Printf("tier %#v: %d %s\n", tier, d.Status, d.Reason)
+	}
+	// Output:
+	// tier 3: 200 ok
+	// tier "3": 403 claim_denied
+	// tier true: 403 claim_denied
+	// tier 1: 403 claim_denied
+}
