@@ -218,3 +218,9 @@ func TestBehindReverseProxy(t *testing.T) {
 		t.Errorf("another request's assertion: %d %q, want 401 identity_mismatch", status, body)
 	}
 }
+
+// requestFor returns a GET of path on the fixtures' host.
+func requestFor(t *testing.T, path string) *http.Request {
+	t.Helper()
+	return httptest.NewRequest(request.Method, "http://"+request.Host+path, nil)
+}

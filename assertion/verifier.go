@@ -3,6 +3,7 @@ package assertion
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -266,7 +267,8 @@ func fetchConfig(p *problems, k jwks.Config, now func() time.Time) jwks.Config {
 	k.MaxBackoff = cmp.Or(k.MaxBackoff, jwks.DefaultMaxBackoff)
 	k.MaxStaleness = cmp.Or(k.MaxStaleness, jwks.DefaultMaxStaleness)
 	if k.RefreshInterval > 0 && k.Cooldown > k.RefreshInterval {
-		*p = append(*p, &ConfigError{Field: "Keys.RefreshInterval", Key: "jwks.refresh_interval", Problem: "shorter than jwks.cooldown"})
+		*p = append(*p, &ConfigError{Field: "Keys.RefreshInterval", Key: "jwks.refresh_interval",
+			Problem: fmt.Sprintf("%s is shorter than jwks.cooldown (%s)", k.RefreshInterval, k.Cooldown)})
 	}
 	if k.Now == nil {
 		k.Now = now
