@@ -15,6 +15,11 @@
 // cache included. What a verified token may do on a route (scopes, groups, claim
 // conditions) is decided by package policy, not here.
 //
+// A pool configured by id accepts both Cognito issuer formats and its
+// replica regions' issuers, each with its own key set; only the primary
+// issuer's is fetched at start-up, the others when their first token
+// arrives (see Pool).
+//
 // # Strict decoding
 //
 // The header and the claims are decoded by an exact JSON decoder

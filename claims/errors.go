@@ -92,15 +92,17 @@ type ConfigError struct {
 	// the problem is not one pool's.
 	Pool int
 	// Field is the Go field at fault, relative to the pool for a pool's
-	// fields: "UserPoolID", "Region", "Issuer", "JWKSURL", "Keys",
-	// "AllowHTTP", "ClientIDs", "SkipClientIDCheck", "TokenUse"; otherwise
+	// fields: "UserPoolID", "Region", "Issuer", "IssuerFormats", "Regions",
+	// "JWKSURL", "Keys", "AllowHTTP", "ClientIDs", "SkipClientIDCheck",
+	// "TokenUse"; otherwise
 	// relative to Config: "Pools", "Algorithms", "Leeway", "Denylist", "MaxTokenBytes",
 	// "JWKS.FetchTimeout" (and the other jwks.Config fields),
 	// "Cache.MaxEntries", "Cache.MaxBytes".
 	Field string
 	// Key is the same setting as cognito-gate's configuration file names
 	// it, relative to the pool for a pool's fields: "user_pool_id",
-	// "region", "issuer", "jwks_url", "keys", "allow_http", "client_ids",
+	// "region", "issuer", "issuer_formats", "regions", "jwks_url", "keys",
+	// "allow_http", "client_ids",
 	// "skip_client_id_check", "token_use"; otherwise top-level: "pools",
 	// "algorithms", "leeway", "revocation", "max_token_bytes", "jwks.fetch_timeout",
 	// "jwks.refresh_interval", "jwks.cooldown", "jwks.max_backoff",
@@ -159,6 +161,8 @@ var keyOfField = map[string]string{
 	"ClientIDs":             "client_ids",
 	"SkipClientIDCheck":     "skip_client_id_check",
 	"TokenUse":              "token_use",
+	"IssuerFormats":         "issuer_formats",
+	"Regions":               "regions",
 	"Pools":                 "pools",
 	"Algorithms":            "algorithms",
 	"Leeway":                "leeway",

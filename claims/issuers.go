@@ -215,18 +215,9 @@ func (p Pool) formats(i int, errs *[]*ConfigError) (original, updated, implicit 
 	return original, updated, false
 }
 
-// issuerFieldKeys holds the configuration keys of the Pool fields this
-// file adds, for their ConfigErrors.
-var issuerFieldKeys = map[string]string{"IssuerFormats": "issuer_formats", "Regions": "regions"}
-
-// poolError is configErrorf for pool i, for the fields of keyOfField and
-// those of issuerFieldKeys.
+// poolError is configErrorf for pool i.
 func poolError(i int, field, format string, a ...any) *ConfigError {
-	e := configErrorf(i, field, format, a...)
-	if k, ok := issuerFieldKeys[field]; ok {
-		e.Key = k
-	}
-	return e
+	return configErrorf(i, field, format, a...)
 }
 
 // alsoAccepted is the problem of pool i, whose issuer iss (made by its
