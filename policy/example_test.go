@@ -102,19 +102,8 @@ rules:
 // pre-token-generation triggers put into tokens; a name with a dot is
 // written in brackets.
 func ExampleParseClaimPath() {
-	pool, err := cognitotest.Start(cognitotest.Config{})
-	if err != nil {
-		panic(err)
-	}
-	defer pool.Close()
-	v, err := claims.New(claims.Config{Pools: []claims.Pool{{
-		UserPoolID: pool.PoolID(), JWKSURL: pool.JWKSURL(), AllowHTTP: true,
-		ClientIDs: []string{pool.ClientID()}, TokenUse: claims.AccessToken,
-	}}})
-	if err != nil {
-		panic(err)
-	}
-	defer v.Close()
+	pool, v, stop := startPool()
+	defer stop()
 	tok, err := v.Verify(context.Background(), pool.AccessToken(
 		cognitotest.WithClaim("tenant", map[string]any{"id": "acme", "regions": []string{"eu", "us"}}),
 		cognitotest.WithClaim("custom:org.unit", "sales"),
@@ -143,19 +132,8 @@ func ExampleParseClaimPath() {
 // Conditions compare typed values: the number 1, the string "1" and true
 // are three values, and nothing is converted to match.
 func ExampleCondition() {
-	pool, err := cognitotest.Start(cognitotest.Config{})
-	if err != nil {
-		panic(err)
-	}
-	defer pool.Close()
-	v, err := claims.New(claims.Config{Pools: []claims.Pool{{
-		UserPoolID: pool.PoolID(), JWKSURL: pool.JWKSURL(), AllowHTTP: true,
-		ClientIDs: []string{pool.ClientID()}, TokenUse: claims.AccessToken,
-	}}})
-	if err != nil {
-		panic(err)
-	}
-	defer v.Close()
+	pool, v, stop := startPool()
+	defer stop()
 	p, err := policy.Parse([]byte(`
 rules:
   - name: pro
@@ -180,4 +158,21 @@ rules:
 	// tier "3": 403 claim_denied
 	// tier true: 403 claim_denied
 	// tier 1: 403 claim_denied
+}
+
+// startPool starts a fake user pool and a verifier for its access tokens,
+// as Example does, and returns them with a function that stops both.
+func startPool() (*cognitotest.Pool, *claims.Verifier, func()) {
+	pool, err := cognitotest.Start(cognitotest.Config{})
+	if err != nil {
+		panic(err)
+	}
+	v, err := claims.New(claims.Config{Pools: []claims.Pool{{
+		UserPoolID: pool.PoolID(), JWKSURL: pool.JWKSURL(), AllowHTTP: true,
+		ClientIDs: []string{pool.ClientID()}, TokenUse: claims.AccessToken,
+	}}})
+	if err != nil {
+		panic(err)
+	}
+	return pool, v, func() { v.Close(); pool.Close() }
 }
