@@ -135,6 +135,7 @@ func compileCondition(cond *Condition, f string, vars *[]string, varFields map[s
 			ef := f + "[" + strconv.Itoa(k) + "]"
 			if _, nested := listValues(e); nested {
 				errs.add(ef, "a list in a list; want a string, a number or a boolean")
+				c.args = append(c.args, operand{}) // keeps c.args[k] the k'th value
 				continue
 			}
 			o, why := compileOperand(e, vars)
