@@ -45,6 +45,8 @@ type Pool struct {
 	replicas     map[string]*replica // by region; never written after New
 	issuerFaults map[string]Fault    // by issuer; under mu
 
+	users users // the user pool API's state (idp.go); under its own lock
+
 	fetches   atomic.Int64
 	fetchMu   sync.Mutex
 	fetchesBy map[string]int // by issuer; under fetchMu

@@ -53,8 +53,8 @@ func (p *Pool) ClearFault() { p.SetFault(Fault{}) }
 func (p *Pool) Fetches() int { return int(p.fetches.Load()) }
 
 // serveHTTP serves the key endpoints of the pool's issuers (see
-// Pool.endpoint and answerLocked) with the current faults, and 404 for
-// every other path.
+// Pool.endpoint and answerLocked) with the current faults, the user pool
+// API (POST "/", APIURL), and 404 for every other path.
 func (p *Pool) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	p.handlersMu.Lock()
 	if p.handlersClosed {
@@ -66,6 +66,10 @@ func (p *Pool) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	p.handlersMu.Unlock()
 	defer p.handlers.Done()
 
+	if r.URL.Path == "/" && r.Method == http.MethodPost {
+		p.serveAPI(w, r) // the user pool API (api.go)
+		return
+	}
 	iss := p.endpoint(r.URL.Path)
 	if iss == "" {
 		http.NotFound(w, r)
