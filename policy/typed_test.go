@@ -299,6 +299,7 @@ func TestConditionErrors(t *testing.T) {
 		{"in nothing", policy.Condition{Claim: "x", Op: policy.OpIn, Value: []any{}}, "claims[0].in", "empty list"},
 		{"in too many", policy.Condition{Claim: "x", Op: policy.OpIn, Value: make([]int, 65)}, "claims[0].in", "at most 64"},
 		{"in twice", policy.Condition{Claim: "x", Op: policy.OpIn, Value: []any{1, "1", json.Number("1.0")}}, "claims[0].in[2]", "listed twice (also [0])"},
+		{"twice after a list in the list", policy.Condition{Claim: "x", Op: policy.OpIn, Value: []any{[]int{1}, 2, 2}}, "claims[0].in[2]", "listed twice (also [1])"},
 		{"in a list of lists", policy.Condition{Claim: "x", Op: policy.OpContainsAny, Value: []any{[]int{1}}}, "claims[0].contains_any[0]", "a list in a list"},
 		{"exists a string", policy.Condition{Claim: "x", Op: policy.OpExists, Value: "true"}, "claims[0].exists", "takes true"},
 		{"exists nothing", policy.Condition{Claim: "x", Op: policy.OpExists}, "claims[0].exists", "no value"},
@@ -329,8 +330,9 @@ func TestConditionErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := policy.New(policy.Config{Rules: []policy.Rule{{Name: "r", Route: "/r", Requirement: policy.Requirement{Claims: []policy.Condition{tc.cond}}}}})
-			le := firstLoadError(t, err, policy.ErrConfig)
-			if want := "rules[0]." + tc.field; le.Field != want || !strings.Contains(le.Msg, tc.msg) {
+			firstLoadError(t, err, policy.ErrConfig)
+			want := "rules[0]." + tc.field
+			if !slices.ContainsFunc(loadErrors(err), func(le *policy.LoadError) bool { return le.Field == want && strings.Contains(le.Msg, tc.msg) }) {
 				t.Errorf("error %v; want field %s and %q", err, want, tc.msg)
 			}
 		})
@@ -349,6 +351,20 @@ func firstLoadError(t *testing.T, err error, sentinel error) *policy.LoadError {
 }
 
 func nan() float64 { return math.NaN() }
+
+// loadErrors returns the *LoadErrors err is or joins.
+func loadErrors(err error) []*policy.LoadError {
+	if le, ok := err.(*policy.LoadError); ok {
+		return []*policy.LoadError{le}
+	}
+	var out []*policy.LoadError
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			out = append(out, loadErrors(e)...)
+		}
+	}
+	return out
+}
 
 // TestTypedValuesInASection checks typed values in a policy that is one
 // section of a larger document, with ${VAR} substitution: a substituted
