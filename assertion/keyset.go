@@ -38,23 +38,35 @@ type KeySetConfig struct {
 // signing it stays published for Retain more, listed or not, so that the
 // assertions it signed last still verify. A fleet of gates rotates its
 // key in three steps, each rolled out to every replica before the next
-// begins (key_files is the first key signing, the others published):
+// begins (key_files lists the signing key first, then the keys only
+// published):
 //
-//  1. [old, new]: every replica publishes new; old still signs. Wait
-//     until every upstream has fetched the key set again
-//     (VerifierConfig.Keys.RefreshInterval, 5 min by default, after the
-//     last replica took the change).
+//  1. [old, new]: every replica publishes new; old still signs. Upstreams
+//     configured with a static key set (VerifierConfig.JWKS) get the new
+//     document now. Then wait the upstreams' refresh interval
+//     (VerifierConfig.Keys.RefreshInterval, 5 min by default) plus a
+//     minute (the key set is served cacheable for 60 s) after the last
+//     replica took the change, so that every upstream in use holds new.
 //  2. [new, old]: new signs; old stays published.
-//  3. [new]: once no replica has signed with old for Retain (after the
-//     last replica took step 2), old is withdrawn.
+//  3. [new]: once Retain (90 s by default) has passed since the last
+//     replica took step 2, old is withdrawn: no assertion it signed is
+//     still valid anywhere.
 //
-// Skipping step 1 works for one replica (an upstream that meets an unknown
-// kid fetches the key set at once, at most once per cooldown) but not
-// for a fleet: the upstream's fetch may reach a replica that does not
-// publish the new key yet, and its cooldown then keeps it from asking
-// again for a while. Skipping the wait of step 3 refuses assertions
-// still in flight. The "new" key of step 1 may be a PUBLIC KEY file, so
-// that its private half reaches the replicas only with step 2.
+// Why each wait: an upstream that meets an unknown kid fetches the key
+// set at once, but at most once per cooldown (10 s by default), and its
+// fetch may reach a replica that does not publish the new key yet — so
+// skipping step 1's wait can refuse new assertions (unknown_kid) for up
+// to a cooldown; skipping step 3's refuses assertions still in flight.
+// One replica can go straight from [old] to [new]: Set keeps old
+// published for Retain, and the upstream's fetch on the new kid reaches
+// the one replica there is. The new key of step 1 may be a PUBLIC KEY
+// file, so that its private half reaches the replicas only with step 2.
+//
+// A compromised key is withdrawn by restarting every replica without it
+// (a restarted replica publishes only what it loads; Set would keep a
+// key that signed for Retain). Upstreams stop accepting it at their next
+// key set fetch, at most their refresh interval later, or at once with a
+// static key set replaced.
 type KeySet struct {
 	retain time.Duration
 	now    func() time.Time

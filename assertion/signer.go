@@ -138,6 +138,8 @@ func NewSigner(cfg SignerConfig) (*Signer, error) {
 	switch {
 	case cfg.Keys == nil:
 		p.add("Keys", "required: the key set that signs")
+	case cfg.Keys.state.Load() == nil:
+		p.add("Keys", "a KeySet not made by NewKeySet")
 	case cfg.Keys.retain < lifetime+DefaultLeeway:
 		p.add("Keys", "the key set's retain (%s) is shorter than lifetime + %s: a key could be withdrawn while its assertions are valid", cfg.Keys.retain, DefaultLeeway)
 	}

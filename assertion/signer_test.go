@@ -143,6 +143,7 @@ func TestNewSignerErrors(t *testing.T) {
 		{"a claim twice", func(c *assertion.SignerConfig) { c.Claims = []string{"email", "email"} }, []string{"Claims"}},
 		{"an empty claim name", func(c *assertion.SignerConfig) { c.Claims = []string{""} }, []string{"Claims"}},
 		{"max bytes too small", func(c *assertion.SignerConfig) { c.MaxBytes = 100 }, []string{"MaxBytes"}},
+		{"a KeySet not made by NewKeySet", func(c *assertion.SignerConfig) { c.Keys = &assertion.KeySet{} }, []string{"Keys"}},
 		{"retain shorter than lifetime and leeway", func(c *assertion.SignerConfig) { c.Keys = short }, []string{"Keys"}},
 		{"retain just long enough", func(c *assertion.SignerConfig) { c.Keys, c.Lifetime = short, 15*time.Second }, nil},
 		{"the longest lifetime", func(c *assertion.SignerConfig) { c.Lifetime = time.Minute }, nil},

@@ -75,6 +75,17 @@ func TestCheckRequest(t *testing.T) {
 			}
 		})
 	}
+	t.Run("IPv6 literal, with a port and without", func(t *testing.T) {
+		v := g.verifier(t, nil)
+		raw := g.sign(t, cognitoToken(t), assertion.Request{Method: "GET", Host: "[::1]:8443", Path: "/"})
+		for host, ok := range map[string]bool{"[::1]": true, "[::1]:8080": true, "[::2]": false} {
+			r := httptest.NewRequest(http.MethodGet, "http://x/", nil)
+			r.Host = host
+			if err := second(v.VerifyRequest(r, raw)); (err == nil) != ok {
+				t.Errorf("host %s: %v", host, err)
+			}
+		}
+	})
 	t.Run("not an assertion", func(t *testing.T) {
 		v := g.verifier(t, nil)
 		wantIs(t, v.CheckRequest(get("http://api.example.com/orders/42"), cognitoToken(t)), assertion.ErrRequestMismatch)

@@ -421,17 +421,18 @@ func (v *Verifier) checkBinding(r *http.Request, method, host, path string) erro
 		}
 	}
 	if got := r.URL.EscapedPath(); got != v.binding.PathPrefix+path {
-		return errorf("path %s, the assertion is for %s%s: %w", quote(got), v.binding.PathPrefix, quote(path), ErrRequestMismatch)
+		return errorf("path %s, the assertion is for %s: %w", quote(got), quote(v.binding.PathPrefix+path), ErrRequestMismatch)
 	}
 	return nil
 }
 
-// hostName returns host without its port.
+// hostName returns host without its port, and an IPv6 literal without
+// its brackets.
 func hostName(host string) string {
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		return h
 	}
-	return host
+	return strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
 }
 
 // remember records tok's jti in the replay cache, if there is one.
