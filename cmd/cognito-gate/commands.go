@@ -57,6 +57,11 @@ func serveWith(ctx context.Context, cfg *gateConfig, cmd, name string, stdout io
 		return err
 	}
 	lns, err := in.listen()
+	if err == nil && cmd == commandForwardAuth {
+		// forward_auth.grpc_listen, when set; each call judged by the
+		// current generation.
+		lns, err = openExtAuthz(lns, func() *gate { return in.current().g })
+	}
 	if err != nil {
 		in.close()
 		return err

@@ -113,6 +113,9 @@ type forwardAuthConfig struct {
 	URIHeader    string `yaml:"uri_header"`
 	HostHeader   string `yaml:"host_header"`
 	PathPrefix   string `yaml:"path_prefix"`
+	// GRPCListen is where forward-auth also serves Envoy's ext_authz gRPC
+	// API (extauthz.go); empty: not served.
+	GRPCListen string `yaml:"grpc_listen"`
 }
 
 // Forward-auth modes (forward_auth.mode).

@@ -47,6 +47,7 @@ func (v *validator) validate() {
 	v.identityHeaders()
 	v.requestHeaders()
 	v.forwardAuth()
+	v.extAuthz()
 	v.server()
 	v.log()
 	v.policy()

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	authv3 "github.com/envoyproxy/go-control-plane/envoy/service/auth/v3"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	grpcstatus "google.golang.org/grpc/status"
+
+	"github.com/cognito-gate/cognito-gate/cognitotest"
+)
+
+// extAuthzE2EConfig turns on the ext_authz listener of the binary.
+const extAuthzE2EConfig = "forward_auth:\n  grpc_listen: 127.0.0.1:0\n"
+
+// startExtAuthz runs `cognito-gate forward-auth` with the ext_authz
+// listener and returns the process and a client of it.
+func startExtAuthz(t *testing.T, pool *cognitotest.Pool) (*proc, authv3.AuthorizationClient) {
+	t.Helper()
+	cfg := writeConfig(t, pool, "", extAuthzPolicy, extAuthzE2EConfig)
+	p := start(t, []string{"forward-auth", "admin", extAuthzListener}, "forward-auth", "--config", cfg)
+	conn, err := grpc.NewClient(strings.TrimPrefix(p.addr[extAuthzListener], "http://"), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return p, authv3.NewAuthorizationClient(conn)
+}
+
+// TestExtAuthzBinary runs the binary's ext_authz listener over a real
+// gRPC connection on 127.0.0.1, as Envoy calls it: allowed, denied and
+// refused checks with their answers and counts on /metrics, the HTTP
+// forward-auth listener beside it, an HTTP/1 client refused, and a
+// graceful stop.
+func TestExtAuthzBinary(t *testing.T) {
+	pool := cognitotest.New(t, cognitotest.Config{})
+	p, client := startExtAuthz(t, pool)
+	admin := pool.AccessToken(cognitotest.WithSubject("sub-alice"), cognitotest.WithGroups("admin"))
+	bob := pool.AccessToken(cognitotest.WithSubject("sub-bob"))
+	check := func(t *testing.T, req *authv3.CheckRequest) envoyAnswer {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		resp, err := client.Check(ctx, req)
+		if err != nil {
+			t.Fatalf("Check: %v", err)
+		}
+		return answerOf(t, resp)
+	}
+	series := func(result, reason string) string {
+		return `cognito_gate_requests_total{reason="` + reason + `",result="` + result + `"}`
+	}
+	for _, tc := range []struct {
+		name           string
+		req            *authv3.CheckRequest
+		status         int // 200: allowed
+		result, reason string
+		sub            string
+	}{
+		{"admin", envoyCheck("DELETE", "api.example.com", "/admin/users/1", bearer(admin), nil), 200, "allowed", "ok", "sub-alice"},
+		{"anonymous", envoyCheck("GET", "api.example.com", "/public/x?a=1", nil, nil), 200, "allowed", "ok", ""},
+		{"no token", envoyCheck("GET", "api.example.com", "/me", nil, nil), 401, "denied", "missing_token", ""},
+		{"group", envoyCheck("GET", "api.example.com", "/admin/x", bearer(bob), nil), 403, "denied", "group_denied", ""},
+		{"the route's rule", envoyCheck("GET", "api.example.com", "/public/x", nil, map[string]string{contextExtensionRule: "admin"}), 403, "denied", "no_rule", ""},
+		{"spoofed identity", envoyCheck("GET", "api.example.com", "/public/x", map[string]string{"x-auth-groups": "admin"}, nil), 400, "denied", "bad_request", ""},
+		{"path trick", envoyCheck("GET", "api.example.com", "/admin/../public/x", nil, nil), 400, "denied", "non_canonical_path", ""},
+		{"host list", envoyCheck("GET", "a.example,internal.example.com", "/public/x", nil, nil), 400, "denied", "bad_request", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := metric(t, p, series(tc.result, tc.reason))
+			a := check(t, tc.req)
+			if tc.status == 200 && !a.allowed || tc.status != 200 && (a.allowed || a.status != tc.status) {
+				t.Fatalf("allowed %v, status %d %s; want %d", a.allowed, a.status, a.body, tc.status)
+			}
+			if a.allowed && a.header.Get("X-Auth-Sub") != tc.sub {
+				t.Errorf("x-auth-sub %q, want %q", a.header.Get("X-Auth-Sub"), tc.sub)
+			}
+			if got := metric(t, p, series(tc.result, tc.reason)); got != before+1 {
+				t.Errorf("%s counted %v times, want 1", series(tc.result, tc.reason), got-before)
+			}
+		})
+	}
+	// The HTTP forward-auth endpoint still answers on listen.
+	resp := get(t, "GET", p.addr["forward-auth"]+"/auth", admin, map[string]string{"X-Forwarded-Method": "GET", "X-Forwarded-Uri": "/admin/x", "X-Forwarded-Host": "api.example.com"})
+	if resp.StatusCode != 200 || resp.Header.Get("X-Auth-Sub") != "sub-alice" {
+		t.Errorf("HTTP forward-auth: %d %q", resp.StatusCode, resp.Header.Get("X-Auth-Sub"))
+	}
+	// The gRPC listener speaks HTTP/2 only: an HTTP/1 request gets no
+	// answer (the connection is reset).
+	conn, err := net.DialTimeout("tcp", strings.TrimPrefix(p.addr[extAuthzListener], "http://"), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(conn, head("GET", "/public/x", "api.example.com"))
+	if b, _ := io.ReadAll(conn); len(b) > 0 {
+		t.Errorf("an HTTP/1 request was answered: %q", b)
+	}
+	conn.Close()
+	// A graceful stop: the listener closes and the process exits 0.
+	p.signal(t, syscall.SIGTERM)
+	if err := p.wait(t); err != nil {
+		t.Fatalf("exit: %v\n%s", err, p.stderr.String())
+	}
+}
+
+// TestExtAuthzBinaryKeysUnavailable: the binary answers a key outage
+// with an explicit 503 denial, never a gRPC error.
+func TestExtAuthzBinaryKeysUnavailable(t *testing.T) {
+	pool := cognitotest.New(t, cognitotest.Config{})
+	pool.SetFault(cognitotest.Fault{Status: 500})
+	p, client := startExtAuthz(t, pool)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := client.Check(ctx, envoyCheck("GET", "api.example.com", "/me", bearer(pool.AccessToken()), nil))
+	if err != nil {
+		t.Fatalf("a key outage is a gRPC error, which failure_mode_allow would allow: %v", err)
+	}
+	a := answerOf(t, resp)
+	if a.allowed || a.status != 503 || codes.Code(a.code) != codes.Unavailable || a.header.Get("Retry-After") == "" {
+		t.Errorf("allowed %v, %d, %v, %v", a.allowed, a.status, codes.Code(a.code), a.header)
+	}
+	if got := metric(t, p, `cognito_gate_requests_total{reason="jwks_unavailable",result="unavailable"}`); got != 1 {
+		t.Errorf("jwks_unavailable counted %v times", got)
+	}
+}
+
+// TestExtAuthzBinaryCanceled: a call Envoy gives up on (its ext_authz
+// timeout, while the gate waits for keys) is recorded as canceled.
+func TestExtAuthzBinaryCanceled(t *testing.T) {
+	pool := cognitotest.New(t, cognitotest.Config{})
+	p, client := startExtAuthz(t, pool)
+	pool.SetFault(cognitotest.Fault{Hang: true})
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err := client.Check(ctx, envoyCheck("GET", "api.example.com", "/me", bearer(pool.AccessToken(cognitotest.WithUnpublishedKey())), nil))
+	if grpcstatus.Code(err) != codes.DeadlineExceeded {
+		t.Fatalf("Check: %v, want DeadlineExceeded", err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for metric(t, p, `cognito_gate_requests_total{reason="canceled",result="canceled"}`) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the canceled call was not recorded")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := metric(t, p, `cognito_gate_requests_total{reason="jwks_unavailable",result="unavailable"}`); got != 0 {
+		t.Errorf("counted as unavailable: %v", got)
+	}
+}
