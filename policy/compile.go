@@ -55,10 +55,11 @@ func (*route) ServeHTTP(http.ResponseWriter, *http.Request) {}
 // requirement is a compiled Requirement.
 type requirement struct {
 	field string // "rules[2]" or "rules[2].any_of[0]", for Explain
-	// issuers are the accepted issuers (Issuers and both forms of each of
-	// Pools); nil when any will do. issuerCheck and issuerWant describe
-	// the check for Explain.
-	issuers                 []string
+	// issuers are the accepted issuers (Issuers) and poolIDs the accepted
+	// user pools (Pools: a token of the pool in any issuer format and any
+	// replica region, claims.Token.UserPoolID); both nil when any will do.
+	// issuerCheck and issuerWant describe the check for Explain.
+	issuers, poolIDs        []string
 	issuerCheck, issuerWant string
 	clients                 []string // accepted app clients; nil when any will do
 	tokenUse                claims.TokenUse
@@ -269,9 +270,10 @@ func compileRequirement(q *Requirement, field string, vars *[]string, varFields 
 	issuers := checkList(q.Issuers, field+".issuers", "issuer", checkIssuer, errs)
 	if pools != nil || issuers != nil {
 		c.issuers = slices.Clone(issuers)
+		c.poolIDs = []string{} // not nil: the check applies
 		for _, id := range pools {
 			if checkPoolID(id) == "" {
-				c.issuers = append(c.issuers, poolIssuers(id)...)
+				c.poolIDs = append(c.poolIDs, id)
 			}
 		}
 		switch {
@@ -427,16 +429,6 @@ func checkPoolID(id string) string {
 		return msg
 	}
 	return ""
-}
-
-// poolIssuers returns the issuers of the user pool id, which checkPoolID
-// accepted: the classic form first, then the newer one.
-func poolIssuers(id string) []string {
-	region, _, _ := strings.Cut(id, "_")
-	return []string{
-		"https://cognito-idp." + region + ".amazonaws.com/" + id,
-		"https://issuer-cognito-idp." + region + ".amazonaws.com/" + id,
-	}
 }
 
 // maxIssuer bounds the length of an issuer.

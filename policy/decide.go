@@ -250,8 +250,10 @@ type outcome struct {
 // first failure; the outcome is the same.
 func (q *requirement) eval(tok *claims.Token, vars []string, m *Match, prefix string) outcome {
 	o := outcome{ok: true, reason: claims.ReasonOK}
-	if q.issuers != nil {
-		ok := slices.Contains(q.issuers, tok.Issuer)
+	if q.issuers != nil || q.poolIDs != nil {
+		// A pool's tokens in any issuer format and any replica region: the
+		// verifier accepted tok's issuer, whose path names the pool.
+		ok := slices.Contains(q.issuers, tok.Issuer) || len(q.poolIDs) > 0 && slices.Contains(q.poolIDs, tok.UserPoolID())
 		m.add(prefix, q.issuerCheck, q.issuerWant, tok.Issuer, ok)
 		if !ok {
 			o = outcome{reason: claims.ReasonClaimDenied}

@@ -71,6 +71,11 @@ func TestDecidePools(t *testing.T) {
 		"bob-b-writer":    ps.verify(t, ps.b.AccessToken(append(bob, cognitotest.WithScopes("orders/write"))...)),
 		"alice-a":         ps.verify(t, ps.a.AccessToken(cognitotest.WithUsername("alice"))),
 		"carol-b-auditor": ps.verify(t, ps.b.AccessToken(cognitotest.WithUsername("carol"), cognitotest.WithGroups("auditors"))),
+		// A replica region's token of pool A (Multi-Region Replication), as
+		// the verifier returns it when the region is configured; and one of
+		// an emulator whose issuer path only looks like pool A's id.
+		"bob-a-replica":  {Use: claims.AccessToken, Issuer: "https://cognito-idp.us-west-2.amazonaws.com/" + poolA, Username: "bob", Groups: []string{"admin"}},
+		"bob-a-emulator": {Use: claims.AccessToken, Issuer: "http://127.0.0.1:9229/" + poolA, Username: "bob", Groups: []string{"admin"}},
 	}
 	fromYAML, err := parse([]byte(poolsPolicy))
 	if err != nil {
@@ -84,6 +89,8 @@ func TestDecidePools(t *testing.T) {
 		{"admin of pool A", "GET", "/admin/x", "bob-a", allow("admin-a")},
 		{"admin of pool A, newer issuer form", "GET", "/admin/x", "bob-a-new-iss", allow("admin-a")},
 		{"admin of pool A, ID token", "GET", "/admin/x", "bob-a-id", allow("admin-a")},
+		{"admin of pool A, a replica region's token", "GET", "/admin/x", "bob-a-replica", allow("admin-a")},
+		{"an emulator issuer is no Cognito pool", "GET", "/admin/x", "bob-a-emulator", forbidden("admin-a", claims.ReasonClaimDenied)},
 		{"admin of pool B is not admin of pool A", "GET", "/admin/x", "bob-b", forbidden("admin-a", claims.ReasonClaimDenied)},
 		{"admin of pool B, ID token", "GET", "/admin/x", "bob-b-id", forbidden("admin-a", claims.ReasonClaimDenied)},
 		{"no token", "GET", "/admin/x", "none", noToken("admin-a")},
