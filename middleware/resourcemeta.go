@@ -47,9 +47,10 @@ type ResourceMetadataConfig struct {
 
 	// AuthorizationServers are the issuer identifiers (RFC 8414) of the
 	// authorization servers whose tokens the resource accepts: for
-	// Cognito, the user pools' issuers, from which clients find the
-	// pool's OpenID configuration. Absolute http or https URLs without
-	// query or fragment, each once.
+	// Cognito, the user pools' issuers (claims.Verifier.Issuers), from
+	// which clients find the pool's OpenID configuration. Absolute http
+	// or https URLs without user information, query or fragment (every
+	// issuer the verifier accepts is one), each once.
 	AuthorizationServers []string
 
 	// ScopesSupported lists the scopes clients request for access to the
@@ -134,7 +135,7 @@ func NewResourceMetadata(cfg ResourceMetadataConfig) (*ResourceMetadata, error) 
 		rm.url = u.Scheme + "://" + u.Host + rm.path
 	}
 	eachOnce(cfg.AuthorizationServers, "authorization_servers", bad, func(s string) string {
-		return checkURL(s, "an issuer identifier such as https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123")
+		return checkURL(s, "want an issuer identifier such as https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123", false)
 	})
 	eachOnce(cfg.ScopesSupported, "scopes_supported", bad, checkScopeToken)
 	eachOnce(cfg.BearerMethodsSupported, "bearer_methods_supported", bad, func(s string) string {
@@ -148,7 +149,7 @@ func NewResourceMetadata(cfg ResourceMetadataConfig) (*ResourceMetadata, error) 
 		bad("resource_name", "contains control characters")
 	}
 	if cfg.ResourceDocumentation != "" {
-		if p := checkURL(cfg.ResourceDocumentation, "a page's URL"); p != "" {
+		if p := checkURL(cfg.ResourceDocumentation, "want a page's URL such as https://docs.example.com/api", false); p != "" {
 			bad("resource_documentation", "%s", p)
 		}
 	}
@@ -182,7 +183,7 @@ func checkResource(s string) string {
 	if s == "" {
 		return "required: " + want
 	}
-	if p := checkURL(s, want); p != "" {
+	if p := checkURL(s, want, true); p != "" {
 		return p
 	}
 	u, _ := url.Parse(s)
@@ -203,19 +204,20 @@ func checkResource(s string) string {
 }
 
 // checkURL returns what is wrong with s as an absolute http or https URL
-// in canonical form with no query, fragment or user information, or "".
-func checkURL(s, want string) string {
+// with no query, fragment or user information, and when canonical is set
+// in lower-case scheme and host, or "".
+func checkURL(s, want string, canonical bool) string {
 	u, err := url.Parse(s)
 	switch {
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "":
 		return fmt.Sprintf("%s, got %q", want, s)
-	case !strings.HasPrefix(s, u.Scheme+"://"):
+	case canonical && !strings.HasPrefix(s, u.Scheme+"://"):
 		return fmt.Sprintf("the scheme must be in lower case: got %q", s)
 	case u.User != nil || strings.ContainsAny(s, "?#"):
 		return fmt.Sprintf("no user information, query or fragment: got %q", s)
 	case strings.ContainsFunc(s, func(r rune) bool { return r <= ' ' || r >= 0x7f || r == '"' || r == '\\' }):
 		return fmt.Sprintf("spaces, quotes, backslashes, control and non-ASCII characters are not allowed: got %q", s)
-	case u.Host != strings.ToLower(u.Host):
+	case canonical && u.Host != strings.ToLower(u.Host):
 		return fmt.Sprintf("the host must be in lower case: got %q", s)
 	}
 	if port := u.Port(); port != "" {

@@ -36,6 +36,9 @@ type fileConfig struct {
 	Tokens        tokensConfig `yaml:"tokens"`
 	Realm         string       `yaml:"realm"`
 	CORSPreflight bool         `yaml:"cors_preflight"`
+	// WebSocket and ResourceMetadata: websocket.go, resourcemeta.go.
+	WebSocket        websocketConfig         `yaml:"websocket"`
+	ResourceMetadata *resourceMetadataConfig `yaml:"resource_metadata"`
 
 	IdentityHeaders      headersConfig        `yaml:"identity_headers"`
 	RequestHeaders       requestHeadersConfig `yaml:"request_headers"`
@@ -90,6 +93,9 @@ type tokensConfig struct {
 	Query         string `yaml:"query"`
 	// ALB is tokens.alb (alb.go): the load balancer's headers.
 	ALB *albConfig `yaml:"alb"`
+	// WebSocketSubprotocol reads tokens from the WebSocket subprotocol
+	// (middleware.WebSocketProtocol).
+	WebSocketSubprotocol bool `yaml:"websocket_subprotocol"`
 }
 
 type headersConfig struct {
@@ -173,6 +179,8 @@ type gateConfig struct {
 	albAccess            bool        // tokens.alb.access_token: required
 
 	ops operations // TLS and reloading (operations.go)
+
+	resourceMetadata *resourceMetadataConfig // resource_metadata, or nil (resourcemeta.go)
 }
 
 // loadConfig reads and validates a configuration file. Environment

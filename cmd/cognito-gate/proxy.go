@@ -28,13 +28,21 @@ import (
 //     is refused (400 bad_request): the upstream would see it in
 //     X-Forwarded-Host and could serve a virtual host the policy did not
 //     judge;
+//   - with resource_metadata, GET and HEAD of the document's path are
+//     answered with the RFC 9728 document (resourcemeta.go), without a
+//     token, recorded as skipped; other methods there get 405;
 //   - the middleware verifies the token and asks the policy;
 //   - an allowed request goes to the upstream with every client-sent
 //     spelling of an identity header, override header and X-Forwarded-*
 //     header removed, credentials that were not verified removed, h2c
 //     upgrades dropped, X-Forwarded-For, -Host and -Proto set by the gate,
-//     and the identity headers set from the verified token.
+//     and the identity headers set from the verified token;
+//   - an upgraded connection (a WebSocket) opened with a verified token
+//     is closed when the token would no longer be accepted, and a
+//     handshake answer naming the WebSocket token entry is refused
+//     (websocket.go).
 func (g *gate) proxyHandler() http.Handler {
+	ws := g.newSockets()
 	rp := &httputil.ReverseProxy{
 		Rewrite: g.rewrite,
 		Transport: &http.Transport{
@@ -47,13 +55,19 @@ func (g *gate) proxyHandler() http.Handler {
 			TLSHandshakeTimeout:   5 * time.Second,
 			ExpectContinueTimeout: time.Second,
 		},
-		ErrorHandler: g.proxyError,
-		ErrorLog:     zap.NewStdLog(g.logger.Named("proxy")),
+		ModifyResponse: ws.modifyResponse,
+		ErrorHandler:   g.proxyError,
+		ErrorLog:       zap.NewStdLog(g.logger.Named("proxy")),
 	}
-	next := g.mw.Handler(rp)
+	next := g.mw.Handler(ws.watch(rp))
+	rm := g.resourceMetadata()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := policy.CheckHost(r.Host); err != nil {
 			g.refuse(w, r, fmt.Errorf("proxy: Host: %w: %w", err, errBadRequest))
+			return
+		}
+		if rm != nil && r.URL.Path == rm.Path() && r.URL.RawPath == "" {
+			g.serveResourceMetadata(w, r, rm)
 			return
 		}
 		if r.Body != nil && r.Body != http.NoBody {
@@ -186,6 +200,8 @@ type credentials struct {
 	carriers map[middleware.TokenSource]carrier
 	// alb: the load balancer's headers are the credential (tokens.alb).
 	alb bool
+	// websocket: tokens.websocket_subprotocol is set.
+	websocket bool
 }
 
 // carrier is one place a token may travel.
@@ -197,6 +213,7 @@ const (
 	carrierHeader
 	carrierCookie
 	carrierQuery
+	carrierWebSocket // the WebSocket subprotocol's token entry
 )
 
 // verified returns the carrier of the token the middleware verified for
@@ -216,7 +233,9 @@ func (c *credentials) verified(in *http.Request) carrier {
 // never reaches an upstream that might read it; with a verified token, the
 // other sources go, and the verified one stays only when forward is set.
 // An Authorization header that did not carry the verified token (Basic,
-// "Bearer<TAB>x", a bare token) never reaches the upstream.
+// "Bearer<TAB>x", a bare token) never reaches the upstream. The WebSocket
+// subprotocol's token entry never does either: a verified token that came
+// there is forwarded as "Authorization: Bearer" instead.
 func (c *credentials) strip(in, out *http.Request, verified, forward bool) {
 	keep := carrierNone
 	if verified && forward {
@@ -249,6 +268,12 @@ func (c *credentials) strip(in, out *http.Request, verified, forward bool) {
 	}
 	if c.alb {
 		stripALB(out.Header, verified && forward)
+	}
+	if c.websocket {
+		stripWebSocketTokens(out.Header)
+		if keep == carrierWebSocket {
+			forwardWebSocketToken(in, out)
+		}
 	}
 }
 

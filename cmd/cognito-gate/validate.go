@@ -44,6 +44,8 @@ func (v *validator) validate() {
 	v.verification()
 	v.albTokens()
 	v.tokens()
+	v.websocketSettings()
+	v.resourceMetadata()
 	v.identityHeaders()
 	v.requestHeaders()
 	v.forwardAuth()
@@ -193,6 +195,10 @@ func (v *validator) tokens() {
 	if fc.Tokens.Query != "" {
 		add(middleware.Query(fc.Tokens.Query), carrierQuery)
 		gc.credentials.query = fc.Tokens.Query
+	}
+	if fc.Tokens.WebSocketSubprotocol {
+		add(middleware.WebSocketProtocol(), carrierWebSocket)
+		gc.credentials.websocket = true
 	}
 	if len(gc.sources) == 0 && fc.Tokens.ALB == nil {
 		v.bad("tokens", "no token source: enable authorization or set cookie, header or query")
