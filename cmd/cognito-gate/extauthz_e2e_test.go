@@ -4,6 +4,9 @@ import (
 	"context"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -154,5 +157,48 @@ func TestExtAuthzBinaryCanceled(t *testing.T) {
 	}
 	if got := metric(t, p, `cognito_gate_requests_total{reason="jwks_unavailable",result="unavailable"}`); got != 0 {
 		t.Errorf("counted as unavailable: %v", got)
+	}
+}
+
+// TestExtAuthzBinaryReload: a reload (SIGHUP) that replaces the whole
+// configuration applies to the ext_authz listener's next call: the new
+// policy judges it, the new identity header names are set.
+func TestExtAuthzBinaryReload(t *testing.T) {
+	pool := cognitotest.New(t, cognitotest.Config{})
+	cfg := writeConfig(t, pool, "", extAuthzPolicy, extAuthzE2EConfig)
+	p := start(t, []string{"forward-auth", "admin", extAuthzListener}, "forward-auth", "--config", cfg)
+	conn, err := grpc.NewClient(strings.TrimPrefix(p.addr[extAuthzListener], "http://"), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	client := authv3.NewAuthorizationClient(conn)
+	bob := pool.AccessToken(cognitotest.WithSubject("sub-bob"))
+	check := func() envoyAnswer {
+		t.Helper()
+		resp, err := client.Check(context.Background(), envoyCheck("GET", "api.example.com", "/open/x", bearer(bob), nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return answerOf(t, resp)
+	}
+	if a := check(); a.allowed || a.status != 403 {
+		t.Fatalf("before the reload: allowed %v, %d; want 403 (no rule)", a.allowed, a.status)
+	}
+	dir := filepath.Dir(cfg)
+	if err := os.WriteFile(filepath.Join(dir, "policy.yaml"), []byte(extAuthzPolicy+"  - name: open\n    route: /open/\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(cfg, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(f, "identity_headers:\n  sub: X-User\n")
+	f.Close()
+	p.signal(t, syscall.SIGHUP)
+	waitLog(t, p, "configuration reloaded")
+	a := check()
+	if !a.allowed || a.header.Get("X-User") != "sub-bob" || a.header.Get("X-Auth-Sub") != "" || !slices.Contains(a.remove, "x-auth-sub") {
+		t.Fatalf("after the reload: allowed %v (%d), headers %v, removed %q", a.allowed, a.status, a.header, a.remove)
 	}
 }
