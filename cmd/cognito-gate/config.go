@@ -48,6 +48,9 @@ type fileConfig struct {
 	PolicyFile string           `yaml:"policy_file"`
 	Policy     *yamlstrict.Node `yaml:"policy"`
 
+	// Revocation is the deny list (revocation_config.go).
+	Revocation revocationConfig `yaml:"revocation"`
+
 	Server serverConfig `yaml:"server"`
 	Log    logConfig    `yaml:"log"`
 
@@ -169,6 +172,7 @@ type gateConfig struct {
 	claims               claims.Config
 	policyFile           string // absolute path when the policy comes from a file
 	policy               *policy.Policy
+	revocation           *revocationSetup // the deny list, or nil (revocation_config.go)
 	sources              []middleware.TokenSource
 	credentials          credentials
 	headers              *identityHeaders

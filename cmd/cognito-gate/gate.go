@@ -27,6 +27,8 @@ type gate struct {
 	reg      *prometheus.Registry
 	// proxyErrors counts requests the proxy could not forward, by cause.
 	proxyErrors *prometheus.CounterVec
+	// revocation is the deny list (revocation.go), or nil.
+	revocation *denyList
 }
 
 // newLogger builds the process logger from the log section.
@@ -67,6 +69,8 @@ func newGate(cfg *gateConfig, logger *zap.Logger) (*gate, error) {
 	g := &gate{cfg: cfg, logger: logger, reg: prometheus.NewRegistry()}
 	cc := cfg.claims
 	cc.JWKS.Observer = middleware.LogJWKS(logger)
+	g.revocation = newDenyList(cfg.revocation, logger)
+	cc.Denylist = g.revocation.denylist()
 	v, err := claims.New(cc)
 	if err != nil {
 		return nil, err
@@ -85,6 +89,7 @@ func newGate(cfg *gateConfig, logger *zap.Logger) (*gate, error) {
 		g.proxyErrors.WithLabelValues(c)
 	}
 	g.reg.MustRegister(g.proxyErrors, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	g.reg.MustRegister(g.revocation.collectors()...)
 	mc := middleware.Config{
 		Verifier:           v,
 		Policy:             cfg.policy,
@@ -104,10 +109,12 @@ func newGate(cfg *gateConfig, logger *zap.Logger) (*gate, error) {
 		g.Close()
 		return nil, err
 	}
+	g.revocation.start()
 	return g, nil
 }
 
 func (g *gate) Close() {
+	g.revocation.close()
 	g.verifier.Close()
 	if g.alb != nil {
 		g.alb.Close()
@@ -125,6 +132,7 @@ func (g *gate) hydrate(ctx context.Context) {
 // reload re-reads the configuration file and swaps in its policy. A broken
 // file is logged and changes nothing.
 func (g *gate) reload() {
+	g.revocation.reload()
 	next, err := loadConfig(g.cfg.file, nil)
 	if err != nil {
 		g.logger.Error("reload failed; keeping the current policy", zap.String("config", g.cfg.file), zap.Error(err))
@@ -142,6 +150,7 @@ func (g *gate) reload() {
 func (g *gate) adminHandler(needUpstream bool) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(g.reg, promhttp.HandlerOpts{Registry: g.reg}))
+	g.revocation.routes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})

@@ -41,6 +41,7 @@ Commands:
   verify        verify one token and print its claims or the reason it fails
   explain       explain the policy's decision for one request, rule by rule
   check         validate a configuration file
+  revoke        add an entry to the deny list file (revocation.file): a token, a sign-in, a user, an app client
   health        ask a running gateway's /healthz or /readyz (exit 0 or 1), for images without curl
   version       print the version, the VCS revision and the Go version (also --version)
 
@@ -117,6 +118,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdExplain(ctx, rest, stdin, stdout, stderr)
 	case "check":
 		err = cmdCheck(rest, stdout, stderr)
+	case "revoke":
+		err = cmdRevoke(rest, stdout, stderr)
 	case "health":
 		err = cmdHealth(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version", "-v":

@@ -48,6 +48,7 @@ type instance struct {
 	keyMetrics  *switchingCollector
 	limits      *limitGauges
 	drain       *drainState
+	revocation  *denyList // the deny list (revocation.go), across generations
 
 	cur atomic.Pointer[generation]
 
@@ -90,12 +91,15 @@ func newInstance(cfg *gateConfig, cmd, name string, handler func(*gate) http.Han
 	in.proxyErrors = newProxyErrors()
 	in.reg.MustRegister(append(in.limits.collectors(), in.proxyErrors, in.keyMetrics, newBuildInfoGauge(readBuildInfo()),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))...)
+	in.revocation = newDenyList(cfg.revocation, logger)
+	in.reg.MustRegister(in.revocation.collectors()...)
 	gen, err := in.build(context.Background(), cfg, nil)
 	if err != nil {
 		logger.Sync()
 		return nil, err
 	}
 	in.install(gen)
+	in.revocation.start()
 	for _, w := range append(cfg.warnings(cmd), cfg.operationsWarnings()...) {
 		logger.Warn("configuration: " + w)
 	}
@@ -123,10 +127,12 @@ func (in *instance) current() *generation { return in.cur.Load() }
 // keys, and refused if a pool whose keys prev holds has none in it.
 func (in *instance) build(ctx context.Context, cfg *gateConfig, prev *generation) (*generation, error) {
 	g := &gate{cfg: cfg, logger: in.logger, reg: in.reg, proxyErrors: in.proxyErrors}
+	g.revocation = in.revocation
 	fresh := prev == nil || !sameVerification(prev.g.cfg, cfg)
 	if fresh {
 		cc := cfg.claims
 		cc.JWKS.Observer = middleware.LogJWKS(in.logger)
+		cc.Denylist = in.revocation.denylist()
 		v, err := claims.New(cc)
 		if err != nil {
 			return nil, err
@@ -288,6 +294,7 @@ var errRestart = errors.New("needs a restart")
 // replaced key cache and load balancer verifier are closed after the
 // shutdown timeout.
 func (in *instance) reload(ctx context.Context) {
+	in.revocation.reload()
 	prev := in.current()
 	file := prev.g.cfg.file
 	next, err := loadConfig(file, nil)
@@ -387,6 +394,7 @@ func restartOnly(a, b *gateConfig) error {
 	diff("tls", tlsState(a.ops.listenTLS), tlsState(b.ops.listenTLS))
 	diff("admin_tls", tlsState(a.ops.adminTLS), tlsState(b.ops.adminTLS))
 	diff("log.format", orDefault(a.raw.Log.Format, "json"), orDefault(b.raw.Log.Format, "json"))
+	errs = append(errs, revocationRestart(a, b))
 	return errors.Join(errs...)
 }
 

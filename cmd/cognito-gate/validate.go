@@ -42,6 +42,7 @@ func (v *validator) validate() {
 	v.upstream()
 	v.pools()
 	v.verification()
+	v.revocation()
 	v.albTokens()
 	v.tokens()
 	v.websocketSettings()
