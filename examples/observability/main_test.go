@@ -92,7 +92,12 @@ func startGate(t *testing.T, policyYAML string, pools ...*cognitotest.Pool) *gat
 	// that fetches show up while Prometheus watches); a short backoff keeps
 	// a failing pool's retries coming.
 	cfg.WriteString("jwks:\n  cooldown: 1ms\n  max_backoff: 1s\npolicy_file: policy.yaml\nlog:\n  level: error\n  format: console\n")
+	// An empty deny list, so that its metrics are exported too.
+	cfg.WriteString("revocation:\n  file: revoked.jsonl\n")
 	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "revoked.jsonl"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(filepath.Join(dir, "gate.yaml"), []byte(cfg.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
