@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/cognito-gate/cognito-gate/claims"
+	"github.com/cognito-gate/cognito-gate/cognitotest"
 	"github.com/cognito-gate/cognito-gate/middleware"
 )
 
@@ -403,4 +404,58 @@ func TestWebSocketConfig(t *testing.T) {
 	if want := []string{"header Authorization", "query access_token", "websocket subprotocol"}; !slices.Equal(names, want) || !gc.credentials.websocket {
 		t.Fatalf("sources %q (websocket %v), want %q", names, gc.credentials.websocket, want)
 	}
+}
+
+// denyFlag is a claims.Denylist that refuses every token once set.
+type denyFlag struct{ on atomic.Bool }
+
+func (d *denyFlag) Revoked(*claims.Token, time.Time) bool { return d.on.Load() }
+
+// TestWatchedConnRevokedByTheVerifier is the attacker's case with the
+// real verifier: a socket opened with a token that is revoked afterwards
+// (the deny list refuses it from then on, cache hits included) is closed
+// at the next recheck, 1008 "token revoked", long before its exp. Time is
+// the bubble's; the verifier's clock is shifted to the token's.
+func TestWatchedConnRevokedByTheVerifier(t *testing.T) {
+	pool := cognitotest.New(t, cognitotest.Config{})
+	raw := pool.AccessToken()
+	issued := time.Now()
+	synctest.Test(t, func(t *testing.T) {
+		offset := issued.Sub(time.Now())
+		now := func() time.Time { return time.Now().Add(offset) }
+		deny := &denyFlag{}
+		v, err := claims.New(claims.Config{
+			Pools: []claims.Pool{{UserPoolID: pool.PoolID(), Issuer: pool.Issuer(), Keys: pool.JWKS(), ClientIDs: []string{pool.ClientID()}, TokenUse: claims.AccessToken}},
+			Now:   now, Denylist: deny,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer v.Close()
+		tok, err := v.Verify(t.Context(), raw)
+		if err != nil {
+			t.Fatalf("the token does not verify: %v", err)
+		}
+		s := testSockets(prometheus.NewRegistry(), func(ctx context.Context, raw string) error {
+			_, err := v.Verify(ctx, raw)
+			return err
+		})
+		s.now = now
+		c, _ := watched(t, s, tok.Expiry.Add(s.leeway), raw, true)
+		got := readAll(c)
+		time.Sleep(time.Minute + time.Second) // the first recheck: still valid
+		synctest.Wait()
+		deny.on.Store(true) // revoked
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		if g := <-got; !bytes.Equal(g, closeFrame(1008, "token revoked")) {
+			t.Fatalf("the client got %q, want the Close frame", g)
+		}
+		if n := closedCount(s, closeRevoked); n != 1 {
+			t.Fatalf("revoked counted %v", n)
+		}
+		if now().After(tok.Expiry) {
+			t.Fatal("closed only after exp")
+		}
+	})
 }
