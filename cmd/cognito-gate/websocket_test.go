@@ -421,7 +421,7 @@ func TestWatchedConnRevokedByTheVerifier(t *testing.T) {
 	raw := pool.AccessToken()
 	issued := time.Now()
 	synctest.Test(t, func(t *testing.T) {
-		offset := issued.Sub(time.Now())
+		offset := time.Until(issued)
 		now := func() time.Time { return time.Now().Add(offset) }
 		deny := &denyFlag{}
 		v, err := claims.New(claims.Config{
