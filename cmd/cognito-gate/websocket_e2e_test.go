@@ -1,8 +1,11 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -165,5 +168,44 @@ func TestWebSocketTokenNotForwarded(t *testing.T) {
 	}
 	if got := c.roundTrip(t, "hi"); got != "echo: hi" {
 		t.Fatalf("answer %q", got)
+	}
+}
+
+// TestWebSocketClosedWhenRevoked: a socket whose user is put on the deny
+// list after it opened (a line added to revocation.file) is closed at the
+// next recheck, 1008 "token revoked", long before its token expires, and
+// counted with cause revoked. The wait is bounded by a deadline on the
+// close.
+func TestWebSocketClosedWhenRevoked(t *testing.T) {
+	pool := cognitotest.New(t, cognitotest.Config{})
+	up := newWSUpstream(t, firstOffered)
+	denyFile := filepath.Join(t.TempDir(), "revoked.jsonl")
+	if err := os.WriteFile(denyFile, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	extra := wsConfig + fmt.Sprintf("websocket:\n  recheck_interval: 1s\nrevocation:\n  file: %s\n  poll_interval: 100ms\n", denyFile)
+	p := start(t, []string{"proxy", "admin"}, "serve", "--config", writeConfig(t, pool, up.URL, wsPolicy, extra))
+	tok := pool.AccessToken(cognitotest.WithSubject("5f0c2b9e-0d1c-4a55-9a70-1f2e3d4c5b6a"))
+	c := dialWS(t, p.addr["proxy"], "/ws/chat", http.Header{"Sec-Websocket-Protocol": {"chat.v1, " + wsTokenEntry(tok)}})
+	if c.resp.StatusCode != 101 {
+		t.Fatalf("handshake: %s", c.resp.Status)
+	}
+	if got := c.roundTrip(t, "before"); got != "echo: before" {
+		t.Fatalf("answer %q", got)
+	}
+	line := fmt.Sprintf(`{"sub":"5f0c2b9e-0d1c-4a55-9a70-1f2e3d4c5b6a","expires":"%s"}`+"\n", time.Now().Add(2*time.Hour).UTC().Format(time.RFC3339))
+	if err := os.WriteFile(denyFile, []byte(line), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.conn.SetReadDeadline(time.Now().Add(15 * time.Second))
+	f, err := readWSFrame(c.br)
+	if err != nil {
+		t.Fatalf("no Close frame after the revocation: %v", err)
+	}
+	if f.op != 8 || len(f.payload) < 2 || int(f.payload[0])<<8|int(f.payload[1]) != 1008 || string(f.payload[2:]) != "token revoked" {
+		t.Fatalf("frame op %d payload %q, want Close 1008 \"token revoked\"", f.op, f.payload)
+	}
+	if n := metric(t, p, `cognito_gate_websocket_closed_total{cause="revoked"}`); n != 1 {
+		t.Fatalf("cognito_gate_websocket_closed_total{cause=\"revoked\"} = %v, want 1", n)
 	}
 }
