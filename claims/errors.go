@@ -71,6 +71,11 @@ var (
 	// that goes away while keys are fetched is no failure of the key
 	// endpoint.
 	ErrCanceled = errors.New("claims: request canceled")
+	// ErrLiveCheckUnavailable means a live check of the token at Cognito
+	// (package livecheck) could not be made: throttling, a 5xx, a timeout,
+	// the checker's own bounds or cooldown, or an answer GetUser never
+	// gives. The token could not be checked; it says nothing of the token.
+	ErrLiveCheckUnavailable = errors.New("claims: live check unavailable")
 )
 
 // ErrConfig is matched by every error of New and Config.Validate, each a
@@ -270,6 +275,12 @@ const (
 	// callers (ErrIdentityMismatch), e.g. a load balancer's headers of two
 	// users. Answered 401.
 	ReasonIdentityMismatch Reason = "identity_mismatch"
+	// ReasonLiveCheckUnavailable is a token whose live check at Cognito
+	// could not be made (ErrLiveCheckUnavailable) and that the failure
+	// mode refused (fail_closed). Answered 503, as jwks_unavailable, but
+	// its own label: it pages whoever looks after the Cognito quota or the
+	// network path to it, not the key endpoint.
+	ReasonLiveCheckUnavailable Reason = "live_check_unavailable"
 )
 
 // reasonTable maps sentinels to reasons, most specific first.
@@ -301,6 +312,7 @@ var reasonTable = []struct {
 	{ErrIdentityMismatch, ReasonIdentityMismatch},
 	{ErrJWKSUnavailable, ReasonJWKSUnavailable},
 	{jwks.ErrClosed, ReasonJWKSUnavailable},
+	{ErrLiveCheckUnavailable, ReasonLiveCheckUnavailable},
 	// Last: a bare context error. Verify never returns one (a fetch's own
 	// timeout is wrapped in ErrJWKSUnavailable, the caller's end in
 	// ErrCanceled, a Check hook's context error on a live request in
@@ -343,7 +355,7 @@ func Reasons() []Reason {
 		ReasonWrongIssuer, ReasonWrongClient, ReasonWrongTokenUse, ReasonInsufficientScope,
 		ReasonGroupDenied, ReasonClaimDenied, ReasonJWKSUnavailable, ReasonInternal,
 		ReasonBadRequest, ReasonNoRule, ReasonNonCanonicalPath, ReasonCanceled, ReasonRevoked,
-		ReasonWrongSigner, ReasonIdentityMismatch,
+		ReasonWrongSigner, ReasonIdentityMismatch, ReasonLiveCheckUnavailable,
 	}
 }
 
@@ -353,14 +365,14 @@ const StatusClientClosed = 499
 
 // Status returns the HTTP status for the reason: 200 for ReasonOK, 403 for
 // an authenticated caller who lacks a scope, group or claim, 503 when keys
-// were unavailable, 500 for ReasonInternal, and 401 for everything else.
+// were unavailable or a live check could not be made, 500 for ReasonInternal, and 401 for everything else.
 func (r Reason) Status() int {
 	switch r {
 	case ReasonOK:
 		return http.StatusOK
 	case ReasonInsufficientScope, ReasonGroupDenied, ReasonClaimDenied, ReasonNoRule:
 		return http.StatusForbidden
-	case ReasonJWKSUnavailable:
+	case ReasonJWKSUnavailable, ReasonLiveCheckUnavailable:
 		return http.StatusServiceUnavailable
 	case ReasonInternal:
 		return http.StatusInternalServerError

@@ -144,6 +144,8 @@ func TestReasonOf(t *testing.T) {
 		{claims.ErrClaimDenied, claims.ReasonClaimDenied, 403},
 		{fmt.Errorf("x: %w: %w", claims.ErrJWKSUnavailable, jwks.ErrStatus), claims.ReasonJWKSUnavailable, 503},
 		{jwks.ErrClosed, claims.ReasonJWKSUnavailable, 503},
+		{fmt.Errorf("x: %w", claims.ErrLiveCheckUnavailable), claims.ReasonLiveCheckUnavailable, 503},
+		{fmt.Errorf("x: %w: %w", claims.ErrCanceled, claims.ErrLiveCheckUnavailable), claims.ReasonCanceled, claims.StatusClientClosed},
 		// Finding 18: a bare context error is the caller's own, never 503.
 		{context.Canceled, claims.ReasonCanceled, claims.StatusClientClosed},
 		{fmt.Errorf("x: %w", context.DeadlineExceeded), claims.ReasonCanceled, claims.StatusClientClosed},

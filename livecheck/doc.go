@@ -61,8 +61,8 @@
 //     ErrUnavailable.
 //
 // When Cognito could not be asked the token is refused (fail closed, the
-// default: ErrUnavailable, which package claims maps to internal_error,
-// 500), or accepted with Config.FailOpen — counted (Event.FailOpen) and
+// default: ErrUnavailable, which package claims maps to
+// live_check_unavailable, 503), or accepted with Config.FailOpen — counted (Event.FailOpen) and
 // never cached. An unexpected answer is refused in either mode: it means
 // the endpoint is not Cognito's, and misconfiguration does not fail open.
 //

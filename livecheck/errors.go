@@ -45,12 +45,12 @@ var (
 	// concurrency, the cooldown after a failure), or an unexpected answer
 	// (ErrUnexpectedAnswer), or the Checker is closed (ErrClosed). With
 	// Config.FailOpen the token is accepted instead, except for an
-	// unexpected answer and a closed Checker. Package claims has no
-	// reason for it: claims.ReasonOf maps it to ReasonInternal (500), so
-	// the request is refused, never let through, and never reported as a
+	// unexpected answer and a closed Checker. It wraps
+	// claims.ErrLiveCheckUnavailable (reason live_check_unavailable, 503):
+	// refused, never let through, and never reported as a
 	// jwks_unavailable that would send whoever is paged to the key
 	// endpoint.
-	ErrUnavailable = errors.New("livecheck: cognito could not be asked")
+	ErrUnavailable error = &sentinel{"livecheck: cognito could not be asked", claims.ErrLiveCheckUnavailable}
 
 	// ErrUnexpectedAnswer means GetUser answered what it never answers:
 	// a status other than 200, 4xx and 5xx (a redirect, say, which is
