@@ -211,22 +211,41 @@ func (g *gate) extAuthzDenied(e *middleware.Error) *authv3.CheckResponse {
 //     it from the CheckRequest (any spelling the gate sees is refused
 //     before);
 //   - the credentials the gate did not verify removed, as serve removes
-//     them (credentials.strip): with no verified token (an anonymous
-//     route), Authorization, tokens.header and the tokens.cookie cookie;
-//     with one, the other carriers, and its own unless
-//     forward_authorization. With tokens.cookie, the Cookie header is set
-//     to the other cookies (removed when there are none). A tokens.query
-//     parameter is left in the query: Envoy rewrites a query only by
-//     re-encoding it whole.
+//     them (see credentialEdits).
 func (g *gate) extAuthzOK(r *http.Request, res middleware.Result) *authv3.CheckResponse {
-	set := http.Header{}
+	set, remove := g.credentialEdits(r, res.Token != nil)
 	g.cfg.headers.setIdentity(set, res.Token)
+	remove = append(remove, g.cfg.headers.names...)
+	return &authv3.CheckResponse{
+		Status: &rpcstatus.Status{Code: int32(codes.OK)},
+		HttpResponse: &authv3.CheckResponse_OkResponse{OkResponse: &authv3.OkHttpResponse{
+			Headers:         headerOptions(set),
+			HeadersToRemove: removals(remove, set),
+		}},
+	}
+}
+
+// credentialEdits returns the headers to set and to remove so that the
+// upstream request carries only the credential the gate verified, as
+// credentials.strip leaves serve's: with no verified token (an anonymous
+// route) Authorization, tokens.header (every spelling) and the
+// tokens.cookie cookie (every spelling PHP reads as its name) go; with
+// one, the other carriers go, and its own stays only with
+// forward_authorization (a token cookie's look-alikes go beside it).
+// Authorization and tokens.header are removed whether or not the
+// CheckRequest showed them (Envoy's allowed_headers may hide them); the
+// Cookie header is set to the cookies that remain, or removed. A
+// tokens.query parameter is left in the query: Envoy rewrites a query
+// only by re-encoding it whole. (tokens.alb and
+// tokens.websocket_subprotocol are refused with grpc_listen: see
+// validator.extAuthz.)
+func (g *gate) credentialEdits(r *http.Request, verified bool) (set http.Header, remove []string) {
+	c := &g.cfg.credentials
 	keep := carrierNone
-	if res.Token != nil && g.cfg.forwardAuthorization {
+	if verified && g.cfg.forwardAuthorization {
 		keep = g.carrier(r)
 	}
-	c := &g.cfg.credentials
-	var remove []string
+	set = http.Header{}
 	if keep != carrierAuthorization {
 		remove = append(remove, "Authorization")
 	}
@@ -238,23 +257,21 @@ func (g *gate) extAuthzOK(r *http.Request, res middleware.Result) *authv3.CheckR
 			}
 		}
 	}
-	if c.cookie != "" && keep != carrierCookie && len(r.Header["Cookie"]) > 0 {
+	if c.cookie != "" && len(r.Header["Cookie"]) > 0 {
 		cookies := http.Header{"Cookie": slices.Clone(r.Header["Cookie"])}
-		removeCookie(cookies, c.cookie)
-		if v := cookies.Get("Cookie"); v != "" {
-			set.Set("Cookie", v)
+		if keep == carrierCookie {
+			filterCookies(cookies, func(n string) bool { return n != c.cookie && sameParam(n, c.cookie) })
 		} else {
+			removeCookie(cookies, c.cookie)
+		}
+		switch v := cookies.Get("Cookie"); {
+		case v == "":
 			remove = append(remove, "Cookie")
+		case keep != carrierCookie || v != strings.Join(r.Header["Cookie"], "; "):
+			set.Set("Cookie", v)
 		}
 	}
-	remove = append(remove, g.cfg.headers.names...)
-	return &authv3.CheckResponse{
-		Status: &rpcstatus.Status{Code: int32(codes.OK)},
-		HttpResponse: &authv3.CheckResponse_OkResponse{OkResponse: &authv3.OkHttpResponse{
-			Headers:         headerOptions(set),
-			HeadersToRemove: removals(remove, set),
-		}},
-	}
+	return set, remove
 }
 
 // carrier returns where the token the middleware verified for r

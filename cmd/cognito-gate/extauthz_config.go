@@ -8,10 +8,23 @@ import (
 // extAuthz checks forward_auth.grpc_listen, the listener of Envoy's
 // ext_authz gRPC API (extauthz.go): a host:port other than listen's and
 // admin_listen's. It runs after listeners, which sets their defaults.
+//
+// The token sources whose every spelling an allowed answer could not yet
+// remove from the upstream request are refused beside it, rather than
+// let through: the load balancer's headers (tokens.alb: a client's
+// x_amzn_oidc_data would reach an upstream that reads it) and the
+// WebSocket subprotocol's token entry (tokens.websocket_subprotocol: serve
+// never lets it reach the upstream).
 func (v *validator) extAuthz() {
 	addr := v.fc.ForwardAuth.GRPCListen
 	if addr == "" {
 		return
+	}
+	if v.fc.Tokens.ALB != nil {
+		v.bad("forward_auth.grpc_listen", "not with tokens.alb: the ext_authz answer does not remove the load balancer's headers from the upstream request")
+	}
+	if v.fc.Tokens.WebSocketSubprotocol {
+		v.bad("forward_auth.grpc_listen", "not with tokens.websocket_subprotocol: the ext_authz answer does not remove the subprotocol's token entry from the upstream request")
 	}
 	_, port, err := net.SplitHostPort(addr)
 	if err != nil {

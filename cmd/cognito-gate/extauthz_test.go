@@ -228,6 +228,18 @@ func TestExtAuthzHeaderMutations(t *testing.T) {
 			set:   aliceSet, remove: []string{"authorization"},
 		},
 		{
+			name:  "verified token cookie: its look-alikes go",
+			extra: "tokens:\n  authorization: false\n  cookie: access_token\n",
+			req:   envoyCheck("GET", "api.example.com", "/admin/x", map[string]string{"cookie": "access.token=forged; access_token=" + alice + "; access_token[]=forged; theme=dark"}, nil),
+			set:   plus(aliceSet, "cookie", "access_token="+alice+"; theme=dark"), remove: []string{"authorization"},
+		},
+		{
+			name:  "a token cookie's look-alikes on an anonymous route",
+			extra: "tokens:\n  cookie: access_token\n",
+			req:   envoyCheck("GET", "api.example.com", "/public/x", map[string]string{"cookie": "access.token=forged; %61ccess_token=forged; theme=dark"}, nil),
+			set:   map[string]string{"cookie": "theme=dark"}, remove: anonymousRemove,
+		},
+		{
 			name:  "verified bearer: a token cookie beside it goes",
 			extra: "tokens:\n  cookie: session\n",
 			req:   envoyCheck("GET", "api.example.com", "/admin/x", map[string]string{"authorization": "Bearer " + alice, "cookie": "session=forged; theme=dark"}, nil),
@@ -427,56 +439,79 @@ func TestExtAuthzKeysUnavailable(t *testing.T) {
 }
 
 // TestExtAuthzCanceled: Envoy giving up on a call (the downstream went
-// away, or its ext_authz timeout passed) ends it with a bare Canceled or
-// DeadlineExceeded status, recorded as canceled, never as unavailable.
+// away, or its ext_authz timeout passed) while the gate waits for keys
+// ends it with a bare Canceled or DeadlineExceeded status, recorded as
+// canceled, never as unavailable.
 func TestExtAuthzCanceled(t *testing.T) {
-	pool := cognitotest.New(t, cognitotest.Config{})
-	rig := newExtAuthzRig(t, pool, extAuthzPolicy, "")
-	pool.SetFault(cognitotest.Fault{Hang: true})
-	// A token of a key the gate has not cached makes it fetch, which hangs.
-	unknown := pool.AccessToken(cognitotest.WithUnpublishedKey())
 	for _, tc := range []struct {
 		name string
 		ctx  func() (context.Context, context.CancelFunc)
+		stop bool // cancel once the gate is fetching keys
 		want codes.Code
 	}{
+		{"canceled", func() (context.Context, context.CancelFunc) { return context.WithCancel(context.Background()) }, true, codes.Canceled},
 		{"deadline", func() (context.Context, context.CancelFunc) {
-			return context.WithTimeout(context.Background(), 200*time.Millisecond)
-		}, codes.DeadlineExceeded},
-		{"canceled", func() (context.Context, context.CancelFunc) {
-			ctx, cancel := context.WithCancel(context.Background())
-			time.AfterFunc(200*time.Millisecond, cancel)
-			return ctx, cancel
-		}, codes.Canceled},
+			return context.WithTimeout(context.Background(), 2*time.Second)
+		}, false, codes.DeadlineExceeded},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			canceled, unavailable := rig.requests(t, middleware.ResultCanceled, "canceled"), rig.requests(t, middleware.ResultUnavailable, "jwks_unavailable")
+			pool := cognitotest.New(t, cognitotest.Config{})
+			rig := newExtAuthzRig(t, pool, extAuthzPolicy, "")
+			pool.SetFault(cognitotest.Fault{Hang: true})
+			// A token of a key the gate has not cached makes it fetch,
+			// which hangs.
+			unknown := pool.AccessToken(cognitotest.WithUnpublishedKey())
+			fetches := pool.Fetches()
 			ctx, cancel := tc.ctx()
 			defer cancel()
-			resp, err := rig.client.Check(ctx, envoyCheck("GET", "api.example.com", "/me", bearer(unknown), nil))
-			if resp != nil || grpcstatus.Code(err) != tc.want {
-				t.Fatalf("Check: %v, %v; want %v", resp, err, tc.want)
-			}
-			// The server side records the call once it sees the end.
-			deadline := time.Now().Add(10 * time.Second)
-			for rig.requests(t, middleware.ResultCanceled, "canceled") != canceled+1 {
-				if time.Now().After(deadline) {
-					t.Fatal("the canceled call was not recorded")
+			errc := make(chan error, 1)
+			go func() {
+				resp, err := rig.client.Check(ctx, envoyCheck("GET", "api.example.com", "/me", bearer(unknown), nil))
+				if resp != nil {
+					err = errors.New("an answer")
 				}
-				time.Sleep(10 * time.Millisecond)
+				errc <- err
+			}()
+			waitFor(t, "the gate to fetch keys", func() bool { return pool.Fetches() > fetches })
+			if tc.stop {
+				cancel()
 			}
-			if got := rig.requests(t, middleware.ResultUnavailable, "jwks_unavailable"); got != unavailable {
-				t.Errorf("counted as unavailable too")
+			if err := <-errc; grpcstatus.Code(err) != tc.want {
+				t.Fatalf("Check: %v; want %v", err, tc.want)
+			}
+			// The server records the call once it sees the end.
+			waitFor(t, "the call recorded as canceled", func() bool { return rig.requests(t, middleware.ResultCanceled, "canceled") == 1 })
+			if got := rig.totalRequests(t); got != 1 {
+				t.Errorf("%v requests counted, want 1", got)
 			}
 		})
 	}
 	// Directly: the handler's own answer to a call whose context ended.
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
+	rig := newExtAuthzRig(t, nil, extAuthzPolicy, "")
 	s := &extAuthz{current: func() *gate { return rig.g }}
-	resp, err := s.Check(ctx, envoyCheck("GET", "api.example.com", "/me", bearer(unknown), nil))
-	if resp != nil || grpcstatus.Code(err) != codes.Canceled || grpcstatus.Convert(err).Message() != "canceled" {
-		t.Errorf("Check with a canceled context: %v, %v", resp, err)
+	unknown := rig.pool.AccessToken(cognitotest.WithUnpublishedKey())
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	expired, cancel2 := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel2()
+	for ctx, want := range map[context.Context]codes.Code{canceled: codes.Canceled, expired: codes.DeadlineExceeded} {
+		resp, err := s.Check(ctx, envoyCheck("GET", "api.example.com", "/me", bearer(unknown), nil))
+		if resp != nil || grpcstatus.Code(err) != want || grpcstatus.Convert(err).Message() != "canceled" {
+			t.Errorf("Check with an ended context: %v, %v; want %v", resp, err, want)
+		}
+	}
+}
+
+// waitFor polls cond, which another goroutine or process makes true, for
+// at most 10 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 10s for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond) // polling another goroutine's progress, not waiting for a timer
 	}
 }
 
@@ -547,6 +582,9 @@ func TestExtAuthzConfig(t *testing.T) {
 		{"not host:port", "127.0.0.1:8080", "forward_auth:\n  grpc_listen: \"8082\"\n", "gate.yaml:12: forward_auth.grpc_listen: want host:port"},
 		{"same as listen", "127.0.0.1:8080", "forward_auth:\n  grpc_listen: 127.0.0.1:8080\n", "forward_auth.grpc_listen: must differ from listen"},
 		{"same as admin_listen", "127.0.0.1:8080", "admin_listen: 127.0.0.1:9000\nforward_auth:\n  grpc_listen: 127.0.0.1:9000\n", "forward_auth.grpc_listen: must differ from admin_listen"},
+		{"with the load balancer's headers", "127.0.0.1:8080", "tokens:\n  alb: {region: us-east-1, signers: [\"arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/a/b\"], access_token: ignored}\nforward_auth:\n  grpc_listen: 127.0.0.1:8082\n", "forward_auth.grpc_listen: not with tokens.alb"},
+		{"with the WebSocket subprotocol", "127.0.0.1:8080", "tokens:\n  websocket_subprotocol: true\nforward_auth:\n  grpc_listen: 127.0.0.1:8082\n", "forward_auth.grpc_listen: not with tokens.websocket_subprotocol"},
+		{"the WebSocket subprotocol without grpc_listen", "127.0.0.1:8080", "tokens:\n  websocket_subprotocol: true\n", ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			text := strings.Replace(validConfig, "127.0.0.1:8080", tt.listen, 1) + tt.extra
@@ -556,7 +594,7 @@ func TestExtAuthzConfig(t *testing.T) {
 				t.Fatalf("error: %v", err)
 			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
 				t.Fatalf("error %v, want %q", err, tt.want)
-			case tt.want == "" && gc.raw.ForwardAuth.GRPCListen == "":
+			case tt.want == "" && strings.Contains(tt.extra, "grpc_listen") && gc.raw.ForwardAuth.GRPCListen == "":
 				t.Fatal("grpc_listen not read")
 			}
 		})
