@@ -45,6 +45,7 @@ func (gc *gateConfig) warnings(cmd string) []string {
 	if cmd == commandServe && gc.forwardAuthorization && gc.upstream != nil && gc.upstream.Scheme == "http" && !isLoopbackHost(gc.upstream.Hostname()) {
 		ws = append(ws, fmt.Sprintf("upstream %s is plain http on another host: verified tokens travel to it in the clear (forward_authorization: false keeps them back)", gc.upstream.Redacted()))
 	}
+	ws = append(ws, gc.revocationWarnings()...)
 	return ws
 }
 

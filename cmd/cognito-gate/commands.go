@@ -17,7 +17,7 @@ import (
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return serveCommand(ctx, args, stdout, stderr, commandServe,
-		"serve [--config gate.yaml]\n\nRuns the reverse proxy on listen, forwarding allowed requests to upstream,\nand /metrics, /healthz and /readyz on admin_listen. SIGHUP reloads the\nconfiguration; SIGINT or SIGTERM drain (server.drain_delay) and shut down\ngracefully.",
+		"serve [--config gate.yaml]\n\nRuns the reverse proxy on listen, forwarding allowed requests to upstream,\nand /metrics, /healthz and /readyz on admin_listen. SIGHUP reloads the\nconfiguration and the deny list; SIGINT or SIGTERM drain (server.drain_delay) and shut down\ngracefully.",
 		"proxy", (*gate).proxyHandler, true)
 }
 

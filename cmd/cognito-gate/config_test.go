@@ -164,7 +164,7 @@ func TestCheckCommand(t *testing.T) {
 	if code := run(t.Context(), []string{"--version"}, nil, &out, &errOut); code != 0 || !strings.HasPrefix(out.String(), "cognito-gate ") {
 		t.Errorf("--version: %d %q", code, out.String())
 	}
-	for _, cmd := range []string{"serve", "forward-auth", "demo", "verify", "explain", "check"} {
+	for _, cmd := range []string{"serve", "forward-auth", "demo", "verify", "explain", "check", "revoke"} {
 		errOut.Reset()
 		if code := run(t.Context(), []string{cmd, "--help"}, nil, &out, &errOut); code != 0 || !strings.Contains(errOut.String(), "Usage: cognito-gate "+cmd) {
 			t.Errorf("%s --help: %d %q", cmd, code, errOut.String())
