@@ -112,6 +112,8 @@ func TestVerifierContextErrors(t *testing.T) {
 		{"canceled on a live request", context.Canceled, false, 500, "unavailable", "internal_error"},
 		{"ErrCanceled on a live request", claims.ErrCanceled, false, 500, "unavailable", "internal_error"},
 		{"keys unavailable, client gone", claims.ErrJWKSUnavailable, true, 0, "canceled", "canceled"},
+		{"live check unavailable", claims.ErrLiveCheckUnavailable, false, 503, "unavailable", "live_check_unavailable"},
+		{"live check unavailable, client gone", claims.ErrLiveCheckUnavailable, true, 0, "canceled", "canceled"},
 		{"internal error, client gone", errors.New("boom"), true, 0, "canceled", "canceled"},
 		{"bad signature, client gone", claims.ErrBadSignature, true, 401, "denied", "bad_signature"},
 	}
@@ -184,12 +186,12 @@ func TestMetricSeriesStartAtZero(t *testing.T) {
 		}
 	}
 	for _, want := range [][2]string{{"allowed", "ok"}, {"denied", "bad_request"}, {"denied", "malformed"}, {"canceled", "canceled"},
-		{"unavailable", "jwks_unavailable"}, {"unavailable", "internal_error"}} {
+		{"unavailable", "jwks_unavailable"}, {"unavailable", "live_check_unavailable"}, {"unavailable", "internal_error"}} {
 		if !series[want] {
 			t.Errorf("no series %v", want)
 		}
 	}
-	for _, unwanted := range [][2]string{{"denied", "canceled"}, {"unavailable", "canceled"}, {"denied", "jwks_unavailable"}} {
+	for _, unwanted := range [][2]string{{"denied", "canceled"}, {"unavailable", "canceled"}, {"denied", "jwks_unavailable"}, {"denied", "live_check_unavailable"}} {
 		if series[unwanted] {
 			t.Errorf("series %v exists", unwanted)
 		}

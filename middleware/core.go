@@ -163,9 +163,9 @@ func (m *Middleware) judge(r *http.Request, o outcome, tok *claims.Token) outcom
 
 // verifyReason is the reason of a verification error for request r. The
 // request is canceled when, and only when, its context has ended: a
-// failure to check the token (jwks_unavailable, internal_error) while the
-// client is gone is the client's doing, not the key endpoint's (no 503, no
-// page), and a Verifier that says canceled while the request is live is
+// failure to check the token (jwks_unavailable, live_check_unavailable,
+// internal_error) while the client is gone is the client's doing, not the
+// key endpoint's or Cognito's (no 503, no page), and a Verifier that says canceled while the request is live is
 // not believed (internal_error, 500), because a canceled request is not
 // answered.
 func verifyReason(r *http.Request, err error) claims.Reason {
@@ -174,7 +174,7 @@ func verifyReason(r *http.Request, err error) claims.Reason {
 	switch {
 	case reason == claims.ReasonCanceled && !gone:
 		return claims.ReasonInternal
-	case gone && (reason == claims.ReasonJWKSUnavailable || reason == claims.ReasonInternal):
+	case gone && reason.Status() >= 500:
 		return claims.ReasonCanceled
 	}
 	return reason

@@ -92,11 +92,11 @@ func NewMetrics(reg prometheus.Registerer, v *claims.Verifier) (*Metrics, error)
 	// before the first failure of each kind.
 	m.requests.WithLabelValues(ResultAllowed, string(claims.ReasonOK))
 	for _, r := range claims.Reasons() {
-		switch r {
-		case claims.ReasonOK:
-		case claims.ReasonJWKSUnavailable, claims.ReasonInternal:
+		switch {
+		case r == claims.ReasonOK:
+		case r.Status() >= 500: // jwks_unavailable, live_check_unavailable, internal_error
 			m.requests.WithLabelValues(ResultUnavailable, string(r))
-		case claims.ReasonCanceled:
+		case r == claims.ReasonCanceled:
 			m.requests.WithLabelValues(ResultCanceled, string(r))
 		default: // the denials, bad_request among them
 			m.requests.WithLabelValues(ResultDenied, string(r))
