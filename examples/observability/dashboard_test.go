@@ -285,11 +285,12 @@ func TestDashboard(t *testing.T) {
 	}
 	forbidden := strings.Join(byStatus[http.StatusForbidden], "|")
 	badRequest := strings.Join(byStatus[http.StatusBadRequest], "|")
+	unavailable := strings.Join(byStatus[http.StatusServiceUnavailable], "|")
 	for ref, want := range map[string]string{
 		"A": `result="denied", reason!~"` + forbidden + "|" + badRequest + `"`,
 		"B": `result="denied", reason=~"` + forbidden + `"`,
 		"E": `result="denied", reason=~"` + badRequest + `"`,
-		"C": `reason="` + strings.Join(byStatus[http.StatusServiceUnavailable], "|") + `"`,
+		"C": `reason=~"` + unavailable + `"`,
 		"D": `reason="` + strings.Join(byStatus[http.StatusInternalServerError], "|") + `"`,
 	} {
 		i := slices.IndexFunc(titles["401 vs 403 vs 400 vs 503"].Targets, func(tg target) bool { return tg.RefID == ref })
@@ -298,8 +299,9 @@ func TestDashboard(t *testing.T) {
 		}
 	}
 	if tr := titles["Top rejection reasons"].Targets; len(tr) != 1 || !strings.Contains(tr[0].Expr, `"status", "403", "reason", "`+forbidden+`"`) ||
-		!strings.Contains(tr[0].Expr, `"status", "400", "reason", "`+badRequest+`"`) {
-		t.Errorf("Top rejection reasons: the 403 reasons are not %s or the 400 ones not %s", forbidden, badRequest)
+		!strings.Contains(tr[0].Expr, `"status", "400", "reason", "`+badRequest+`"`) ||
+		!strings.Contains(tr[0].Expr, `"status", "503", "reason", "`+unavailable+`"`) {
+		t.Errorf("Top rejection reasons: the 403 reasons are not %s, the 400 ones not %s or the 503 ones not %s", forbidden, badRequest, unavailable)
 	}
 
 	for _, q := range d.queries() {
@@ -348,13 +350,14 @@ func TestAlertsFile(t *testing.T) {
 		}
 	}
 	for _, a := range []string{
-		"CognitoGateJWKSStale",             // JWKS stale beyond a threshold
-		"CognitoGateJWKSUnusable",          // no usable keys at all
-		"CognitoGateJWKSFetchFailing",      // JWKS fetch failing
-		"CognitoGateSignatureFailureSpike", // bad_signature / unknown_kid
-		"CognitoGateJWKSUnavailableErrors", // 5xx jwks_unavailable
-		"CognitoGateRejectionRatioAnomaly", // denial ratio anomaly
-		"CognitoGateRevocationFileRefused", // a replica runs an older deny list
+		"CognitoGateJWKSStale",                  // JWKS stale beyond a threshold
+		"CognitoGateJWKSUnusable",               // no usable keys at all
+		"CognitoGateJWKSFetchFailing",           // JWKS fetch failing
+		"CognitoGateSignatureFailureSpike",      // bad_signature / unknown_kid
+		"CognitoGateJWKSUnavailableErrors",      // 5xx jwks_unavailable
+		"CognitoGateLiveCheckUnavailableErrors", // 5xx live_check_unavailable
+		"CognitoGateRejectionRatioAnomaly",      // denial ratio anomaly
+		"CognitoGateRevocationFileRefused",      // a replica runs an older deny list
 	} {
 		if !alerts[a] {
 			t.Errorf("alerts.yml has no alert %s", a)

@@ -126,7 +126,7 @@ func TestRealPrometheus(t *testing.T) {
 	// The reason sets the dashboard derives 403 and 503 from.
 	for expr, w := range map[string]float64{
 		fmt.Sprintf(`sum(cognito_gate_requests_total{job=%q, result="denied", reason=~"insufficient_scope|group_denied|claim_denied"})`, jobName): want["denied/insufficient_scope"] + want["denied/group_denied"] + want["denied/claim_denied"],
-		fmt.Sprintf(`sum(cognito_gate_requests_total{job=%q, reason="jwks_unavailable"})`, jobName):                                               want["unavailable/jwks_unavailable"],
+		fmt.Sprintf(`sum(cognito_gate_requests_total{job=%q, reason=~"jwks_unavailable|live_check_unavailable"})`, jobName):                       want["unavailable/jwks_unavailable"] + want["unavailable/live_check_unavailable"],
 	} {
 		if s := prom.mustQuery(t, expr); len(s) != 1 || s[0].Value != w {
 			t.Errorf("%s = %v, want %v", expr, s, w)
