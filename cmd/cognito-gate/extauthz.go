@@ -72,7 +72,7 @@ const (
 //     identity headers (append_action OVERWRITE_IF_EXISTS_OR_ADD, so a
 //     client's value is replaced) and whose headers_to_remove lists every
 //     other identity header name and the credentials the gate did not
-//     verify (see okResponse);
+//     verify (see extAuthzOK);
 //   - denied: a non-OK status (grpcmw.Status: Unauthenticated,
 //     PermissionDenied, InvalidArgument, Unavailable, Internal) and a
 //     DeniedHttpResponse with the HTTP status, headers and JSON body
