@@ -26,6 +26,7 @@ type Policy struct {
 	names    []string          // rule names in configuration order
 	def      Default
 	hasHosts bool // some pattern has a host: hosts must be canonical
+	live     bool // some rule has live_check
 	warnings []string
 	scratch  sync.Pool // *scratch, for looking up a path other than the request's
 }
@@ -34,6 +35,7 @@ type Policy struct {
 type rule struct {
 	name      string
 	anonymous bool
+	liveCheck bool // allowed requests need the live check (Rule.LiveCheck)
 	base      requirement
 	anyOf     []requirement
 	vars      []string // path variables the conditions use; a variable's slot is its index
@@ -147,7 +149,8 @@ func compile(cfg Config) (*Policy, errorList) {
 // rule validates and compiles r, the i'th rule, and registers its routes.
 func (c *compiler) rule(i int, r *Rule) {
 	field := fmt.Sprintf("rules[%d]", i)
-	cr := &rule{name: r.Name, anonymous: r.Anonymous}
+	cr := &rule{name: r.Name, anonymous: r.Anonymous, liveCheck: r.LiveCheck}
+	c.p.live = c.p.live || r.LiveCheck
 	c.p.names = append(c.p.names, r.Name)
 
 	switch j, dup := c.names[r.Name]; {
@@ -181,6 +184,9 @@ func (c *compiler) rule(i int, r *Rule) {
 	}
 	if r.Anonymous && (!r.Requirement.isZero() || r.AnyOf != nil) {
 		c.errs.add(field+".anonymous", "an anonymous rule takes no requirements; remove anonymous or the requirements")
+	}
+	if r.LiveCheck {
+		checkLiveCheck(r, field, &c.errs)
 	}
 	if len(cr.vars) > maxVars {
 		c.errs.add(field, fmt.Sprintf("conditions use %d path variables; at most %d", len(cr.vars), maxVars))
@@ -561,6 +567,28 @@ func muxHasPatterns() bool {
 	_, pat := m.Handler(&http.Request{Method: "GET", URL: &url.URL{Path: "/probe/a"}})
 	return pat == "GET /probe/{x}"
 }
+
+// checkLiveCheck reports what makes live_check impossible on r, the rule
+// at field: no token (anonymous), or only ID tokens (token_use: id in the
+// rule or in an alternative), which GetUser does not take.
+func checkLiveCheck(r *Rule, field string, errs *errorList) {
+	const idOnly = "token_use id with live_check: GetUser takes access tokens only; remove live_check or require token_use access"
+	if r.Anonymous {
+		errs.add(field+".live_check", "an anonymous rule has no token to check; remove live_check or anonymous")
+	}
+	if r.TokenUse == claims.IDToken {
+		errs.add(field+".token_use", idOnly)
+	}
+	for k := range r.AnyOf {
+		if r.AnyOf[k].TokenUse == claims.IDToken {
+			errs.add(fmt.Sprintf("%s.any_of[%d].token_use", field, k), idOnly)
+		}
+	}
+}
+
+// LiveCheck reports whether some rule has live_check: whoever acts on the
+// policy's decisions must be able to make the check (see Rule.LiveCheck).
+func (p *Policy) LiveCheck() bool { return p.live }
 
 // Rules returns the rule names in configuration order.
 func (p *Policy) Rules() []string { return slices.Clone(p.names) }

@@ -92,6 +92,18 @@ type Rule struct {
 	// as the embedded Requirement). Every alternative must require
 	// something: an empty one would let any token through.
 	AnyOf []Requirement
+
+	// LiveCheck requires that Cognito still accept the token (package
+	// livecheck: GetUser), after every other requirement held: the
+	// Decision that allows a request says so (Decision.LiveCheck) and
+	// whoever acts on it must make the check before letting the request
+	// through (the middleware asks its Config.LiveCheck, and refuses a
+	// policy with such a rule when it has none). Only access tokens with
+	// the aws.cognito.signin.user.admin scope can be checked. Not with
+	// Anonymous (there is no token to check), nor with a TokenUse
+	// claims.IDToken, in the rule or in an alternative (GetUser takes
+	// access tokens only).
+	LiveCheck bool
 }
 
 // Requirement is a set of conditions on a verified token, all of which must

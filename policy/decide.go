@@ -43,6 +43,11 @@ type Decision struct {
 	// decision must forward (or redirect to) Path, never the original. For
 	// a refused request it is the original escaped path.
 	Path string
+	// LiveCheck, set only when Allow, reports that the rule that allowed
+	// the request requires the live check (Rule.LiveCheck): whoever acts
+	// on the decision must ask Cognito whether it still accepts the token
+	// before letting the request through, and refuse it otherwise.
+	LiveCheck bool
 }
 
 // String describes d for logs, e.g. "deny 403 group_denied rule=admin
@@ -55,6 +60,9 @@ func (d Decision) String() string {
 	s := verdict + " " + strconv.Itoa(d.Status) + " " + string(d.Reason) + " rule=" + d.Rule + " path=" + d.Path
 	if len(d.Scopes) > 0 {
 		s += " scopes=" + strings.Join(d.Scopes, ",")
+	}
+	if d.LiveCheck {
+		s += " live_check=required"
 	}
 	return s
 }
@@ -234,7 +242,12 @@ func (ru *rule) judge(rt *route, path string, tok *claims.Token, vals *[maxVars]
 	if !o.ok {
 		return denied(o.reason, ru.name, o.scopes)
 	}
-	return allowed(ru.name)
+	d := allowed(ru.name)
+	if ru.liveCheck {
+		m.add("", "live_check", "Cognito still accepts the token (GetUser)", "made by the middleware after this decision, not here", true)
+		d.LiveCheck = true
+	}
+	return d
 }
 
 // outcome is the result of checking one requirement.

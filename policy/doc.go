@@ -83,6 +83,12 @@
 // allows a request with or without a token; the token's claims are still
 // passed on.
 //
+// A rule with live_check (Rule.LiveCheck) also requires that Cognito still
+// accept the token. The policy cannot know that: its Decision says so
+// (Decision.LiveCheck) and the middleware asks Cognito (package livecheck)
+// before letting the request through. Policy.LiveCheck reports whether
+// any rule needs it.
+//
 // # Paths
 //
 // A policy protects an upstream, which routes the request again, often

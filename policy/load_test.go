@@ -214,6 +214,11 @@ var loadErrorCases = []struct {
 	{"empty clients", "rules:\n  - name: a\n    route: /a\n    clients: []\n", 4, "rules[0].clients", policy.ErrConfig, "want at least one app client id"},
 	{"client with a space", "rules:\n  - name: a\n    route: /a\n    clients:\n      - ok\n      - 'a b'\n", 6, "rules[0].clients[1]", policy.ErrConfig, "whitespace"},
 	{"clients not a list", "rules:\n  - name: a\n    route: /a\n    clients: abc\n", 4, "rules[0].clients", policy.ErrSyntax, "want a list"},
+	{"live_check not a bool", "rules:\n  - name: a\n    route: /a\n    live_check: \"yes\"\n", 4, "rules[0].live_check", policy.ErrSyntax, `want true or false, got the string "yes"`},
+	{"live_check on an anonymous rule", "rules:\n  - name: a\n    route: /a\n    anonymous: true\n    live_check: true\n", 5, "rules[0].live_check", policy.ErrConfig, "an anonymous rule has no token to check"},
+	{"live_check with token_use id", "rules:\n  - name: a\n    route: /a\n    token_use: id\n    live_check: true\n", 4, "rules[0].token_use", policy.ErrConfig, "GetUser takes access tokens only"},
+	{"live_check with an ID-token alternative", "rules:\n  - name: a\n    route: /a\n    live_check: true\n    any_of:\n      - groups_any: [x]\n      - token_use: id\n", 7, "rules[0].any_of[1].token_use", policy.ErrConfig, "GetUser takes access tokens only"},
+	{"live_check in an alternative", "rules:\n  - name: a\n    route: /a\n    any_of:\n      - live_check: true\n", 5, "rules[0].any_of[0].live_check", policy.ErrSyntax, "unknown key"},
 	{"clients in an alternative", "rules:\n  - name: a\n    route: /a\n    any_of:\n      - clients: [x, x]\n", 5, "rules[0].any_of[0].clients[1]", policy.ErrConfig, "listed twice"},
 }
 

@@ -240,7 +240,7 @@ func (d *decoder) root(root *yamlstrict.Node) Config {
 }
 
 var (
-	ruleKeys        = []string{"name", "route", "routes", "anonymous", "pools", "issuers", "clients", "groups_any", "groups_all", "scopes_any", "scopes_all", "token_use", "claims", "any_of"}
+	ruleKeys        = []string{"name", "route", "routes", "anonymous", "pools", "issuers", "clients", "groups_any", "groups_all", "scopes_any", "scopes_all", "token_use", "claims", "any_of", "live_check"}
 	requirementKeys = []string{"pools", "issuers", "clients", "groups_any", "groups_all", "scopes_any", "scopes_all", "token_use", "claims"}
 	conditionKeys   = func() []string {
 		keys := []string{"claim"}
@@ -266,6 +266,8 @@ func (d *decoder) rule(n *yamlstrict.Node, field string) Rule {
 			r.Routes = d.Strings(v, field)
 		case "anonymous":
 			r.Anonymous, _ = d.Bool(v, field)
+		case "live_check":
+			r.LiveCheck, _ = d.Bool(v, field)
 		case "any_of":
 			r.AnyOf = []Requirement{}
 			d.Sequence(v, field, func(i int, item *yamlstrict.Node, field string) {
