@@ -57,6 +57,7 @@ func TestBoundaryForwardAuthHeaders(t *testing.T) {
 		{"absolute URI", append(orig("GET", "http://evil.example/admin/", "a.example"), bearer(admin)), 400, ""},
 		{"method with a space", orig("GET /x", "/public/x", "a.example"), 400, ""},
 		{"non-canonical path", orig("GET", "/admin/../public/x", "a.example"), 400, ""},
+		{"a fragment in the URI", orig("GET", "/admin#/public/x", "a.example"), 400, ""},
 		{"routing override", append(orig("GET", "/public/x", "a.example"), "X-Original-URL: /admin/x"), 400, ""},
 		{"method override", append(orig("GET", "/public/x", "a.example"), "X-HTTP-Method-Override: DELETE"), 400, ""},
 	}

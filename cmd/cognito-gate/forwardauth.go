@@ -139,7 +139,10 @@ func originalRequest(r *http.Request, fa forwardAuthConfig) (*http.Request, erro
 		return nil, err
 	}
 	u, err := url.ParseRequestURI(uri)
-	if err != nil || u.Scheme != "" || u.Host != "" || !strings.HasPrefix(uri, "/") {
+	// A '#' stays in the path url.ParseRequestURI gives the policy, while
+	// an upstream behind the proxy may cut the path there ("/admin#/public/x"):
+	// no client sends one, so it is refused.
+	if err != nil || u.Scheme != "" || u.Host != "" || !strings.HasPrefix(uri, "/") || strings.Contains(uri, "#") {
 		return nil, fmt.Errorf("forward-auth: %s %q is not a path: %w", fa.URIHeader, msg.Clip(uri, 64), errBadRequest)
 	}
 	host, err := one(fa.HostHeader)

@@ -391,6 +391,7 @@ func restartOnly(a, b *gateConfig) error {
 	}
 	diff("listen", a.raw.Listen, b.raw.Listen)
 	diff("admin_listen", a.raw.AdminListen, b.raw.AdminListen)
+	diff("forward_auth.grpc_listen", a.raw.ForwardAuth.GRPCListen, b.raw.ForwardAuth.GRPCListen)
 	diff("tls", tlsState(a.ops.listenTLS), tlsState(b.ops.listenTLS))
 	diff("admin_tls", tlsState(a.ops.adminTLS), tlsState(b.ops.adminTLS))
 	diff("log.format", orDefault(a.raw.Log.Format, "json"), orDefault(b.raw.Log.Format, "json"))
