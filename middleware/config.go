@@ -46,6 +46,16 @@ type Config struct {
 	// satisfy. Nil means any valid token: no request passes without one.
 	Require *policy.Requirement
 
+	// LiveCheck asks Cognito, for the requests a rule with live_check
+	// allows (policy.Decision.LiveCheck), whether it still accepts the
+	// token (a *livecheck.Checker); its error is the request's outcome, as
+	// a Verify error is. Required when the policy has such a rule: New
+	// refuses a policy with live_check rules and no LiveCheck (or a typed
+	// nil one), and SetPolicy refuses such a policy, so that a rule
+	// cannot silently go unchecked. Not with Headers, which has no raw
+	// access token to send.
+	LiveCheck LiveChecker
+
 	// TokenSources are tried in order; the first that holds a token is
 	// used. Nil means AuthorizationHeader() only. Query sources are never
 	// added unless listed here.
@@ -122,6 +132,9 @@ func (cfg Config) compile() (Config, *policy.Policy, error) {
 		if err != nil {
 			return cfg, nil, fmt.Errorf("middleware: config: Require: %w", err)
 		}
+	}
+	if err := cfg.serves(p); err != nil {
+		return cfg, nil, err
 	}
 	if cfg.TokenSources == nil && cfg.Headers == nil {
 		cfg.TokenSources = []TokenSource{AuthorizationHeader()}

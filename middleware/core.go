@@ -37,13 +37,20 @@ func New(cfg Config) (*Middleware, error) {
 }
 
 // SetPolicy replaces the policy atomically, e.g. on a configuration reload.
-// Requests in flight finish with the policy they started with.
-func (m *Middleware) SetPolicy(p *policy.Policy) {
+// Requests in flight finish with the policy they started with. It refuses
+// (keeping the policy in force) a policy with live_check rules when
+// Config.LiveCheck is not set, or Config.Headers is: New would refuse it.
+// A nil p is ignored.
+func (m *Middleware) SetPolicy(p *policy.Policy) error {
 	if p == nil {
-		return
+		return nil
+	}
+	if err := m.cfg.serves(p); err != nil {
+		return err
 	}
 	m.cfg.Metrics.initRules(p.Rules())
 	m.policy.Store(p)
+	return nil
 }
 
 // Policy returns the policy in force.
@@ -98,14 +105,14 @@ func (m *Middleware) decide(r *http.Request) (o outcome) {
 		start := time.Now()
 		tok, err := m.cfg.Headers.VerifyHeaders(r.Context(), r.Header)
 		if errors.Is(err, claims.ErrMissingToken) {
-			return m.judge(r, o, nil) // anonymous, as without a token
+			return m.judge(r, o, nil, "") // anonymous, as without a token
 		}
 		o.tokenSent, o.verified, o.verifyTime = true, true, time.Since(start)
 		if err != nil {
 			return m.verifyFailed(r, o, err)
 		}
 		o.token = tok
-		return m.judge(r, o, tok)
+		return m.judge(r, o, tok, "")
 	}
 	var tok *claims.Token
 	raw, src, err := extract(r, m.cfg.TokenSources)
@@ -122,7 +129,7 @@ func (m *Middleware) decide(r *http.Request) (o outcome) {
 		}
 		o.token, o.source = tok, src
 	}
-	return m.judge(r, o, tok)
+	return m.judge(r, o, tok, raw)
 }
 
 // verifyFailed is the outcome o of a request whose credentials failed
@@ -148,9 +155,10 @@ func (m *Middleware) verifyFailed(r *http.Request, o outcome, err error) outcome
 	return o
 }
 
-// judge is the outcome o of a request whose token (nil: none) verified:
-// the policy's decision.
-func (m *Middleware) judge(r *http.Request, o outcome, tok *claims.Token) outcome {
+// judge is the outcome o of a request whose token (nil: none) verified,
+// raw its compact form: the policy's decision, then the live check when
+// the rule that allowed the request requires it.
+func (m *Middleware) judge(r *http.Request, o outcome, tok *claims.Token, raw string) outcome {
 	d := m.policy.Load().Decide(r, tok)
 	o.rule, o.path, o.reason, o.status = d.Rule, d.Path, d.Reason, d.Status
 	if !d.Allow {
@@ -158,6 +166,9 @@ func (m *Middleware) judge(r *http.Request, o outcome, tok *claims.Token) outcom
 		return o
 	}
 	o.result = ResultAllowed
+	if d.LiveCheck {
+		return m.liveCheck(r, o, tok, raw)
+	}
 	return o
 }
 

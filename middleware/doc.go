@@ -28,9 +28,21 @@
 // error="invalid_request" when the token could not be read unambiguously
 // (repeated headers or cookies, an empty bearer, "Bearer" followed by
 // anything but spaces and a b64token, a query that does not parse); 503
-// when the keys to check the token were unavailable. The JSON body is
+// when the keys to check the token were unavailable, or when the live
+// check could not be made (live_check_unavailable). The JSON body is
 // {"error": "...", "reason": "..."}, the reason from claims' fixed
 // vocabulary. Nothing about the token or the keys reaches the client.
+//
+// The live check: a request that a rule with live_check allowed
+// (policy.Decision.LiveCheck) is let through only if Config.LiveCheck (a
+// *livecheck.Checker) reports that Cognito still accepts its token, sent
+// as presented; its refusal is the request's outcome under the rule's
+// name, as a verification failure is: 401 revoked or identity_mismatch,
+// 401 wrong_token_use for an ID token, 403 insufficient_scope without
+// aws.cognito.signin.user.admin, 503 live_check_unavailable. New and
+// SetPolicy refuse a policy with such rules when LiveCheck is not set.
+// The raw token is passed to the checker only: it is never kept on the
+// outcome, logged or put in an error.
 //
 // A request whose client went away while it was checked (its context
 // ended, e.g. while keys were fetched) is neither a denial nor a 503: its

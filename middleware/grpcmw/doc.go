@@ -77,7 +77,8 @@
 //	401 Unauthenticated    unauthorized: missing_token, or invalid_token: <reason>
 //	403 PermissionDenied   insufficient_scope: <reason> (group_denied, no_rule, ...)
 //	500 Internal           server_error: internal_error
-//	503 Unavailable        temporarily_unavailable: jwks_unavailable (the keys could not be had)
+//	503 Unavailable        temporarily_unavailable: jwks_unavailable (the keys could not be had),
+//	                       live_check_unavailable (Cognito could not be asked about the token)
 //
 // with that text as its message, a google.rpc.ErrorInfo detail (Domain
 // ErrorDomain, Reason the reason in upper case, Metadata "error", "reason"
