@@ -74,8 +74,8 @@ func (v *validator) albTokens() {
 	}
 	t := v.fc.Tokens
 	switch {
-	case t.Authorization != nil && *t.Authorization, t.Header != "", t.Cookie != "", t.Query != "":
-		v.bad("tokens.alb", "behind the load balancer its headers are the credential: set no other token source (authorization, header, cookie, query)")
+	case t.Authorization != nil && *t.Authorization, t.Header != "", t.Cookie != "", t.Query != "", t.WebSocketSubprotocol:
+		v.bad("tokens.alb", "behind the load balancer its headers are the credential: set no other token source (authorization, header, cookie, query, websocket_subprotocol)")
 	}
 	v.gc.alb = &cfg
 	v.gc.credentials.alb = true

@@ -39,6 +39,7 @@ func (gc *gateConfig) warnings(cmd string) []string {
 	if cmd == commandForwardAuth {
 		ws = append(ws, gc.extAuthzWarnings()...)
 	}
+	ws = append(ws, gc.websocketWarnings(cmd)...)
 	if cmd == commandForwardAuth && !isLoopback(gc.raw.Listen) {
 		ws = append(ws, fmt.Sprintf("listen %s is not a loopback address: the forward-auth endpoint believes the method, URI and host headers it is sent, so anyone who can reach it can ask about any request; make sure only the proxy can (a network policy, a sidecar on 127.0.0.1)", gc.raw.Listen))
 	}

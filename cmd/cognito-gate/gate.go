@@ -99,6 +99,11 @@ func newGate(cfg *gateConfig, logger *zap.Logger) (*gate, error) {
 		Metrics:            metrics,
 		Logger:             logger,
 	}
+	// With resource_metadata, 401 challenges name the RFC 9728 document
+	// (resourcemeta.go) that serve publishes.
+	if rm := g.resourceMetadata(); rm != nil {
+		mc.ErrorHandler = rm.ErrorHandler(orDefault(cfg.raw.Realm, middleware.DefaultRealm))
+	}
 	if cfg.alb != nil {
 		if err := g.albCredentials(&mc); err != nil {
 			v.Close()

@@ -154,6 +154,9 @@ func (in *instance) build(ctx context.Context, cfg *gateConfig, prev *generation
 		Verifier: g.verifier, Policy: cfg.policy, TokenSources: cfg.sources, Realm: cfg.raw.Realm,
 		AllowCORSPreflight: cfg.raw.CORSPreflight, Metrics: in.metrics, Logger: in.logger,
 	}
+	if rm := g.resourceMetadata(); rm != nil {
+		mc.ErrorHandler = rm.ErrorHandler(orDefault(cfg.raw.Realm, middleware.DefaultRealm))
+	}
 	if cfg.alb != nil {
 		if err := g.albCredentials(&mc); err != nil {
 			closeNew()
