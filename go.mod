@@ -3,6 +3,7 @@ module github.com/cognito-gate/cognito-gate
 go 1.26.0
 
 require (
+	filippo.io/bigmod v0.1.0
 	github.com/envoyproxy/go-control-plane/envoy v1.40.0
 	github.com/labstack/echo/v4 v4.16.0
 	github.com/labstack/echo/v5 v5.4.6

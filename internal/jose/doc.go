@@ -1,8 +1,9 @@
 // Package jose is the only place in cognito-gate that imports
 // github.com/lestrrat-go/jwx (v3). It parses single JSON Web Keys and
-// checks RS256, RS384, RS512 and ES256 signatures. Everything else in the
-// module works with the standard library's *rsa.PublicKey and
-// *ecdsa.PublicKey and plain byte slices, so that moving to a later jwx
+// checks RS256, RS384, RS512 and ES256 signatures; it is also the only
+// importer of filippo.io/bigmod. Everything else in the module works with
+// the standard library's *rsa.PublicKey and *ecdsa.PublicKey, this
+// package's RSAKey and plain byte slices, so that moving to a later jwx
 // major version changes this package only.
 //
 // # JSON Web Keys: jwx
@@ -15,41 +16,70 @@
 // ErrRSAModulusTooSmall or ErrRSAExponent, so that a key set can say why it
 // skipped them.
 //
-// # Signatures: the standard library, held to jwx
+// # RSA signatures: the modulus prepared once per key
 //
-// Verify is crypto/rsa.VerifyPKCS1v15 on the SHA-256, -384 or -512 digest
-// of the signing input; VerifyECDSA is crypto/ecdsa.VerifyASN1 on the
-// SHA-256 digest, after checking that the key is on P-256 and re-encoding
-// the 64-byte JWS signature r||s (RFC 7518 §3.4) as DER. jwx v3's own
-// verifier (jws.VerifierFor, which is jwsbb.Verify and then
-// lestrrat-go/dsig) ends in the same two calls. On its way there it looks
-// the algorithm up twice in dsig's process-wide table under a
-// sync.RWMutex, converts the key by reflection and allocates a hash
-// object and a digest; its algorithm tables are registries any imported
-// package may change (jws.RegisterVerifier, dsig.RegisterAlgorithm), and
-// its ES256 verifier does not check the key's curve. So the hot path calls
-// the standard library directly, and TestVerifyAgreesWithJWX and FuzzVerify
-// hold Verify and VerifyECDSA to jwx's verifier: same answer on good
-// signatures and on arbitrary changes to signature and input.
+// RSAKey.Verify checks RS256, RS384 and RS512 signatures under a key that
+// NewRSAKey prepared once, when the key set was parsed: the modulus as a
+// *bigmod.Modulus (filippo.io/bigmod, which is the standard library's
+// crypto/internal/fips140/bigmod exported by its author), whose Montgomery
+// constants rsa.VerifyPKCS1v15 computes again on every call — crypto/rsa
+// keeps them for private keys only. Then it does what crypto/rsa does, in
+// the same order and with the same arithmetic: a signature of exactly the
+// modulus size, s < n, s^e mod n by square-and-multiply over the bits of e
+// (ExpShortVarTime, crypto/rsa's own call), and a comparison, here in
+// constant time, with the EMSA-PKCS1-v1_5 encoding
+// 00 01 ff…ff 00 ‖ DigestInfo ‖ H built as crypto/rsa builds it, from the
+// same DigestInfo prefixes. Everything it reads is public (the key, the
+// signed input, the signature), so nothing secret can leak through its
+// timing. It is held to rsa.VerifyPKCS1v15 by FuzzRSAKeyVerify (keys of
+// 2048 to 4096 bits, odd sizes, exponents 3 to 2^31-1, every byte of
+// signature and input changed, wrong lengths, s ≥ n, other hashes),
+// TestRSAKeyVerify and TestRSAKeyForgedEncodings (edge values and the
+// malformed encodings of CVE-2006-4339), TestPKCS1v15EM (the encoding
+// against crypto/rsa's and RFC 8017's) and, when JOSE_WYCHEPROOF_DIR names
+// them, Project Wycheproof's 3,106 RSASSA-PKCS1-v1_5 vectors
+// (TestWycheproofRSA). In FIPS 140-3 mode (GODEBUG=fips140=on or only) it
+// leaves the signature to rsa.VerifyPKCS1v15, so that the validated module
+// and its rules apply.
 //
-// The figures that decided it (2-vCPU AMD EPYC VM, Go 1.26.8, RSA-2048,
-// 1.1 KB signing input, BenchmarkVerify in this package; time per call is
-// ~40-55 µs for RS256 and ~90-115 µs for ES256 whichever way, and the
-// differences between the ways are within this shared machine's noise):
+// Verify, the same check for a bare *rsa.PublicKey, is rsa.VerifyPKCS1v15
+// on the SHA-256, -384 or -512 digest of the signing input; VerifyECDSA is
+// crypto/ecdsa.VerifyASN1 on the SHA-256 digest, after checking that the
+// key is on P-256 and re-encoding the 64-byte JWS signature r||s (RFC 7518
+// §3.4) as DER.
 //
-//	                         allocs/op   B/op   share of CPU in rsa.VerifyPKCS1v15
-//	RS256  this package              9   1376   98.3%
-//	       crypto/rsa alone          9   1376
-//	       jwx v3 verifier          12   1544   96.0%
-//	       jwx v2 (the old seam)    12   1552
-//	ES256  this package             11    656
-//	       crypto/ecdsa alone       10    576   (VerifyASN1 on DER)
-//	       jwx v3 verifier          24   1384
+// # Not jwx's verifier
 //
-// End to end, in bench/ (see bench/README.md: bench/compare.sh, medians
-// of the interleaved ratios over 8 rounds), moving from jwx v2's verifier
-// to this took a cold Verify from 18 to 15 allocations and from 0.956× to
-// 0.941× the standard-library floor (p = 0.02); with jwx v3's verifier in
-// its place instead it ran at 0.968× against this package's 0.949×
-// (p = 0.04, 6 rounds), with 18 allocations.
+// jwx v3's own verifier (jws.VerifierFor, which is jwsbb.Verify and then
+// lestrrat-go/dsig) ends in rsa.VerifyPKCS1v15 and ecdsa.VerifyASN1 too.
+// On its way there it looks the algorithm up twice in dsig's process-wide
+// table under a sync.RWMutex, converts the key by reflection and allocates
+// a hash object and a digest; its algorithm tables are registries any
+// imported package may change (jws.RegisterVerifier,
+// dsig.RegisterAlgorithm), and its ES256 verifier does not check the key's
+// curve. So the hot path does not call it, and TestVerifyAgreesWithJWX and
+// FuzzVerify hold Verify, VerifyECDSA and RSAKey.Verify to it: same answer
+// on good signatures and on arbitrary changes to signature and input.
+//
+// The figures that decided it (2-vCPU AMD EPYC VM shared with other work,
+// load average 15 to 25, Go 1.26.8, 1.1 KB signing input;
+// BenchmarkVerifyInterleaved, which alternates the three ways call by
+// call, medians of 5 runs, and BenchmarkVerify for the allocations):
+//
+//	RS256, 2048-bit key       µs/call  × crypto/rsa  allocs/op   B/op
+//	  RSAKey (this package)      31.5       0.680           1     256
+//	  crypto/rsa                 47.4       1               9    1376
+//	  jwx v3 verifier            48.6       1.02–1.04      12    1544
+//	RS256, 4096-bit key
+//	  RSAKey                    266         0.69
+//	  crypto/rsa                384         1
+//
+// ES256 (BenchmarkVerify, earlier run): this package 11 allocs/op and 656
+// B/op, crypto/ecdsa alone 10 and 576, jwx v3's verifier 24 and 1384, at
+// ~90-115 µs per call whichever way.
+//
+// End to end, in bench/ (see bench/README.md), a cold claims.Verifier.Verify
+// whose jwks.Key verifies through an RSAKey ran at 0.64× the
+// standard-library floor with the verified-token cache off (0.91× through
+// crypto/rsa) and at 0.73× with a cache that misses (1.00×).
 package jose

@@ -20,3 +20,8 @@ var ErrRSAModulusTooSmall = errors.New("jose: rsa modulus shorter than 2048 bits
 // because of its public exponent: even, smaller than 3, or too large (the
 // error also names exponents above 2^31-1, which crypto/rsa refuses).
 var ErrRSAExponent = errors.New("jose: rsa exponent even, below 3 or above 2^31-1")
+
+// ErrRSAModulus is wrapped by NewRSAKey's error for a key without a
+// positive modulus or with an even one, which is no RSA modulus: the
+// standard library refuses every signature under it.
+var ErrRSAModulus = errors.New("jose: rsa modulus missing or even")

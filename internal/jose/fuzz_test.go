@@ -1,7 +1,9 @@
 package jose
 
 import (
+	"crypto"
 	"errors"
+	"math/big"
 	"testing"
 )
 
@@ -59,10 +61,10 @@ func checkEC(t *testing.T, got PublicKey) {
 	}
 }
 
-// FuzzVerify holds the standard-library verification to jwx v3's verifier
-// on arbitrary signatures and inputs, for each supported algorithm: both
-// accept or both refuse. The seeds are good signatures, so the fuzzer's
-// mutations start from the accepting side.
+// FuzzVerify holds the standard-library verification, and RSAKey's, to jwx
+// v3's verifier on arbitrary signatures and inputs, for each supported
+// algorithm: both accept or both refuse. The seeds are good signatures, so
+// the fuzzer's mutations start from the accepting side.
 func FuzzVerify(f *testing.F) {
 	k := getKeys(f)
 	algs := append(append([]string(nil), Algorithms...), ECDSAAlgorithms...)
@@ -73,6 +75,7 @@ func FuzzVerify(f *testing.F) {
 	raw, der, _, _ := signES256(f, k.ec, input)
 	f.Add(uint8(len(Algorithms)), input, raw)
 	f.Add(uint8(len(Algorithms)), input, der)
+	rk := must(NewRSAKey(&k.rsa.PublicKey))
 	f.Fuzz(func(t *testing.T, which uint8, in, sig []byte) {
 		alg := algs[int(which)%len(algs)]
 		var pub any = &k.rsa.PublicKey
@@ -83,8 +86,107 @@ func FuzzVerify(f *testing.F) {
 		if (ours == nil) != (theirs == nil) {
 			t.Fatalf("%s: seam %v, jwx %v", alg, ours, theirs)
 		}
+		if Supported(alg) {
+			if prepared := rk.Verify(alg, in, sig); (prepared == nil) != (theirs == nil) {
+				t.Fatalf("%s: RSAKey %v, jwx %v", alg, prepared, theirs)
+			}
+		}
 		if ours != nil && !errors.Is(ours, ErrSignature) {
 			t.Fatalf("%s: error %v is not ErrSignature", alg, ours)
+		}
+	})
+}
+
+// rsaFuzzHashes are the hashes FuzzRSAKeyVerify signs with: the three of
+// RS256, RS384 and RS512, and others that no JOSE algorithm verifies.
+var rsaFuzzHashes = []crypto.Hash{crypto.SHA256, crypto.SHA384, crypto.SHA512, crypto.SHA1, crypto.SHA224, crypto.SHA512_256}
+
+// rsaFuzzAlgs are the algorithms FuzzRSAKeyVerify verifies as: the
+// supported ones and one that is not.
+var rsaFuzzAlgs = append(append([]string(nil), Algorithms...), "RS1")
+
+// FuzzRSAKeyVerify holds RSAKey.Verify to rsa.VerifyPKCS1v15 — both
+// accept or both refuse, and Verify's refusal is ErrSignature (or
+// ErrUnsupportedAlg for an unknown algorithm) — on the keys of testdata/rsa
+// (2048 to 4096 bits, odd sizes, e = 3, 17, 65537 and 2^31-1). mode picks
+// what is verified:
+//
+//	0  a signature of msg, made with one hash and verified as some
+//	   algorithm, with the byte at pos xor delta (delta 0: unchanged)
+//	1  such a signature verified against msg with its byte at pos xor delta
+//	2  such a signature cut or extended to a length pos bytes from the
+//	   key's size, either way
+//	3  sig, the fuzzer's bytes, left-padded or cut to the key's size when
+//	   pos is even
+//	4  such a signature plus pos times n (≥ n when pos > 0), or n - pos
+//	5  sig as it is
+//
+// A signature made with the hash of the algorithm it is verified as, and
+// left unchanged, must verify.
+func FuzzRSAKeyVerify(f *testing.F) {
+	keys := rsaTestKeys(f)
+	rks := make([]*RSAKey, len(keys))
+	for i, k := range keys {
+		rks[i] = must(NewRSAKey(&k.PublicKey))
+	}
+	msg := []byte("eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJ4In0")
+	for i := range keys {
+		for mode := range uint8(6) {
+			f.Add(uint8(i), uint8(i%3)<<4|uint8(i%3), mode, uint16(i), byte(mode), msg, []byte(nil))
+		}
+	}
+	f.Add(uint8(0), uint8(0x00), uint8(5), uint16(0), byte(0), msg, signRSA(f, keys[0], "RS256", msg))
+	f.Fuzz(func(t *testing.T, which, algs, mode uint8, pos uint16, delta byte, msg, sig []byte) {
+		key, rk := keys[int(which)%len(keys)], rks[int(which)%len(keys)]
+		h := rsaFuzzHashes[int(algs&0x0f)%len(rsaFuzzHashes)]
+		alg := rsaFuzzAlgs[int(algs>>4)%len(rsaFuzzAlgs)]
+		in := msg
+		switch mode % 6 {
+		case 0:
+			sig = signHash(t, key, h, msg)
+			sig[int(pos)%len(sig)] ^= delta
+		case 1:
+			sig = signHash(t, key, h, msg)
+			if len(msg) > 0 {
+				in = append([]byte(nil), msg...)
+				in[int(pos)%len(in)] ^= delta
+			}
+		case 2:
+			sig = signHash(t, key, h, msg)
+			d := int(pos%64) + 1
+			if delta&1 == 0 {
+				sig = sig[:len(sig)-d]
+			} else {
+				sig = append(make([]byte, d), sig...)
+			}
+		case 3:
+			if pos%2 == 0 {
+				sized := make([]byte, key.Size())
+				if len(sig) > len(sized) {
+					sig = sig[len(sig)-len(sized):]
+				}
+				copy(sized[len(sized)-len(sig):], sig)
+				sig = sized
+			}
+		case 4:
+			s := new(big.Int).SetBytes(signHash(t, key, h, msg))
+			if delta&1 == 0 {
+				s.Add(s, new(big.Int).Mul(key.N, big.NewInt(int64(pos%4))))
+			} else {
+				s.Sub(key.N, big.NewInt(int64(pos)))
+			}
+			sig = s.FillBytes(make([]byte, max(key.Size(), (s.BitLen()+7)/8)))
+		}
+		ours := rk.Verify(alg, in, sig)
+		theirs := stdlibVerify(alg, &key.PublicKey, in, sig)
+		if (ours == nil) != (theirs == nil) {
+			t.Fatalf("%d bits, e = %d, %v signature as %s, mode %d: RSAKey %v, crypto/rsa %v", key.N.BitLen(), key.E, h, alg, mode%6, ours, theirs)
+		}
+		if ours != nil && !errors.Is(ours, ErrSignature) && !(errors.Is(ours, ErrUnsupportedAlg) && !Supported(alg)) {
+			t.Fatalf("%s: error %v", alg, ours)
+		}
+		if wantH, ok := rsaHash(alg); ok && wantH == h && ((mode%6 == 0 || mode%6 == 1) && delta == 0) && ours != nil {
+			t.Fatalf("%d bits, e = %d: a good %s signature refused: %v", key.N.BitLen(), key.E, alg, ours)
 		}
 	})
 }

@@ -154,7 +154,7 @@ func TestES256FixedWidth(t *testing.T) {
 }
 
 // TestVerifyAgreesWithJWX holds the standard-library verification in
-// verify.go to jwx v3's verifier for the same algorithm: on good
+// verify.go, and RSAKey's, to jwx v3's verifier for the same algorithm: on good
 // signatures and on every single-bit change of signature and input, both
 // accept or both refuse.
 func TestVerifyAgreesWithJWX(t *testing.T) {
@@ -171,11 +171,20 @@ func TestVerifyAgreesWithJWX(t *testing.T) {
 // agree checks the seam against jwx on sig and its one-bit mutations.
 func agree(t *testing.T, alg string, pub any, input, sig []byte) {
 	t.Helper()
+	var rk *RSAKey
+	if pub, ok := pub.(*rsa.PublicKey); ok {
+		rk = must(NewRSAKey(pub))
+	}
 	check := func(what string, in, sig []byte) {
 		t.Helper()
 		ours, theirs := seamVerify(alg, pub, in, sig), jwxVerify(t, alg, pub, in, sig)
 		if (ours == nil) != (theirs == nil) {
 			t.Fatalf("%s %s: seam %v, jwx %v", alg, what, ours, theirs)
+		}
+		if rk != nil {
+			if prepared := rk.Verify(alg, in, sig); (prepared == nil) != (theirs == nil) {
+				t.Fatalf("%s %s: RSAKey %v, jwx %v", alg, what, prepared, theirs)
+			}
 		}
 	}
 	check("good", input, sig)

@@ -1,0 +1,145 @@
+package jose
+
+import (
+	"crypto"
+	"crypto/fips140"
+	"crypto/rsa"
+	"crypto/sha512"
+	"crypto/subtle"
+	"fmt"
+	"math/big"
+
+	"filippo.io/bigmod"
+)
+
+// RSAKey is an RSA public key made ready to verify RSASSA-PKCS1-v1_5
+// signatures: its modulus is held as a *bigmod.Modulus, whose Montgomery
+// constants are computed once, by NewRSAKey. rsa.VerifyPKCS1v15 computes
+// them again on every call (crypto/rsa keeps them for private keys only),
+// which is about a third of the cost of verifying with a 2048-bit key. An
+// RSAKey is immutable and safe for concurrent use.
+type RSAKey struct {
+	pub  rsa.PublicKey // a copy, for the standard library in FIPS 140-3 mode
+	n    *bigmod.Modulus
+	e    uint
+	size int // the modulus size in bytes, which is the signature size
+}
+
+// NewRSAKey prepares pub for Verify. It refuses a key that
+// rsa.VerifyPKCS1v15 would refuse for every signature — no modulus, an
+// even one, a public exponent that is even, below 3 or above 2^31-1 (the
+// error wraps ErrRSAExponent) — and one shorter than 2048 bits, the floor
+// ParseJWK and jwx apply too (the error wraps ErrRSAModulusTooSmall). pub
+// is copied: changing it afterwards does not change the RSAKey.
+func NewRSAKey(pub *rsa.PublicKey) (*RSAKey, error) {
+	switch {
+	case pub == nil || pub.N == nil || pub.N.Sign() <= 0:
+		return nil, fmt.Errorf("jose: rsa key: no modulus: %w", ErrRSAModulus)
+	case pub.N.BitLen() < minRSABits:
+		return nil, fmt.Errorf("jose: rsa key: %d-bit modulus: %w", pub.N.BitLen(), ErrRSAModulusTooSmall)
+	case pub.N.Bit(0) == 0:
+		return nil, fmt.Errorf("jose: rsa key: even modulus: %w", ErrRSAModulus)
+	case pub.E < 3 || pub.E%2 == 0 || pub.E > 1<<31-1:
+		return nil, fmt.Errorf("jose: rsa key: exponent %d: %w", pub.E, ErrRSAExponent)
+	}
+	// The checks above leave nothing for NewModulus to refuse (it wants a
+	// modulus above 1), and the modulus is odd, so that Exp and
+	// ExpShortVarTime, which panic on an even one, never do.
+	n, err := bigmod.NewModulus(pub.N.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("jose: rsa key: %v: %w", err, ErrRSAModulus)
+	}
+	return &RSAKey{pub: rsa.PublicKey{N: new(big.Int).Set(pub.N), E: pub.E}, n: n, e: uint(pub.E), size: n.Size()}, nil
+}
+
+// Size returns the modulus size in bytes: the length of every signature
+// the key can verify.
+func (k *RSAKey) Size() int { return k.size }
+
+// Verify checks that sig is a valid alg signature (RSASSA-PKCS1-v1_5 with
+// SHA-256, -384 or -512; RFC 8017 §8.2.2) of signingInput under k, with
+// the same answers as rsa.VerifyPKCS1v15 on the same digest, which
+// FuzzRSAKeyVerify holds it to. It returns ErrUnsupportedAlg for an
+// algorithm it does not know and ErrSignature for any mismatch, including a
+// signature whose length is not the modulus size and one not below the
+// modulus.
+//
+// The arithmetic is the standard library's own (filippo.io/bigmod is
+// crypto/internal/fips140/bigmod, exported): the signature as an integer
+// s < n, s^e mod n by square-and-multiply over the bits of e
+// (ExpShortVarTime, the call crypto/rsa makes; every input is public),
+// then a constant-time comparison with the encoding crypto/rsa expects,
+// built the same way. When the process runs in FIPS 140-3 mode
+// (GODEBUG=fips140=on or only), Verify leaves the signature to
+// rsa.VerifyPKCS1v15, so that the validated module and its rules apply.
+func (k *RSAKey) Verify(alg string, signingInput, sig []byte) error {
+	h, ok := rsaHash(alg)
+	if !ok {
+		return ErrUnsupportedAlg
+	}
+	if k == nil {
+		return fmt.Errorf("jose: no public key: %w", ErrSignature)
+	}
+	if fips140.Enabled() {
+		return Verify(alg, &k.pub, signingInput, sig)
+	}
+	// RFC 8017 §8.2.2 step 1: a signature of exactly k octets.
+	if len(sig) != k.size {
+		return ErrSignature
+	}
+	// Step 2.b, RSAVP1: s must be below n (SetBytes refuses s ≥ n).
+	s, err := bigmod.NewNat().SetBytes(sig, k.n)
+	if err != nil {
+		return ErrSignature
+	}
+	em := bigmod.NewNat().ExpShortVarTime(s, k.e, k.n).Bytes(k.n)
+	var sum [sha512.Size]byte
+	var buf [maxEMSize]byte
+	want := buf[:]
+	if k.size > len(want) {
+		want = make([]byte, k.size)
+	}
+	expected, ok := pkcs1v15EM(want[:k.size], h, digest(h, signingInput, &sum))
+	if !ok || subtle.ConstantTimeCompare(em, expected) != 1 {
+		return ErrSignature
+	}
+	return nil
+}
+
+// maxEMSize is the largest encoded message pkcs1v15EM builds on the stack:
+// the size of an 8192-bit modulus. Larger keys get a buffer from the heap.
+const maxEMSize = 8192 / 8
+
+// digestInfoPrefixes are the DER encodings of the DigestInfo of each hash,
+// up to the digest itself (RFC 8017 §9.2, note 1), as crypto/rsa has them
+// (its hashPrefixes).
+var digestInfoPrefixes = map[crypto.Hash][]byte{
+	crypto.SHA256: {0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20},
+	crypto.SHA384: {0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x02, 0x05, 0x00, 0x04, 0x30},
+	crypto.SHA512: {0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04, 0x40},
+}
+
+// pkcs1v15EM writes into em, whose length is the modulus size, the
+// EMSA-PKCS1-v1_5 encoding of the digest hashed made with h (RFC 8017
+// §9.2), as crypto/rsa builds it:
+//
+//	EM = 0x00 || 0x01 || PS || 0x00 || DigestInfo prefix || hashed
+//
+// where PS is 0xff bytes, at least 8 of them. It returns false when em is
+// too short for that (RFC 8017's "intended encoded message length too
+// short"), which keys of 2048 bits and more never are.
+func pkcs1v15EM(em []byte, h crypto.Hash, hashed []byte) ([]byte, bool) {
+	prefix := digestInfoPrefixes[h]
+	k := len(em)
+	if k < len(prefix)+len(hashed)+2+8+1 {
+		return nil, false
+	}
+	em[0], em[1] = 0, 1
+	for i := 2; i < k-len(prefix)-len(hashed)-1; i++ {
+		em[i] = 0xff
+	}
+	em[k-len(prefix)-len(hashed)-1] = 0
+	copy(em[k-len(prefix)-len(hashed):], prefix)
+	copy(em[k-len(hashed):], hashed)
+	return em, true
+}
