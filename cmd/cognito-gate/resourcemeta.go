@@ -23,9 +23,14 @@ type resourceMetadataConfig struct {
 }
 
 // document is the library's configuration of the section: the members of
-// the file, the bearer methods of the token sources, and issuers as the
-// authorization servers.
-func (rc *resourceMetadataConfig) document(t tokensConfig, issuers []string) middleware.ResourceMetadataConfig {
+// the file, the bearer methods of the token sources, issuers as the
+// authorization servers, and policyScopes (every scope the policy names)
+// as scopes_supported unless the file lists them.
+func (rc *resourceMetadataConfig) document(t tokensConfig, issuers, policyScopes []string) middleware.ResourceMetadataConfig {
+	scopes := rc.ScopesSupported
+	if scopes == nil {
+		scopes = policyScopes
+	}
 	var methods []string
 	if t.ALB == nil && (t.Authorization == nil || *t.Authorization) {
 		methods = append(methods, middleware.BearerMethodHeader)
@@ -34,7 +39,7 @@ func (rc *resourceMetadataConfig) document(t tokensConfig, issuers []string) mid
 		methods = append(methods, middleware.BearerMethodQuery)
 	}
 	return middleware.ResourceMetadataConfig{
-		Resource: rc.Resource, AuthorizationServers: issuers, ScopesSupported: rc.ScopesSupported,
+		Resource: rc.Resource, AuthorizationServers: issuers, ScopesSupported: scopes,
 		BearerMethodsSupported: methods, ResourceName: rc.ResourceName, ResourceDocumentation: rc.ResourceDocumentation,
 	}
 }
@@ -57,7 +62,7 @@ func (v *validator) resourceMetadata() {
 			fields = append(fields, fmt.Sprintf("pools[%d].issuer", i))
 		}
 	}
-	_, err := middleware.NewResourceMetadata(rc.document(v.fc.Tokens, issuers))
+	_, err := middleware.NewResourceMetadata(rc.document(v.fc.Tokens, issuers, nil))
 	for _, e := range joined(err) {
 		var re *middleware.ResourceMetadataError
 		switch {
@@ -89,7 +94,7 @@ func (g *gate) resourceMetadata() *middleware.ResourceMetadata {
 	if rc == nil {
 		return nil
 	}
-	rm, err := middleware.NewResourceMetadata(rc.document(g.cfg.raw.Tokens, g.verifier.Issuers()))
+	rm, err := middleware.NewResourceMetadata(rc.document(g.cfg.raw.Tokens, g.verifier.Issuers(), g.cfg.policy.Scopes()))
 	if err != nil {
 		g.logger.Error("resource_metadata: not served", zap.Error(err))
 		return nil
