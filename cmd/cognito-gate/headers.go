@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
 	"unicode"
 
 	"github.com/cognito-gate/cognito-gate/claims"
+	"github.com/cognito-gate/cognito-gate/policy"
 )
 
 // Header names are compared the way the upstream's runtime will read them,
@@ -96,7 +99,8 @@ const forwardedPrefix = "X-Forwarded-"
 // knows every name a client could use to pose as one of them.
 type identityHeaders struct {
 	sub, username, groups, scopes, clientID, tokenUse, issuer string
-	claims                                                    map[string]string // claim -> header
+	claims                                                    map[string]string           // claim path -> header
+	paths                                                     map[string]policy.ClaimPath // claim path -> parsed
 	// names lists every identity header name — the built-in defaults and
 	// each configured name, emitted or not — to strip from client requests
 	// in any spelling.
@@ -141,12 +145,32 @@ func (ih *identityHeaders) setIdentity(h http.Header, tok *claims.Token) {
 	set(ih.tokenUse, string(tok.Use))
 	set(ih.issuer, tok.Issuer)
 	for claim, name := range ih.claims {
-		if s, ok := tok.StringClaim(claim); ok {
-			set(name, s)
-		} else if raw, ok := tok.Claim(claim); ok {
-			set(name, string(raw))
+		if v, ok := claimHeaderValue(ih.paths[claim], tok); ok {
+			set(name, v)
 		}
 	}
+}
+
+// claimHeaderValue is the identity header value of the claim path p in
+// tok: a string as it is, any other value (number, boolean, array, object)
+// as compact JSON; no value for a claim that is absent or null.
+func claimHeaderValue(p policy.ClaimPath, tok *claims.Token) (string, bool) {
+	raw, ok := p.Lookup(tok)
+	if !ok || string(raw) == "null" {
+		return "", false
+	}
+	if len(raw) > 0 && raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", false
+		}
+		return s, true
+	}
+	var b bytes.Buffer
+	if err := json.Compact(&b, raw); err != nil {
+		return "", false
+	}
+	return b.String(), true
 }
 
 // requestFilter decides which client-sent headers reach the upstream.

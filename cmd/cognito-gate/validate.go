@@ -216,7 +216,7 @@ func (v *validator) identityHeaders() {
 		sub: orDefault(h.Sub, "X-Auth-Sub"), username: orDefault(h.Username, "X-Auth-Username"),
 		groups: orDefault(h.Groups, "X-Auth-Groups"), scopes: orDefault(h.Scopes, "X-Auth-Scopes"),
 		clientID: orDefault(h.ClientID, "X-Auth-Client-Id"), tokenUse: orDefault(h.TokenUse, "X-Auth-Token-Use"),
-		issuer: orDefault(h.Issuer, "X-Auth-Issuer"), claims: map[string]string{},
+		issuer: orDefault(h.Issuer, "X-Auth-Issuer"), claims: map[string]string{}, paths: map[string]policy.ClaimPath{},
 	}
 	v.gc.headers = ih
 	// seen maps a folded name to the field that uses it: two names an
@@ -250,7 +250,19 @@ func (v *validator) identityHeaders() {
 			continue
 		}
 		v.identityName(seen, field, name)
-		ih.claims[claim] = name
+		// A claim path, as in policy conditions: tenant.id reaches into an
+		// object, ["custom:org.unit"] names a claim with a dot.
+		p, err := policy.ParseClaimPath(claim)
+		var pe *policy.ClaimPathError
+		switch {
+		case errors.As(err, &pe):
+			v.bad(field, "%s", pe.Reason)
+			continue
+		case err != nil:
+			v.bad(field, "%v", err)
+			continue
+		}
+		ih.claims[claim], ih.paths[claim] = name, p
 	}
 	// Every name that is or was an identity header is stripped from client
 	// requests: the built-in defaults even when renamed or turned off.
