@@ -30,19 +30,26 @@ const helmModule = "helm.sh/helm/v3/cmd/helm@v3.16.4"
 
 const chart = "../cognito-gate"
 
+// kubeVersion is the Kubernetes version the chart is rendered for (the
+// API types of go.mod are of the same minor version); helm built with go
+// run would otherwise assume its built-in default, 1.20.
+const kubeVersion = "1.33.0"
+
+// helmCmd is a helm command line: HELM, else helm in PATH, else the
+// pinned one through go run.
+func helmCmd(args ...string) *exec.Cmd {
+	if h := os.Getenv("HELM"); h != "" {
+		return exec.Command(h, args...)
+	}
+	if p, err := exec.LookPath("helm"); err == nil {
+		return exec.Command(p, args...)
+	}
+	return exec.Command("go", append([]string{"run", helmModule}, args...)...)
+}
+
 func helm(t *testing.T, args ...string) string {
 	t.Helper()
-	var cmd *exec.Cmd
-	switch h := os.Getenv("HELM"); {
-	case h != "":
-		cmd = exec.Command(h, args...)
-	default:
-		if p, err := exec.LookPath("helm"); err == nil {
-			cmd = exec.Command(p, args...)
-		} else {
-			cmd = exec.Command("go", append([]string{"run", helmModule}, args...)...)
-		}
-	}
+	cmd := helmCmd(args...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	if err := cmd.Run(); err != nil {
@@ -86,7 +93,7 @@ func strict(t *testing.T, doc []byte, v any) {
 
 func render(t *testing.T, args []string) rendered {
 	t.Helper()
-	out := helm(t, append([]string{"template", "gate", chart, "--namespace", "auth"}, args...)...)
+	out := helm(t, append([]string{"template", "gate", chart, "--namespace", "auth", "--kube-version", kubeVersion}, args...)...)
 	var r rendered
 	for _, doc := range strings.Split(out, "\n---") {
 		doc = strings.TrimSpace(doc)
@@ -136,7 +143,7 @@ func render(t *testing.T, args []string) rendered {
 func TestLint(t *testing.T) {
 	for name, args := range valueSets {
 		t.Run(name, func(t *testing.T) {
-			helm(t, append([]string{"lint", "--strict", chart}, args...)...)
+			helm(t, append([]string{"lint", "--strict", "--kube-version", kubeVersion, chart}, args...)...)
 		})
 	}
 }
@@ -258,14 +265,8 @@ func TestRefusals(t *testing.T) {
 		"TLS without a secret":       {"--set", "config.upstream=http://a:1", "--set", "tls.enabled=true"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			cmd := exec.Command("go", append([]string{"run", helmModule, "template", "gate", chart}, args...)...)
-			if h, err := exec.LookPath("helm"); err == nil {
-				cmd = exec.Command(h, append([]string{"template", "gate", chart}, args...)...)
-			}
-			if h := os.Getenv("HELM"); h != "" {
-				cmd = exec.Command(h, append([]string{"template", "gate", chart}, args...)...)
-			}
-			if out, err := cmd.CombinedOutput(); err == nil {
+			args := append([]string{"template", "gate", chart, "--kube-version", kubeVersion}, args...)
+			if out, err := helmCmd(args...).CombinedOutput(); err == nil {
 				t.Errorf("rendered:\n%s", out)
 			}
 		})
