@@ -50,6 +50,7 @@ func (gc *gateConfig) warnings(cmd string) []string {
 		ws = append(ws, fmt.Sprintf("upstream %s is plain http on another host: verified tokens travel to it in the clear (forward_authorization: false keeps them back)", gc.upstream.Redacted()))
 	}
 	ws = append(ws, gc.revocationWarnings()...)
+	ws = append(ws, gc.liveCheckWarnings()...)
 	return ws
 }
 

@@ -51,6 +51,9 @@ type fileConfig struct {
 	// Revocation is the deny list (revocation_config.go).
 	Revocation revocationConfig `yaml:"revocation"`
 
+	// LiveCheck is the live check of live_check rules (livecheck.go).
+	LiveCheck *liveCheckConfig `yaml:"live_check"`
+
 	Server serverConfig `yaml:"server"`
 	Log    logConfig    `yaml:"log"`
 
@@ -72,6 +75,9 @@ type poolConfig struct {
 	ClientIDs         []string `yaml:"client_ids"`
 	SkipClientIDCheck bool     `yaml:"skip_client_id_check"`
 	TokenUse          string   `yaml:"token_use"`
+	// LiveCheckEndpoint is the pool's user pool API for the live check
+	// (livecheck.go), for emulators; empty: Cognito's.
+	LiveCheckEndpoint string `yaml:"live_check_endpoint"`
 }
 
 type jwksConfig struct {
@@ -183,6 +189,8 @@ type gateConfig struct {
 	albAccess            bool        // tokens.alb.access_token: required
 
 	ops operations // TLS and reloading (operations.go)
+
+	liveCheck *liveCheckSetup // live_check, or nil (livecheck.go)
 
 	resourceMetadata *resourceMetadataConfig // resource_metadata, or nil (resourcemeta.go)
 }

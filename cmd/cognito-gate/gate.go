@@ -13,6 +13,7 @@ import (
 
 	"github.com/cognito-gate/cognito-gate/alb"
 	"github.com/cognito-gate/cognito-gate/claims"
+	"github.com/cognito-gate/cognito-gate/livecheck"
 	"github.com/cognito-gate/cognito-gate/middleware"
 )
 
@@ -29,6 +30,8 @@ type gate struct {
 	proxyErrors *prometheus.CounterVec
 	// revocation is the deny list (revocation.go), or nil.
 	revocation *denyList
+	// live is the live check (livecheck.go), or nil.
+	live *livecheck.Checker
 }
 
 // newLogger builds the process logger from the log section.
@@ -110,6 +113,13 @@ func newGate(cfg *gateConfig, logger *zap.Logger) (*gate, error) {
 			return nil, err
 		}
 	}
+	if g.live, err = newLiveChecker(cfg, g.reg); err != nil {
+		g.Close()
+		return nil, err
+	}
+	if g.live != nil {
+		mc.LiveCheck = g.live
+	}
 	if g.mw, err = middleware.New(mc); err != nil {
 		g.Close()
 		return nil, err
@@ -119,6 +129,7 @@ func newGate(cfg *gateConfig, logger *zap.Logger) (*gate, error) {
 }
 
 func (g *gate) Close() {
+	g.closeLiveCheck()
 	g.revocation.close()
 	g.verifier.Close()
 	if g.alb != nil {
@@ -143,7 +154,10 @@ func (g *gate) reload() {
 		g.logger.Error("reload failed; keeping the current policy", zap.String("config", g.cfg.file), zap.Error(err))
 		return
 	}
-	g.mw.SetPolicy(next.policy)
+	if err := g.mw.SetPolicy(next.policy); err != nil {
+		g.logger.Error("reload failed; keeping the current policy", zap.String("config", g.cfg.file), zap.Error(err))
+		return
+	}
 	for _, w := range next.policy.Warnings() {
 		g.logger.Warn("policy: " + w)
 	}

@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/cognito-gate/cognito-gate/claims"
+	"github.com/cognito-gate/cognito-gate/livecheck"
 	"github.com/cognito-gate/cognito-gate/middleware"
 )
 
@@ -49,6 +50,9 @@ type instance struct {
 	limits      *limitGauges
 	drain       *drainState
 	revocation  *denyList // the deny list (revocation.go), across generations
+	// live is the live check (livecheck.go), across generations; nil
+	// without one.
+	live *livecheck.Checker
 
 	cur atomic.Pointer[generation]
 
@@ -93,6 +97,10 @@ func newInstance(cfg *gateConfig, cmd, name string, handler func(*gate) http.Han
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))...)
 	in.revocation = newDenyList(cfg.revocation, logger)
 	in.reg.MustRegister(in.revocation.collectors()...)
+	if in.live, err = newLiveChecker(cfg, in.reg); err != nil {
+		logger.Sync()
+		return nil, err
+	}
 	gen, err := in.build(context.Background(), cfg, nil)
 	if err != nil {
 		logger.Sync()
@@ -162,6 +170,9 @@ func (in *instance) build(ctx context.Context, cfg *gateConfig, prev *generation
 			closeNew()
 			return nil, err
 		}
+	}
+	if in.live != nil {
+		mc.LiveCheck = in.live
 	}
 	var err error
 	if g.mw, err = middleware.New(mc); err != nil {
@@ -284,6 +295,9 @@ func (in *instance) close() {
 	if gen := in.current(); gen != nil {
 		gen.g.Close()
 	}
+	if in.live != nil {
+		in.live.Close()
+	}
 	in.logger.Sync()
 }
 
@@ -399,6 +413,7 @@ func restartOnly(a, b *gateConfig) error {
 	diff("admin_tls", tlsState(a.ops.adminTLS), tlsState(b.ops.adminTLS))
 	diff("log.format", orDefault(a.raw.Log.Format, "json"), orDefault(b.raw.Log.Format, "json"))
 	errs = append(errs, revocationRestart(a, b))
+	errs = append(errs, liveCheckRestart(a, b))
 	return errors.Join(errs...)
 }
 

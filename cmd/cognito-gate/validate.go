@@ -54,6 +54,7 @@ func (v *validator) validate() {
 	v.server()
 	v.log()
 	v.policy()
+	v.liveCheck()
 	v.operations()
 }
 
