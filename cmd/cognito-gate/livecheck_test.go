@@ -1,12 +1,14 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/cognito-gate/cognito-gate/cognitotest"
+	"github.com/cognito-gate/cognito-gate/cognitotest/fakealb"
 )
 
 // liveConfig is validConfig with live_check on its rule; the live_check
@@ -141,5 +143,52 @@ func TestLiveCheckEndToEnd(t *testing.T) {
 	}
 	if strings.Contains(p.stderr.String(), s.AccessToken) {
 		t.Error("the access token is in the log")
+	}
+}
+
+// TestLiveCheckWithALB: live_check rules need the access token as sent,
+// which tokens.alb does not give the middleware: refused at load.
+func TestLiveCheckWithALB(t *testing.T) {
+	pool := cognitotest.New(t, cognitotest.Config{})
+	lb := newFakeALB(t, fakealb.Config{})
+	noEnv := func(string) (string, bool) { return "", false }
+	livePolicy := "rules:\n  - name: me\n    route: GET /me\n    live_check: true\n"
+	_, err := loadConfig(writeConfig(t, pool, "http://127.0.0.1:1", livePolicy, albSection(lb, "required")), noEnv)
+	if err == nil || !strings.Contains(err.Error(), "tokens.alb: the policy has rules with live_check") {
+		t.Errorf("live_check with tokens.alb: %v", err)
+	}
+	if _, err := loadConfig(writeConfig(t, pool, "http://127.0.0.1:1", strings.Replace(livePolicy, "    live_check: true\n", "", 1), albSection(lb, "required")), noEnv); err != nil {
+		t.Errorf("tokens.alb without live_check rules: %v", err)
+	}
+}
+
+// TestLiveCheckRestart: the checker is the process's; a reload that
+// changes its settings, or the pools it checks, needs a restart.
+func TestLiveCheckRestart(t *testing.T) {
+	load := func(text string) *gateConfig {
+		t.Helper()
+		gc, err := parseConfig([]byte(text), "gate.yaml", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return gc
+	}
+	base := load(liveConfig + "live_check:\n  cache_ttl: 10s\n")
+	for _, tt := range []struct {
+		name, text string
+		restart    bool
+	}{
+		{"same", liveConfig + "live_check:\n  cache_ttl: 10s\n", false},
+		{"another cache_ttl", liveConfig + "live_check:\n  cache_ttl: 20s\n", true},
+		{"fail_open", liveConfig + "live_check:\n  cache_ttl: 10s\n  failure_mode: fail_open\n", true},
+		{"another pool", strings.Replace(liveConfig, "us-east-1_AbC123", "us-east-1_XyZ789", 1) + "live_check:\n  cache_ttl: 10s\n", true},
+		{"no live check any more", validConfig, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := liveCheckRestart(base, load(tt.text))
+			if got := errors.Is(err, errRestart); got != tt.restart {
+				t.Errorf("liveCheckRestart: %v, want a restart %v", err, tt.restart)
+			}
+		})
 	}
 }
