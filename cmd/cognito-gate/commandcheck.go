@@ -28,6 +28,7 @@ func (gc *gateConfig) forCommand(cmd string) error {
 	default:
 		return fmt.Errorf("%w: unknown command %q: want %s or %s", errUsage, cmd, commandServe, commandForwardAuth)
 	}
+	errs = append(errs, gc.assertionForCommand(cmd))
 	return errors.Join(errs...)
 }
 
@@ -49,6 +50,7 @@ func (gc *gateConfig) warnings(cmd string) []string {
 	if cmd == commandServe && gc.forwardAuthorization && gc.upstream != nil && gc.upstream.Scheme == "http" && !isLoopbackHost(gc.upstream.Hostname()) {
 		ws = append(ws, fmt.Sprintf("upstream %s is plain http on another host: verified tokens travel to it in the clear (forward_authorization: false keeps them back)", gc.upstream.Redacted()))
 	}
+	ws = append(ws, gc.assertionWarnings(cmd)...)
 	ws = append(ws, gc.revocationWarnings()...)
 	ws = append(ws, gc.liveCheckWarnings()...)
 	return ws

@@ -48,6 +48,9 @@ type fileConfig struct {
 	PolicyFile string           `yaml:"policy_file"`
 	Policy     *yamlstrict.Node `yaml:"policy"`
 
+	// Assertion is the signed identity assertion (assertion_config.go).
+	Assertion *assertionConfig `yaml:"assertion"`
+
 	// Revocation is the deny list (revocation_config.go).
 	Revocation revocationConfig `yaml:"revocation"`
 
@@ -189,6 +192,8 @@ type gateConfig struct {
 	albAccess            bool        // tokens.alb.access_token: required
 
 	ops operations // TLS and reloading (operations.go)
+
+	assertion *assertionSetup // assertion, or nil (assertion_config.go)
 
 	liveCheck *liveCheckSetup // live_check, or nil (livecheck.go)
 

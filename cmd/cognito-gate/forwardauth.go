@@ -22,7 +22,9 @@ var errBadRequest = errors.New("bad request")
 
 // forwardAuthHandler answers auth subrequests of nginx (auth_request),
 // Traefik (ForwardAuth), Caddy (forward_auth) and Envoy (ext_authz, HTTP
-// service). Allowed: 200 with the identity headers. Denied: 401 or 403
+// service). Allowed: 200 with the identity headers and, with a token and
+// an assertion section, the assertion signed for the original request
+// (500 when it cannot be). Denied: 401 or 403
 // with the WWW-Authenticate challenge, 503 when keys are unavailable, 400
 // when the subrequest cannot be judged (see originalRequest) or carries a
 // spelling of an identity header or a routing override, which the proxy
@@ -58,7 +60,13 @@ func (g *gate) forwardAuthHandler() http.Handler {
 			deny(w, r, g.mw.Realm(), res.Err)
 			return
 		}
+		raw, err := g.assertionFor(orig, res.Token)
+		if err != nil {
+			g.assertionFailed(w, r, err)
+			return
+		}
 		g.cfg.headers.setIdentity(w.Header(), res.Token)
+		g.setAssertion(w.Header(), raw)
 		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(http.StatusOK)
 	})

@@ -30,6 +30,8 @@ type gate struct {
 	proxyErrors *prometheus.CounterVec
 	// revocation is the deny list (revocation.go), or nil.
 	revocation *denyList
+	// assert signs the assertion (assertion.go); nil without one.
+	assert *gateAssertion
 	// live is the live check (livecheck.go), or nil.
 	live *livecheck.Checker
 }
@@ -169,6 +171,7 @@ func (g *gate) reload() {
 func (g *gate) adminHandler(needUpstream bool) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(g.reg, promhttp.HandlerOpts{Registry: g.reg}))
+	g.assertionRoutes(mux)
 	g.revocation.routes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")

@@ -36,7 +36,8 @@ import (
 //     spelling of an identity header, override header and X-Forwarded-*
 //     header removed, credentials that were not verified removed, h2c
 //     upgrades dropped, X-Forwarded-For, -Host and -Proto set by the gate,
-//     and the identity headers set from the verified token;
+//     and the identity headers set from the verified token, and the
+//     assertion (assertion.go) signed for it;
 //   - an upgraded connection (a WebSocket) opened with a verified token
 //     is closed when the token would no longer be accepted, and a
 //     handshake answer naming the WebSocket token entry is refused
@@ -59,11 +60,14 @@ func (g *gate) proxyHandler() http.Handler {
 		ErrorHandler:   g.proxyError,
 		ErrorLog:       zap.NewStdLog(g.logger.Named("proxy")),
 	}
-	next := g.mw.Handler(ws.watch(rp))
+	next := g.mw.Handler(ws.watch(g.withAssertion(rp)))
 	rm := g.resourceMetadata()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := policy.CheckHost(r.Host); err != nil {
 			g.refuse(w, r, fmt.Errorf("proxy: Host: %w: %w", err, errBadRequest))
+			return
+		}
+		if g.serveJWKS(w, r) {
 			return
 		}
 		if rm != nil && r.URL.Path == rm.Path() && r.URL.RawPath == "" {
@@ -104,6 +108,7 @@ func (g *gate) rewrite(pr *httputil.ProxyRequest) {
 		out.Header.Set("X-Forwarded-Proto", "http")
 	}
 	g.cfg.headers.setIdentity(out.Header, tok)
+	g.setAssertion(out.Header, signedAssertion(in.Context()))
 }
 
 // dropH2C removes a client's request to upgrade the upstream connection to

@@ -50,6 +50,9 @@ type instance struct {
 	limits      *limitGauges
 	drain       *drainState
 	revocation  *denyList // the deny list (revocation.go), across generations
+	// assertionKeys is the assertion key set (assertion.go), across
+	// generations.
+	assertionKeys *assertionKeys
 	// live is the live check (livecheck.go), across generations; nil
 	// without one.
 	live *livecheck.Checker
@@ -97,6 +100,8 @@ func newInstance(cfg *gateConfig, cmd, name string, handler func(*gate) http.Han
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))...)
 	in.revocation = newDenyList(cfg.revocation, logger)
 	in.reg.MustRegister(in.revocation.collectors()...)
+	in.assertionKeys = newAssertionKeys()
+	in.reg.MustRegister(in.assertionKeys.collectors()...)
 	if in.live, err = newLiveChecker(cfg, in.reg); err != nil {
 		logger.Sync()
 		return nil, err
@@ -184,6 +189,10 @@ func (in *instance) build(ctx context.Context, cfg *gateConfig, prev *generation
 			closeNew()
 			return nil, err
 		}
+	}
+	if err := in.assertionKeys.attach(g); err != nil {
+		closeNew()
+		return nil, err
 	}
 	gen := &generation{g: g, main: in.drain.closeConnections(in.handler(g)), admin: in.drain.readiness(g.adminHandler(in.needUpstream))}
 	if lt := cfg.ops.listenTLS; lt != nil {

@@ -48,6 +48,7 @@ func (v *validator) validate() {
 	v.websocketSettings()
 	v.resourceMetadata()
 	v.identityHeaders()
+	v.assertion()
 	v.requestHeaders()
 	v.forwardAuth()
 	v.extAuthz()
