@@ -13,6 +13,7 @@ import (
 
 	"github.com/cognito-gate/cognito-gate/cognitotest"
 	"github.com/cognito-gate/cognito-gate/internal/testhelpers/proctest"
+	"github.com/cognito-gate/cognito-gate/jwks"
 )
 
 const nonCanonical = `cognito_gate_requests_total{reason="non_canonical_path",result="denied"}`
@@ -174,8 +175,9 @@ func boundaryAttacks(admin, bob string) []proxyAttack {
 
 // checkProxyAttacks runs the attacks against a proxy at base and checks
 // what reached the upstream: nothing for refused requests; for allowed
-// ones, exactly the request line sent and no spoofed header.
-func checkProxyAttacks(t *testing.T, base string, up *rawUpstream, attacks []proxyAttack) {
+// ones, exactly the request line sent and no spoofed header, and what
+// check (when not nil) checks of the request.
+func checkProxyAttacks(t *testing.T, base string, up *rawUpstream, attacks []proxyAttack, check func(*testing.T, proxyAttack, rawRequest)) {
 	t.Helper()
 	for _, a := range attacks {
 		t.Run(a.name, func(t *testing.T) {
@@ -218,6 +220,9 @@ func checkProxyAttacks(t *testing.T, base string, up *rawUpstream, attacks []pro
 					t.Errorf("X-Auth-Groups = %q, want the gate's answer", got)
 				}
 			}
+			if check != nil {
+				check(t, a, r)
+			}
 		})
 	}
 }
@@ -258,12 +263,15 @@ func waitPort(t *testing.T, addr string) {
 }
 
 // TestBoundaryNginx attacks the documented nginx auth_request set-up
-// (examples/forward-auth/nginx.conf, run as it is) with a real nginx.
+// (examples/forward-auth/nginx.conf, run as it is) with a real nginx, the
+// gate signing assertions: the upstream verifies the gate's and never gets
+// a client's (checkProxyAssertions).
 func TestBoundaryNginx(t *testing.T) {
 	nginx := proctest.Tool(t, "nginx", "apt-get install nginx", "/usr/sbin")
 	pool := cognitotest.New(t, cognitotest.Config{})
 	up := newRawUpstream(t)
-	cfg := writeConfig(t, pool, "", boundaryPolicy, "")
+	key := writeAssertionKey(t, t.TempDir(), "k1")
+	cfg := writeConfig(t, pool, "", boundaryPolicy, assertionYAML([]string{key.private}))
 	gate := start(t, []string{"forward-auth", "admin"}, "forward-auth", "--config", cfg)
 
 	dir := t.TempDir()
@@ -300,7 +308,7 @@ http {
 
 	admin := pool.AccessToken(cognitotest.WithSubject("sub-alice"), cognitotest.WithGroups("admin"))
 	bob := pool.AccessToken(cognitotest.WithSubject("sub-bob"))
-	checkProxyAttacks(t, "http://"+listen, up, boundaryAttacks(admin, bob))
+	checkProxyAssertions(t, "http://"+listen, up, upstreamVerifier(t, gate.addr["admin"], "", jwks.Config{}), admin, bob, nil)
 
 	// A 401 carries the gate's challenge through nginx.
 	resp := rawDo(t, listen, head("GET", "/admin/secret", "api.example.com"))
@@ -310,12 +318,14 @@ http {
 }
 
 // TestBoundaryCaddy attacks the documented Caddy forward_auth set-up
-// (examples/forward-auth/Caddyfile, run as it is) with a real Caddy.
+// (examples/forward-auth/Caddyfile, run as it is) with a real Caddy, the
+// gate signing assertions, as TestBoundaryNginx.
 func TestBoundaryCaddy(t *testing.T) {
 	caddy := proctest.Tool(t, "caddy", "apt-get install caddy")
 	pool := cognitotest.New(t, cognitotest.Config{})
 	up := newRawUpstream(t)
-	cfg := writeConfig(t, pool, "", boundaryPolicy, "")
+	key := writeAssertionKey(t, t.TempDir(), "k1")
+	cfg := writeConfig(t, pool, "", boundaryPolicy, assertionYAML([]string{key.private}))
 	gate := start(t, []string{"forward-auth", "admin"}, "forward-auth", "--config", cfg)
 
 	dir := t.TempDir()
@@ -334,5 +344,5 @@ func TestBoundaryCaddy(t *testing.T) {
 
 	admin := pool.AccessToken(cognitotest.WithSubject("sub-alice"), cognitotest.WithGroups("admin"))
 	bob := pool.AccessToken(cognitotest.WithSubject("sub-bob"))
-	checkProxyAttacks(t, "http://"+listen, up, boundaryAttacks(admin, bob))
+	checkProxyAssertions(t, "http://"+listen, up, upstreamVerifier(t, gate.addr["admin"], "", jwks.Config{}), admin, bob, caddyUnset)
 }
