@@ -268,3 +268,34 @@ func TestAssertionRotationWithTraffic(t *testing.T) {
 	}
 	t.Logf("%d requests, by kid %v", sent.Load(), signedBy)
 }
+
+// TestAssertionKeyFilesWatched: with reload.watch, a key file replaced in
+// place (as a Kubernetes secret volume swaps it) reloads the
+// configuration without a signal; the new key signs, the old one stays
+// published.
+func TestAssertionKeyFilesWatched(t *testing.T) {
+	pool := cognitotest.New(t, cognitotest.Config{})
+	cfg := writeConfig(t, pool, "http://127.0.0.1:1", e2ePolicy, "reload:\n  watch: true\n  poll_interval: 100ms\n"+assertionYAML([]string{"signing.pem"}))
+	dir := filepath.Dir(cfg)
+	k1, k2 := writeAssertionKey(t, dir, "k1"), writeAssertionKey(t, dir, "k2")
+	link := func(k testAssertionKey) {
+		t.Helper()
+		data, err := os.ReadFile(k.private)
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dir, "signing.pem.new"), data, 0o600)
+		}
+		if err == nil {
+			err = os.Rename(filepath.Join(dir, "signing.pem.new"), filepath.Join(dir, "signing.pem"))
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	link(k1)
+	p := start(t, []string{"proxy", "admin"}, "serve", "--config", cfg)
+	jwksURL := p.addr["admin"] + "/.well-known/jwks.json"
+	wantKIDs(t, jwksURL, k1.kid)
+	link(k2)
+	waitLog(t, p, "configuration reloaded")
+	wantKIDs(t, jwksURL, k2.kid, k1.kid)
+}
