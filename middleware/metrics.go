@@ -183,17 +183,45 @@ var (
 		"Verified-token cache lookups by result (hit, miss).", []string{"result"}, nil)
 	descCacheEntries = prometheus.NewDesc(Namespace+"_token_cache_entries",
 		"Tokens held in the verified-token cache.", nil, nil)
+	descOnDemand = prometheus.NewDesc(Namespace+"_jwks_on_demand_state",
+		"1 for the current state of an issuer whose key set is fetched on demand (idle: no token of it yet; live: fetched; absent: its key endpoint answered 403 or 404), 0 for the others.",
+		[]string{"issuer", "state"}, nil)
 )
 
+// onDemandStates are the state label values of cognito_gate_jwks_on_demand_state.
+var onDemandStates = []claims.OnDemandState{claims.OnDemandIdle, claims.OnDemandLive, claims.OnDemandAbsent}
+
+// keySets returns the status of every key set the cognito_gate_jwks_*
+// families report: the primary issuers' sets, and those of the issuers
+// fetched on demand once they have served keys. Before that an on-demand
+// set is left out, as it is left out of readiness: any client can send a
+// token naming such an issuer (the updated issuer of a pool still on the
+// original one, whose endpoint answers 403), and its set, never fetched
+// or refused, would show as unusable and fire the key set alerts.
+func keySets(primary []*jwks.Set, onDemand []claims.OnDemandStatus) []jwks.Status {
+	out := make([]jwks.Status, 0, len(primary)+len(onDemand))
+	for _, s := range primary {
+		out = append(out, s.Status())
+	}
+	for _, od := range onDemand {
+		if od.State == claims.OnDemandLive && !od.Keys.LastSuccess.IsZero() {
+			st := od.Keys
+			st.Issuer = od.Issuer
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
 func (c *verifierCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descFetches, descKeys, descLastSuccess, descUsable, descFailures, descCache, descCacheEntries} {
+	for _, d := range []*prometheus.Desc{descFetches, descKeys, descLastSuccess, descUsable, descFailures, descCache, descCacheEntries, descOnDemand} {
 		ch <- d
 	}
 }
 
 func (c *verifierCollector) Collect(ch chan<- prometheus.Metric) {
-	for _, s := range c.v.Keys().Sets() {
-		st := s.Status()
+	onDemand := c.v.OnDemand()
+	for _, st := range keySets(c.v.Keys().Sets(), onDemand) {
 		iss := st.Issuer
 		for _, res := range jwks.FetchResults {
 			ch <- prometheus.MustNewConstMetric(descFetches, prometheus.CounterValue, float64(st.Fetches[res]), iss, res)
@@ -210,6 +238,15 @@ func (c *verifierCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- prometheus.MustNewConstMetric(descUsable, prometheus.GaugeValue, usable, iss)
 		ch <- prometheus.MustNewConstMetric(descFailures, prometheus.GaugeValue, float64(st.Failures), iss)
+	}
+	for _, od := range onDemand {
+		for _, state := range onDemandStates {
+			v := 0.0
+			if od.State == state {
+				v = 1
+			}
+			ch <- prometheus.MustNewConstMetric(descOnDemand, prometheus.GaugeValue, v, od.Issuer, string(state))
+		}
 	}
 	cs := c.v.CacheStats()
 	ch <- prometheus.MustNewConstMetric(descCache, prometheus.CounterValue, float64(cs.Hits), "hit")
