@@ -81,6 +81,11 @@ type poolConfig struct {
 	// LiveCheckEndpoint is the pool's user pool API for the live check
 	// (livecheck.go), for emulators; empty: Cognito's.
 	LiveCheckEndpoint string `yaml:"live_check_endpoint"`
+
+	// IssuerFormats and Regions: nil when the key is absent (the
+	// verifier's defaults), empty for [] (which it refuses).
+	IssuerFormats []claims.IssuerFormat `yaml:"issuer_formats"`
+	Regions       []string              `yaml:"regions"`
 }
 
 type jwksConfig struct {
@@ -103,6 +108,8 @@ type tokensConfig struct {
 	Cookie        string `yaml:"cookie"`
 	Header        string `yaml:"header"`
 	Query         string `yaml:"query"`
+	// Amplify is tokens.amplify (amplify.go): Amplify's cookies.
+	Amplify *amplifyConfig `yaml:"amplify"`
 	// ALB is tokens.alb (alb.go): the load balancer's headers.
 	ALB *albConfig `yaml:"alb"`
 	// WebSocketSubprotocol reads tokens from the WebSocket subprotocol
@@ -119,6 +126,12 @@ type headersConfig struct {
 	TokenUse string            `yaml:"token_use"`
 	Issuer   string            `yaml:"issuer"`
 	Claims   map[string]string `yaml:"claims"`
+
+	// Caller and CallerType name who presented the token (tok.Caller)
+	// and whether it is a machine's; PoolID, off unless set, its pool.
+	Caller     string `yaml:"caller"`
+	CallerType string `yaml:"caller_type"`
+	PoolID     string `yaml:"pool_id"`
 }
 
 type requestHeadersConfig struct {

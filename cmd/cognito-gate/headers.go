@@ -58,10 +58,13 @@ func foldByte(c byte) byte {
 // defaultIdentityNames are the built-in identity header names. They are
 // removed from client requests whatever the configuration says, so that
 // renaming a header (or turning it off with "-") never lets a client-sent
-// X-Auth-Groups through to an upstream that still reads it.
+// X-Auth-Groups through to an upstream that still reads it. X-Auth-Pool-Id
+// is among them, though it is set only when identity_headers.pool_id
+// names it.
 var defaultIdentityNames = []string{
 	"X-Auth-Sub", "X-Auth-Username", "X-Auth-Groups", "X-Auth-Scopes",
 	"X-Auth-Client-Id", "X-Auth-Token-Use", "X-Auth-Issuer",
+	"X-Auth-Caller", "X-Auth-Caller-Type", "X-Auth-Pool-Id",
 }
 
 // overrideHeaders are request headers with which frameworks let a client
@@ -101,6 +104,9 @@ type identityHeaders struct {
 	sub, username, groups, scopes, clientID, tokenUse, issuer string
 	claims                                                    map[string]string           // claim path -> header
 	paths                                                     map[string]policy.ClaimPath // claim path -> parsed
+	// caller and callerType carry tok.Caller and "machine" or "user";
+	// poolID, "" unless configured, tok.UserPoolID.
+	caller, callerType, poolID string
 	// names lists every identity header name — the built-in defaults and
 	// each configured name, emitted or not — to strip from client requests
 	// in any spelling.
@@ -144,6 +150,9 @@ func (ih *identityHeaders) setIdentity(h http.Header, tok *claims.Token) {
 	set(ih.clientID, tok.ClientID)
 	set(ih.tokenUse, string(tok.Use))
 	set(ih.issuer, tok.Issuer)
+	set(ih.caller, tok.Caller())
+	set(ih.callerType, callerType(tok))
+	set(ih.poolID, tok.UserPoolID())
 	for claim, name := range ih.claims {
 		if v, ok := claimHeaderValue(ih.paths[claim], tok); ok {
 			set(name, v)
@@ -171,6 +180,16 @@ func claimHeaderValue(p policy.ClaimPath, tok *claims.Token) (string, bool) {
 		return "", false
 	}
 	return b.String(), true
+}
+
+// callerType is the identity_headers.caller_type value of tok: "machine"
+// for a machine-to-machine token (client credentials), "user" for every
+// other, so that an upstream never takes a client id for a username.
+func callerType(tok *claims.Token) string {
+	if tok.IsMachine() {
+		return "machine"
+	}
+	return "user"
 }
 
 // requestFilter decides which client-sent headers reach the upstream.

@@ -200,6 +200,8 @@ type credentials struct {
 	header string // tokens.header, or ""
 	cookie string // tokens.cookie, or ""
 	query  string // tokens.query, or ""
+	// amplify: the cookies of tokens.amplify (amplify.go), or nil.
+	amplify *amplifyCookies
 	// carriers maps each configured middleware.TokenSource to where it
 	// reads its token.
 	carriers map[middleware.TokenSource]carrier
@@ -217,6 +219,7 @@ const (
 	carrierAuthorization
 	carrierHeader
 	carrierCookie
+	carrierAmplify // Amplify's cookies (tokens.amplify)
 	carrierQuery
 	carrierWebSocket // the WebSocket subprotocol's token entry
 )
@@ -264,6 +267,9 @@ func (c *credentials) strip(in, out *http.Request, verified, forward bool) {
 		filterCookies(out.Header, func(n string) bool { return n != c.cookie && sameParam(n, c.cookie) })
 	case c.cookie != "":
 		removeCookie(out.Header, c.cookie)
+	}
+	if c.amplify != nil {
+		c.amplify.strip(out.Header, keep == carrierAmplify)
 	}
 	switch {
 	case c.query != "" && keep == carrierQuery:

@@ -105,7 +105,7 @@ func (v *validator) pools() {
 		v.gc.claims.Pools = append(v.gc.claims.Pools, claims.Pool{
 			UserPoolID: p.UserPoolID, Region: p.Region, Issuer: p.Issuer, JWKSURL: p.JWKSURL, AllowHTTP: p.AllowHTTP,
 			ClientIDs: p.ClientIDs, SkipClientIDCheck: p.SkipClientIDCheck, TokenUse: claims.TokenUse(p.TokenUse),
-			Keys: v.keysFile(i, p.KeysFile),
+			Keys: v.keysFile(i, p.KeysFile), IssuerFormats: p.IssuerFormats, Regions: p.Regions,
 		})
 	}
 }
@@ -195,6 +195,7 @@ func (v *validator) tokens() {
 		add(middleware.Cookie(fc.Tokens.Cookie), carrierCookie)
 		gc.credentials.cookie = fc.Tokens.Cookie
 	}
+	v.amplifyTokens(add)
 	if fc.Tokens.Query != "" {
 		add(middleware.Query(fc.Tokens.Query), carrierQuery)
 		gc.credentials.query = fc.Tokens.Query
@@ -219,6 +220,7 @@ func (v *validator) identityHeaders() {
 		groups: orDefault(h.Groups, "X-Auth-Groups"), scopes: orDefault(h.Scopes, "X-Auth-Scopes"),
 		clientID: orDefault(h.ClientID, "X-Auth-Client-Id"), tokenUse: orDefault(h.TokenUse, "X-Auth-Token-Use"),
 		issuer: orDefault(h.Issuer, "X-Auth-Issuer"), claims: map[string]string{}, paths: map[string]policy.ClaimPath{},
+		caller: orDefault(h.Caller, "X-Auth-Caller"), callerType: orDefault(h.CallerType, "X-Auth-Caller-Type"), poolID: h.PoolID,
 	}
 	v.gc.headers = ih
 	// seen maps a folded name to the field that uses it: two names an
@@ -232,8 +234,13 @@ func (v *validator) identityHeaders() {
 		{"identity_headers.groups", &ih.groups}, {"identity_headers.scopes", &ih.scopes},
 		{"identity_headers.client_id", &ih.clientID}, {"identity_headers.token_use", &ih.tokenUse},
 		{"identity_headers.issuer", &ih.issuer},
+		{"identity_headers.caller", &ih.caller}, {"identity_headers.caller_type", &ih.callerType},
+		{"identity_headers.pool_id", &ih.poolID}, // off unless set
 	}
 	for _, f := range fields {
+		if *f.name == "" {
+			continue // pool_id, not set
+		}
 		v.identityName(seen, f.field, *f.name)
 		if *f.name == "-" {
 			*f.name = "" // "-" turns a header off
