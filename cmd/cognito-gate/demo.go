@@ -173,14 +173,16 @@ func printDemoCommands(out io.Writer, pool *fakepool.Pool, base, adminURL string
 	readerTok := pool.AccessToken(fakepool.WithUsername("bob"), fakepool.WithGroups("readers"))
 	expired := pool.AccessToken(fakepool.WithUsername("bob"), fakepool.WithIssuedAt(time.Now().Add(-2*time.Hour)))
 	idTok := pool.IDToken(fakepool.WithUsername("bob"))
+	machineTok := pool.ClientCredentialsToken(fakepool.WithScopes("reports/read"))
 	bobSub := subjectOf(readerTok)
 
-	fmt.Fprintf(out, "policy: public /public/, signed-in GET /api/me, admins /admin/, readers GET /api/reports/, own data /api/users/{sub}/\n\n")
+	fmt.Fprintf(out, "policy: public /public/, signed-in GET /api/me, admins /admin/, readers (or the reports/read scope) GET /api/reports/, own data /api/users/{sub}/\n\n")
 	lines := []struct{ tok, method, path, want string }{
 		{"", "", "/public/hello", "200  anonymous access to a public route"},
 		{"", "", "/api/me", "401  no token"},
 		{readerTok, "", "/api/me", "200  bob's access token; the upstream sees X-Auth-* headers"},
 		{readerTok, "", "/api/reports/2026", "200  bob is in readers"},
+		{machineTok, "", "/api/reports/2026", "200  " + demoMachineLine},
 		{readerTok, "", "/admin/stats", "403  bob is not an admin (group_denied)"},
 		{adminTok, "", "/admin/stats", "200  alice is"},
 		{readerTok, "POST", "/api/orders", "403  bob lacks the orders/write scope (insufficient_scope)"},
@@ -206,6 +208,10 @@ func printDemoCommands(out io.Writer, pool *fakepool.Pool, base, adminURL string
 	fmt.Fprintf(out, "ready:   curl -s %s/readyz\n", adminURL)
 	fmt.Fprintln(out, "Press Ctrl-C to stop.")
 }
+
+// demoMachineLine is the comment of the demo's machine-to-machine curl
+// line.
+const demoMachineLine = "a machine token (client credentials, scope reports/read): X-Auth-Caller-Type: machine, X-Auth-Caller: the client id, no X-Auth-Username"
 
 // demoAddr is one of the demo's listen flags: its name, its value as
 // given and the loopback address it stands for.

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,12 +33,48 @@ func TestDemo(t *testing.T) {
 			t.Fatalf("demo did not print its commands:\n%s", out.String())
 		}
 	}
-	if n := exampletest.Replay(t, out.String()); n != 12 {
-		t.Errorf("%d curl lines replayed, want 12:\n%s", n, out.String())
+	if n := exampletest.Replay(t, out.String()); n != 13 {
+		t.Errorf("%d curl lines replayed, want 13:\n%s", n, out.String())
 	}
+	checkDemoMachine(t, out.String())
 	p.signal(t, syscall.SIGINT)
 	if err := p.wait(t); err != nil {
 		t.Errorf("demo exit: %v", err)
+	}
+}
+
+// checkDemoMachine sends the machine token's curl line of the demo's
+// output and checks what the demo upstream echoes: a machine caller, named
+// by its client id, without a username.
+func checkDemoMachine(t *testing.T, out string) {
+	t.Helper()
+	var line string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, demoMachineLine) {
+			line = l
+		}
+	}
+	f := strings.Fields(line)
+	if len(f) < 7 || f[3] != "'Authorization:" {
+		t.Fatalf("no machine token line in the demo's output:\n%s", out)
+	}
+	req, err := http.NewRequest("GET", f[6], nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSuffix(f[5], "'"))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var echo struct{ Identity map[string]string }
+	if err := json.NewDecoder(resp.Body).Decode(&echo); err != nil {
+		t.Fatalf("the upstream's answer: %v", err)
+	}
+	id := echo.Identity
+	if id["X-Auth-Caller-Type"] != "machine" || id["X-Auth-Caller"] == "" || id["X-Auth-Caller"] != id["X-Auth-Client-Id"] || id["X-Auth-Username"] != "" {
+		t.Errorf("the machine token's identity upstream: %v", id)
 	}
 }
 
@@ -83,9 +121,10 @@ func TestDemoPrintConfigWorksWithServe(t *testing.T) {
 	if want := "http://" + parsed.raw.Listen; gw.addr["proxy"] != want {
 		t.Fatalf("serve listens on %s, want %s", gw.addr["proxy"], want)
 	}
-	if n := exampletest.Replay(t, demo.stderr.String()); n != 12 {
-		t.Errorf("%d curl lines replayed through serve, want 12:\n%s", n, demo.stderr.String())
+	if n := exampletest.Replay(t, demo.stderr.String()); n != 13 {
+		t.Errorf("%d curl lines replayed through serve, want 13:\n%s", n, demo.stderr.String())
 	}
+	checkDemoMachine(t, demo.stderr.String())
 	gw.signal(t, syscall.SIGINT)
 	if err := gw.wait(t); err != nil {
 		t.Errorf("serve exit: %v", err)
