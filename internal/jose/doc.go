@@ -62,24 +62,26 @@
 // on good signatures and on arbitrary changes to signature and input.
 //
 // The figures that decided it (2-vCPU AMD EPYC VM shared with other work,
-// load average 15 to 25, Go 1.26.8, 1.1 KB signing input;
-// BenchmarkVerifyInterleaved, which alternates the three ways call by
-// call, medians of 5 runs, and BenchmarkVerify for the allocations):
+// Go 1.26.8, 1.1 KB signing input; BenchmarkVerifyInterleaved, which
+// alternates the three ways call by call, medians of the 5 runs made at a
+// load average of about 3 — 5 more at about 20 gave the same ratios — and
+// BenchmarkVerify for the allocations):
 //
-//	RS256, 2048-bit key       µs/call  × crypto/rsa  allocs/op   B/op
-//	  RSAKey (this package)      31.5       0.680           1     256
-//	  crypto/rsa                 47.4       1               9    1376
-//	  jwx v3 verifier            48.6       1.02–1.04      12    1544
+//	RS256, 2048-bit key       µs/call  × crypto/rsa       allocs/op   B/op
+//	  RSAKey (this package)      31.7   0.678 (0.666–0.685)       1    256
+//	  crypto/rsa                 47.6   1                         9   1376
+//	  jwx v3 verifier            48.9   1.02–1.03                12   1544
 //	RS256, 4096-bit key
-//	  RSAKey                    266         0.69
-//	  crypto/rsa                384         1
+//	  RSAKey                      260   0.698 (0.654–0.721)
+//	  crypto/rsa                  375   1
 //
 // ES256 (BenchmarkVerify, earlier run): this package 11 allocs/op and 656
 // B/op, crypto/ecdsa alone 10 and 576, jwx v3's verifier 24 and 1384, at
 // ~90-115 µs per call whichever way.
 //
-// End to end, in bench/ (see bench/README.md), a cold claims.Verifier.Verify
-// whose jwks.Key verifies through an RSAKey ran at 0.64× the
-// standard-library floor with the verified-token cache off (0.91× through
-// crypto/rsa) and at 0.73× with a cache that misses (1.00×).
+// End to end, in bench/ (see bench/README.md: bench/compare.sh, 8 rounds),
+// a cold claims.Verifier.Verify whose jwks.Key verifies through an RSAKey
+// ran at 0.641× the standard-library floor with the verified-token cache
+// off (0.896× through crypto/rsa) and at 0.718× with a cache that misses
+// (0.981×).
 package jose
