@@ -19,12 +19,13 @@ type Key struct {
 	Bits int
 
 	pub     *rsa.PublicKey
+	rsaKey  *jose.RSAKey
 	sigSize int
 }
 
-func newKey(id, alg string, pub *rsa.PublicKey) *Key {
+func newKey(id, alg string, pub *rsa.PublicKey, rk *jose.RSAKey) *Key {
 	bits := pub.N.BitLen()
-	return &Key{ID: id, Alg: alg, Bits: bits, pub: pub, sigSize: (bits + 7) / 8}
+	return &Key{ID: id, Alg: alg, Bits: bits, pub: pub, rsaKey: rk, sigSize: rk.Size()}
 }
 
 // Public returns a copy of the key's RSA public key. (A copy, so that no
@@ -50,7 +51,7 @@ func (k *Key) Verify(alg string, signingInput, sig []byte) error {
 	if len(sig) != k.sigSize {
 		return errorf("signature is %d bytes, key needs %d: %w", len(sig), k.sigSize, ErrBadSignature)
 	}
-	if err := jose.Verify(alg, k.pub, signingInput, sig); err != nil {
+	if err := k.rsaKey.Verify(alg, signingInput, sig); err != nil {
 		return ErrBadSignature
 	}
 	return nil

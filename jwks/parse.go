@@ -96,7 +96,7 @@ func Parse(data []byte) (map[string]*Key, []SkippedKey, error) {
 			continue
 		}
 		first[k.kid] = i
-		keys[k.kid] = newKey(k.kid, k.alg, k.pub)
+		keys[k.kid] = newKey(k.kid, k.alg, k.pub, k.rsaKey)
 	}
 	if len(keys) == 0 {
 		return nil, skipped, errorf("%d entries, none usable: %w", len(doc.Keys), ErrNoUsableKeys)
@@ -107,6 +107,7 @@ func Parse(data []byte) (map[string]*Key, []SkippedKey, error) {
 type parsedKey struct {
 	kid, alg string
 	pub      *rsa.PublicKey
+	rsaKey   *jose.RSAKey // pub, ready to verify
 }
 
 // parseKey returns the entry's fields, or the reason it is skipped (a Skip*
@@ -144,5 +145,12 @@ func parseKey(raw json.RawMessage) (k parsedKey, reason, detail string) {
 	if e := jk.RSA.E; e < 3 || e%2 == 0 || e > 1<<31-1 {
 		return k, SkipExponent, fmt.Sprintf("rsa exponent %d is not allowed", e)
 	}
+	rk, err := jose.NewRSAKey(jk.RSA)
+	if err != nil {
+		// What the checks above leave: an even modulus, which is no RSA
+		// modulus.
+		return k, SkipInvalid, "rsa modulus is even"
+	}
+	k.rsaKey = rk
 	return k, "", ""
 }

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"regexp"
 	"slices"
 	"testing"
@@ -61,6 +62,7 @@ func TestParse(t *testing.T) {
 		{name: "empty kid skipped", doc: set(good, jwk("", k1, nil)), wantKIDs: []string{kids[0]}, wantSkipped: []string{jwks.SkipNoKID}},
 		{name: "duplicate kid drops both", doc: set(good, jwk("d", k0, nil), jwk("d", k1, nil)), wantKIDs: []string{kids[0]}, wantSkipped: []string{jwks.SkipDuplicateKID}},
 		{name: "1024-bit key skipped", doc: set(good, jwk("s", &small.PublicKey, nil)), wantKIDs: []string{kids[0]}, wantSkipped: []string{jwks.SkipSize}},
+		{name: "even modulus skipped", doc: set(good, jwk("ev", &rsa.PublicKey{N: new(big.Int).Add(k1.N, big.NewInt(1)), E: k1.E}, nil)), wantKIDs: []string{kids[0]}, wantSkipped: []string{jwks.SkipInvalid}},
 		{name: "even exponent skipped", doc: set(good, jwk("x", k1, map[string]any{"e": "Ag"})), wantKIDs: []string{kids[0]}, wantSkipped: []string{jwks.SkipExponent}},
 		{name: "private key skipped", doc: set(good, jwk("priv", k1, map[string]any{"d": "AQAB", "p": "AQAB", "q": "AQAB"})), wantKIDs: []string{kids[0]}, wantSkipped: []string{jwks.SkipPrivate}},
 		{name: "bad modulus skipped", doc: set(good, jwk("bad", k1, map[string]any{"n": "!!!"})), wantKIDs: []string{kids[0]}, wantSkipped: []string{jwks.SkipInvalid}},
