@@ -55,6 +55,7 @@ func (g *gate) proxyHandler() http.Handler {
 			IdleConnTimeout:       90 * time.Second,
 			TLSHandshakeTimeout:   5 * time.Second,
 			ExpectContinueTimeout: time.Second,
+			TLSClientConfig:       g.cfg.ops.upstreamClientConfig(), // upstream_tls (operations.go); nil: Go's defaults
 		},
 		ModifyResponse: ws.modifyResponse,
 		ErrorHandler:   g.proxyError,
