@@ -168,13 +168,18 @@ func TestExtAuthzCheck(t *testing.T) {
 // and the credentials the gate did not verify removed, never a header both
 // set and removed (Envoy removes after it sets).
 func TestExtAuthzHeaderMutations(t *testing.T) {
-	identity := []string{"x-auth-client-id", "x-auth-groups", "x-auth-issuer", "x-auth-scopes", "x-auth-sub", "x-auth-token-use", "x-auth-username"}
+	identity := []string{"x-auth-caller", "x-auth-caller-type", "x-auth-client-id", "x-auth-groups", "x-auth-issuer", "x-auth-pool-id",
+		"x-auth-scopes", "x-auth-sub", "x-auth-token-use", "x-auth-username"}
 	pool := cognitotest.New(t, cognitotest.Config{})
 	alice := pool.AccessToken(cognitotest.WithSubject("sub-alice"), cognitotest.WithUsername("alice"), cognitotest.WithGroups("admin", "ops"), cognitotest.WithScopes("orders/read"))
 	aliceSet := map[string]string{
 		"x-auth-sub": "sub-alice", "x-auth-username": "alice", "x-auth-groups": "admin,ops", "x-auth-scopes": "orders/read",
 		"x-auth-client-id": pool.ClientID(), "x-auth-token-use": "access", "x-auth-issuer": pool.Issuer(),
+		"x-auth-caller": "alice", "x-auth-caller-type": "user",
 	}
+	// A verified answer removes the identity names it does not set:
+	// X-Auth-Pool-Id (identity_headers.pool_id is off).
+	verifiedRemove := func(names ...string) []string { return append(names, "x-auth-pool-id") }
 	anonymousRemove := append([]string{"authorization"}, identity...)
 	tests := []struct {
 		name   string
@@ -186,7 +191,7 @@ func TestExtAuthzHeaderMutations(t *testing.T) {
 		{
 			name: "verified token, forwarded",
 			req:  envoyCheck("GET", "api.example.com", "/admin/x", bearer(alice), nil),
-			set:  aliceSet, remove: []string{},
+			set:  aliceSet, remove: verifiedRemove(),
 		},
 		{
 			name: "anonymous: an Authorization the gate did not verify goes",
@@ -197,7 +202,7 @@ func TestExtAuthzHeaderMutations(t *testing.T) {
 			name:  "forward_authorization: false",
 			extra: "forward_authorization: false\n",
 			req:   envoyCheck("GET", "api.example.com", "/admin/x", bearer(alice), nil),
-			set:   aliceSet, remove: []string{"authorization"},
+			set:   aliceSet, remove: verifiedRemove("authorization"),
 		},
 		{
 			name:  "renamed, turned off and claim headers",
@@ -206,8 +211,9 @@ func TestExtAuthzHeaderMutations(t *testing.T) {
 			set: map[string]string{
 				"x-user": "sub-alice", "x-auth-username": "alice", "x-auth-groups": "admin,ops",
 				"x-auth-client-id": pool.ClientID(), "x-auth-token-use": "access", "x-auth-issuer": pool.Issuer(),
+				"x-auth-caller": "alice", "x-auth-caller-type": "user",
 			},
-			remove: []string{"x-auth-scopes", "x-auth-sub", "x-user-email"},
+			remove: verifiedRemove("x-auth-scopes", "x-auth-sub", "x-user-email"),
 		},
 		{
 			name:  "an empty token cookie on an anonymous route",
@@ -225,13 +231,13 @@ func TestExtAuthzHeaderMutations(t *testing.T) {
 			name:  "verified token cookie, forwarded",
 			extra: "tokens:\n  authorization: false\n  cookie: session\n",
 			req:   envoyCheck("GET", "api.example.com", "/admin/x", map[string]string{"cookie": "session=" + alice + "; theme=dark", "authorization": "Bearer forged"}, nil),
-			set:   aliceSet, remove: []string{"authorization"},
+			set:   aliceSet, remove: verifiedRemove("authorization"),
 		},
 		{
 			name:  "verified token cookie: its look-alikes go",
 			extra: "tokens:\n  authorization: false\n  cookie: access_token\n",
 			req:   envoyCheck("GET", "api.example.com", "/admin/x", map[string]string{"cookie": "access.token=forged; access_token=" + alice + "; access_token[]=forged; theme=dark"}, nil),
-			set:   plus(aliceSet, "cookie", "access_token="+alice+"; theme=dark"), remove: []string{"authorization"},
+			set:   plus(aliceSet, "cookie", "access_token="+alice+"; theme=dark"), remove: verifiedRemove("authorization"),
 		},
 		{
 			name:  "a token cookie's look-alikes on an anonymous route",
@@ -243,7 +249,7 @@ func TestExtAuthzHeaderMutations(t *testing.T) {
 			name:  "verified bearer: a token cookie beside it goes",
 			extra: "tokens:\n  cookie: session\n",
 			req:   envoyCheck("GET", "api.example.com", "/admin/x", map[string]string{"authorization": "Bearer " + alice, "cookie": "session=forged; theme=dark"}, nil),
-			set:   plus(aliceSet, "cookie", "theme=dark"), remove: []string{},
+			set:   plus(aliceSet, "cookie", "theme=dark"), remove: verifiedRemove(),
 		},
 		{
 			name:  "token header spelled otherwise on an anonymous route",
@@ -255,13 +261,13 @@ func TestExtAuthzHeaderMutations(t *testing.T) {
 			name:  "verified token header, forwarded",
 			extra: "tokens:\n  header: X-Token\n",
 			req:   envoyCheck("GET", "api.example.com", "/admin/x", map[string]string{"x-token": alice}, nil),
-			set:   aliceSet, remove: []string{"authorization"},
+			set:   aliceSet, remove: verifiedRemove("authorization"),
 		},
 		{
 			name:  "verified bearer: the token header goes",
 			extra: "tokens:\n  header: X-Token\n",
 			req:   envoyCheck("GET", "api.example.com", "/admin/x", map[string]string{"authorization": "Bearer " + alice}, nil),
-			set:   aliceSet, remove: []string{"x-token"},
+			set:   aliceSet, remove: verifiedRemove("x-token"),
 		},
 	}
 	for _, tt := range tests {
