@@ -321,7 +321,9 @@ func filterCookies(h http.Header, drop func(name string) bool) {
 		for _, part := range strings.Split(v, ";") {
 			p := strings.TrimSpace(part)
 			n, _, _ := strings.Cut(p, "=")
-			if p == "" || drop(strings.TrimSpace(n)) {
+			// The name as sent too: a PHP-style upstream reads trailing
+			// spaces of a name as '_' ("a " is $_COOKIE["a_"]).
+			if p == "" || drop(strings.TrimSpace(n)) || drop(n) {
 				continue
 			}
 			kept = append(kept, p)
