@@ -185,17 +185,8 @@ var keyOfField = map[string]string{
 	"Cache.MaxBytes":        "token_cache.max_bytes",
 }
 
-// fieldOfKey is keyOfField reversed, for the keys that are not plain words
-// (which read the same either way).
-var fieldOfKey = func() map[string]string {
-	m := make(map[string]string)
-	for f, k := range keyOfField {
-		if strings.ContainsAny(k, "_.") {
-			m[k] = f
-		}
-	}
-	return m
-}()
+// fieldOfKey is keyOfField reversed, for GoNames.
+var fieldOfKey = msg.FieldsOfKeys(keyOfField)
 
 // errorf is msg.Errorf for this package's errors, prefixed "claims: ".
 func errorf(format string, a ...any) error { return msg.Errorf("claims: ", format, a...) }

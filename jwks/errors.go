@@ -128,17 +128,8 @@ var keyOfField = map[string]string{
 	"MaxStaleness":     "jwks.max_staleness",
 }
 
-// fieldOfKey is keyOfField reversed, for the keys that are not plain
-// words (which read the same either way).
-var fieldOfKey = func() map[string]string {
-	m := make(map[string]string)
-	for f, k := range keyOfField {
-		if strings.ContainsAny(k, "_.") {
-			m[k] = f
-		}
-	}
-	return m
-}()
+// fieldOfKey is keyOfField reversed, for GoNames.
+var fieldOfKey = msg.FieldsOfKeys(keyOfField)
 
 // errorf is msg.Errorf for this package's errors, prefixed "jwks: ".
 func errorf(format string, a ...any) error { return msg.Errorf("jwks: ", format, a...) }

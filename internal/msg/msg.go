@@ -60,6 +60,19 @@ func GoNames(problem string, names map[string]string) string {
 	return b.String()
 }
 
+// FieldsOfKeys reverses keyOfField (Go field -> configuration key) for
+// GoNames: key -> field, for the keys that are not plain words (a plain
+// word reads the same either way).
+func FieldsOfKeys(keyOfField map[string]string) map[string]string {
+	m := make(map[string]string)
+	for f, k := range keyOfField {
+		if strings.ContainsAny(k, "_.") {
+			m[k] = f
+		}
+	}
+	return m
+}
+
 // isWordByte reports whether c may be part of a key: letters, digits, '_'
 // and '.'.
 func isWordByte(c byte) bool {

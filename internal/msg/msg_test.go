@@ -65,3 +65,10 @@ func TestErrorf(t *testing.T) {
 		t.Errorf("%%%% = %q", got)
 	}
 }
+
+func TestFieldsOfKeys(t *testing.T) {
+	got := msg.FieldsOfKeys(map[string]string{"Issuer": "issuer", "AllowHTTP": "allow_http", "FetchTimeout": "jwks.fetch_timeout"})
+	if len(got) != 2 || got["allow_http"] != "AllowHTTP" || got["jwks.fetch_timeout"] != "FetchTimeout" {
+		t.Errorf("FieldsOfKeys = %v", got)
+	}
+}
