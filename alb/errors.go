@@ -24,7 +24,7 @@ var (
 	// Config.Signers: the token was signed by another load balancer (one
 	// in another account, say, whose keys the region's endpoint serves
 	// too). It wraps claims.ErrWrongSigner (reason wrong_signer, 401).
-	ErrWrongSigner error = &sentinel{"alb: signer not accepted", claims.ErrWrongSigner}
+	ErrWrongSigner error = msg.Sentinel("alb: signer not accepted", claims.ErrWrongSigner)
 
 	// ErrIdentityMismatch means the headers of one request do not name
 	// the same user and app client: the data token's sub, the
@@ -32,23 +32,13 @@ var (
 	// client (see CheckIdentity). Only something other than the load
 	// balancer writes such a request. It wraps claims.ErrIdentityMismatch
 	// (reason identity_mismatch, 401).
-	ErrIdentityMismatch error = &sentinel{"alb: identity headers disagree", claims.ErrIdentityMismatch}
+	ErrIdentityMismatch error = msg.Sentinel("alb: identity headers disagree", claims.ErrIdentityMismatch)
 )
 
 // ErrConfig is matched by every error of New and Config.Validate, each a
 // *ConfigError, and by the error of VerifyHeaders called without an
 // AccessVerifier (a mistake in the program, reason internal_error).
 var ErrConfig = errors.New("alb: invalid configuration")
-
-// sentinel is an error of this package that also matches an error of
-// package claims, so that claims.ReasonOf maps it.
-type sentinel struct {
-	msg  string
-	base error
-}
-
-func (e *sentinel) Error() string { return e.msg }
-func (e *sentinel) Unwrap() error { return e.base }
 
 // ConfigError is one problem of a Config. New and Config.Validate return
 // the errors.Join of one ConfigError per problem, in the order Config

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/cognito-gate/cognito-gate/internal/msg"
 	"github.com/cognito-gate/cognito-gate/jwks"
 )
 
@@ -23,7 +24,7 @@ import (
 // kid: it has no such key (an S3-backed endpoint, as the GovCloud ones
 // are, answers a missing object with 403 unless listing is allowed). The
 // kid is unknown, not the endpoint unavailable.
-var errNoKey error = &sentinel{"no such key", jwks.ErrStatus}
+var errNoKey = msg.Sentinel("no such key", jwks.ErrStatus)
 
 // fetch gets the PEM key of kid from the endpoint. ctx bounds it
 // (FetchTimeout, Close).

@@ -28,7 +28,7 @@ var (
 	// user deleted), PasswordResetRequiredException or
 	// UserNotConfirmedException. It wraps claims.ErrRevoked (reason
 	// revoked, 401).
-	ErrRevoked error = &sentinel{"livecheck: cognito no longer accepts the token", claims.ErrRevoked}
+	ErrRevoked error = msg.Sentinel("livecheck: cognito no longer accepts the token", claims.ErrRevoked)
 
 	// ErrIdentityMismatch means GetUser accepted the token for another user
 	// than the token names (its Username or its sub attribute differ from
@@ -37,7 +37,7 @@ var (
 	// answer is another's (a misrouted or replayed response) and is not
 	// believed. It wraps claims.ErrIdentityMismatch (reason
 	// identity_mismatch, 401).
-	ErrIdentityMismatch error = &sentinel{"livecheck: the answer names another user", claims.ErrIdentityMismatch}
+	ErrIdentityMismatch error = msg.Sentinel("livecheck: the answer names another user", claims.ErrIdentityMismatch)
 
 	// ErrUnavailable means Cognito could not be asked, or did not answer
 	// usefully: a timeout, a network error, a 5xx, throttling
@@ -50,7 +50,7 @@ var (
 	// refused, never let through, and never reported as a
 	// jwks_unavailable that would send whoever is paged to the key
 	// endpoint.
-	ErrUnavailable error = &sentinel{"livecheck: cognito could not be asked", claims.ErrLiveCheckUnavailable}
+	ErrUnavailable error = msg.Sentinel("livecheck: cognito could not be asked", claims.ErrLiveCheckUnavailable)
 
 	// ErrUnexpectedAnswer means GetUser answered what it never answers:
 	// a status other than 200, 4xx and 5xx (a redirect, say, which is
@@ -62,28 +62,17 @@ var (
 	// ACL). It wraps ErrUnavailable but is never accepted by FailOpen: it
 	// is a misconfiguration (an endpoint that is not Cognito's) or an
 	// attack, and misconfiguration does not fail open.
-	ErrUnexpectedAnswer error = &sentinel{"livecheck: unexpected answer", ErrUnavailable}
+	ErrUnexpectedAnswer error = msg.Sentinel("livecheck: unexpected answer", ErrUnavailable)
 
 	// ErrClosed means Check was called after Close, or Close ended the
 	// call it waited for. It wraps ErrUnavailable and is never accepted
 	// by FailOpen.
-	ErrClosed error = &sentinel{"livecheck: checker closed", ErrUnavailable}
+	ErrClosed error = msg.Sentinel("livecheck: checker closed", ErrUnavailable)
 )
 
 // ErrConfig is matched by every error of New and Config.Validate, each a
 // *ConfigError.
 var ErrConfig = errors.New("livecheck: invalid configuration")
-
-// sentinel is an error of this package that also matches another error,
-// so that claims.ReasonOf maps it (or, for ErrUnexpectedAnswer and
-// ErrClosed, so that errors.Is(err, ErrUnavailable) holds).
-type sentinel struct {
-	msg  string
-	base error
-}
-
-func (e *sentinel) Error() string { return e.msg }
-func (e *sentinel) Unwrap() error { return e.base }
 
 // ConfigError is one problem of a Config. New and Config.Validate return
 // the errors.Join of one *ConfigError per problem: Pools first, each

@@ -79,6 +79,19 @@ func isWordByte(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '.'
 }
 
+// Sentinel returns a sentinel error with text that also matches base
+// (errors.Is): a package's own error that another package's vocabulary
+// maps, such as a claims reason.
+func Sentinel(text string, base error) error { return &sentinel{text, base} }
+
+type sentinel struct {
+	text string
+	base error
+}
+
+func (e *sentinel) Error() string { return e.text }
+func (e *sentinel) Unwrap() error { return e.base }
+
 // wrapError is an error made by Errorf.
 type wrapError struct {
 	msg  string

@@ -72,3 +72,11 @@ func TestFieldsOfKeys(t *testing.T) {
 		t.Errorf("FieldsOfKeys = %v", got)
 	}
 }
+
+func TestSentinel(t *testing.T) {
+	base := errors.New("base")
+	s := msg.Sentinel("pkg: own", base)
+	if s.Error() != "pkg: own" || !errors.Is(s, base) || errors.Is(base, s) {
+		t.Errorf("Sentinel: %q, Is base %v", s, errors.Is(s, base))
+	}
+}
