@@ -12,31 +12,17 @@ import (
 	"github.com/cognito-gate/cognito-gate/alb"
 	"github.com/cognito-gate/cognito-gate/claims"
 	"github.com/cognito-gate/cognito-gate/cognitotest/fakealb"
+	"github.com/cognito-gate/cognito-gate/internal/testhelpers/fakeclock"
 	"github.com/cognito-gate/cognito-gate/jwks"
 )
 
 // t0 is the start of every test's clock.
 var t0 = time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC)
 
-// clock is an injected clock that tests move by hand.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// clock is the tests' injected clock.
+type clock = fakeclock.Clock
 
-func newClock() *clock { return &clock{now: t0} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+func newClock() *clock { return fakeclock.New(t0) }
 
 // countingTransport counts the requests a verifier sends, by URL, before
 // passing them on.

@@ -11,29 +11,22 @@ import (
 	"errors"
 	"os"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/cognito-gate/cognito-gate/assertion"
 	"github.com/cognito-gate/cognito-gate/claims"
 	"github.com/cognito-gate/cognito-gate/cognitotest"
+	"github.com/cognito-gate/cognito-gate/internal/testhelpers/fakeclock"
 )
 
 // start is where every test's clock begins: a whole second, as iat is.
 var start = time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC)
 
-// fakeClock is a clock the tests move by hand, safe for concurrent use.
-type fakeClock struct{ ns atomic.Int64 }
+// fakeClock is the tests' injected clock.
+type fakeClock = fakeclock.Clock
 
-func newClock() *fakeClock {
-	c := &fakeClock{}
-	c.ns.Store(start.UnixNano())
-	return c
-}
-
-func (c *fakeClock) Now() time.Time          { return time.Unix(0, c.ns.Load()).UTC() }
-func (c *fakeClock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
+func newClock() *fakeClock { return fakeclock.New(start) }
 
 // Names the fixtures use.
 const (

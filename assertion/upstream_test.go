@@ -145,7 +145,7 @@ func TestUpstreamRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			g.clock.ns.Store(start.UnixNano())
+			g.clock.Set(start)
 			g.clock.Advance(tt.advance)
 			req, _ := http.NewRequest(http.MethodGet, upstream.URL+tt.path, nil)
 			if tt.assertion != "" {

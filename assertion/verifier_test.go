@@ -148,7 +148,7 @@ func TestVerifyRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			g.clock.ns.Store(start.UnixNano())
+			g.clock.Set(start)
 			g.clock.Advance(tt.advance)
 			v := g.verifier(t, nil)
 			got, err := v.Verify(context.Background(), tt.raw)
@@ -189,7 +189,7 @@ func TestVerifierOptions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			g.clock.ns.Store(start.UnixNano())
+			g.clock.Set(start)
 			g.clock.Advance(tt.advance)
 			_, err := g.verifier(t, tt.edit).Verify(context.Background(), tt.raw)
 			wantReason(t, err, tt.want)

@@ -5,37 +5,22 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/cognito-gate/cognito-gate/claims"
 	"github.com/cognito-gate/cognito-gate/cognitotest"
+	"github.com/cognito-gate/cognito-gate/internal/testhelpers/fakeclock"
 	"github.com/cognito-gate/cognito-gate/jwks"
 )
 
 // t0 is the fixed "now" of the tests.
 var t0 = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 
-// clock is a settable clock for tests.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// clock is the tests' injected clock.
+type clock = fakeclock.Clock
 
-func newClock(t time.Time) *clock { return &clock{now: t} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
+func newClock(t time.Time) *clock { return fakeclock.New(t) }
 
 // fixture is a fake pool and a verifier configured for it.
 type fixture struct {

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/cognito-gate/cognito-gate/claims"
+	"github.com/cognito-gate/cognito-gate/internal/testhelpers/fakeclock"
 	"github.com/cognito-gate/cognito-gate/internal/testhelpers/proctest"
 	"github.com/cognito-gate/cognito-gate/livecheck"
 )
@@ -165,7 +166,7 @@ func TestCognitoLocal(t *testing.T) {
 	if err := v.Hydrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	clk := &clock{now: time.Now()}
+	clk := fakeclock.New(time.Now())
 	ev := &events{}
 	c, err := livecheck.New(livecheck.Config{
 		Pools:    []livecheck.Pool{{Issuer: iss, Endpoint: em.base, AllowHTTP: true}},

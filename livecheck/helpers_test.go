@@ -15,31 +15,17 @@ import (
 
 	"github.com/cognito-gate/cognito-gate/claims"
 	"github.com/cognito-gate/cognito-gate/cognitotest"
+	"github.com/cognito-gate/cognito-gate/internal/testhelpers/fakeclock"
 	"github.com/cognito-gate/cognito-gate/livecheck"
 )
 
 // t0 is the start of the tests' clocks.
 var t0 = time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC)
 
-// clock is a settable clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// clock is the tests' injected clock.
+type clock = fakeclock.Clock
 
-func newClock() *clock { return &clock{now: t0} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
+func newClock() *clock { return fakeclock.New(t0) }
 
 // The issuer and user of forged tokens (forge).
 const (

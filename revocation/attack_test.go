@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cognito-gate/cognito-gate/claims"
+	"github.com/cognito-gate/cognito-gate/internal/testhelpers/fakeclock"
 )
 
 // The attacker's tests. The file is trusted input (whoever can write it
@@ -21,7 +22,7 @@ import (
 // without username) matches no entry, since no entry may have an empty
 // value; and the file that tries one is refused.
 func TestTokenWithoutClaimsMatchesNothing(t *testing.T) {
-	c := &clock{now: t0}
+	c := fakeclock.New(t0)
 	for _, k := range kinds {
 		line := `{"` + string(k) + `":"","expires":"` + until + `"}`
 		l := newList(t, Options{}, c)
@@ -43,7 +44,7 @@ func TestTokenWithoutClaimsMatchesNothing(t *testing.T) {
 // case-sensitive strings) and for the policy. An entry meant for "alice"
 // does not refuse "Alice", who is another user of a case-sensitive pool.
 func TestValuesAreComparedExactly(t *testing.T) {
-	c := &clock{now: t0}
+	c := fakeclock.New(t0)
 	l := newList(t, Options{}, c,
 		`{"username":"alice","expires":"`+until+`"}`,
 		`{"jti":"5F0C7A1E","expires":"`+until+`"}`,
@@ -72,7 +73,7 @@ func TestValuesAreComparedExactly(t *testing.T) {
 // TestDuplicateKeys: a member given twice, however spelt, refuses the
 // file: otherwise one reader could revoke "a" where another revokes "b".
 func TestDuplicateKeys(t *testing.T) {
-	c := &clock{now: t0}
+	c := fakeclock.New(t0)
 	for _, line := range []string{
 		`{"jti":"a","jti":"b","expires":"` + until + `"}`,
 		`{"jti":"a","\u006ati":"b","expires":"` + until + `"}`,
@@ -90,7 +91,7 @@ func TestDuplicateKeys(t *testing.T) {
 // parsed, and one of many valid lines beyond MaxEntries is refused
 // without holding more than MaxEntries entries.
 func TestHugeFile(t *testing.T) {
-	c := &clock{now: t0}
+	c := fakeclock.New(t0)
 	dir := t.TempDir()
 	line := `{"jti":"5f0c7a1e-2b3d-4c5e-8f9a-0b1c2d3e4f50","expires":"` + until + `"}` + "\n"
 	l := newList(t, Options{MaxFileBytes: 1 << 20}, c, `{"jti":"held","expires":"`+until+`"}`)
@@ -119,7 +120,7 @@ func TestHugeFile(t *testing.T) {
 // token's own times, never the time of the request: a token minted
 // before a sign-out stays refused however late it is presented.
 func TestEntriesAreJudgedAtUse(t *testing.T) {
-	c := &clock{now: t0}
+	c := fakeclock.New(t0)
 	l := newList(t, Options{}, c, `{"sub":"s","issued_before":"`+rfc(t0)+`","expires":"`+until+`"}`)
 	old := token(func(t *claims.Token) { t.Subject = "s" })
 	for _, at := range []time.Duration{0, time.Minute, 59 * time.Minute} {

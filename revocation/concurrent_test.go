@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cognito-gate/cognito-gate/claims"
+	"github.com/cognito-gate/cognito-gate/internal/testhelpers/fakeclock"
 )
 
 // TestConcurrentReloadAndLookups runs lookups on many goroutines while
@@ -15,7 +16,7 @@ import (
 // Every lookup must see one whole list: the entry both versions hold
 // always matches, and a token neither version names never does.
 func TestConcurrentReloadAndLookups(t *testing.T) {
-	c := &clock{now: t0}
+	c := fakeclock.New(t0)
 	dir := t.TempDir()
 	both := jtiLine("both")
 	versions := [2][]string{

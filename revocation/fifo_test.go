@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/cognito-gate/cognito-gate/internal/testhelpers/fakeclock"
 )
 
 // TestLoadRefusesFIFO: a named pipe at the path is refused, not opened
@@ -17,7 +19,7 @@ func TestLoadRefusesFIFO(t *testing.T) {
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Skip("no named pipes here:", err)
 	}
-	l := newList(t, Options{}, &clock{now: t0})
+	l := newList(t, Options{}, fakeclock.New(t0))
 	if err := l.Load(fifo); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "not a regular file (p") {
 		t.Fatalf("Load: %v, want ErrInvalid, not a regular file", err)
 	}

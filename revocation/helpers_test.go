@@ -5,11 +5,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/cognito-gate/cognito-gate/claims"
+	"github.com/cognito-gate/cognito-gate/internal/testhelpers/fakeclock"
 )
 
 // t0 is the fixed "now" of the tests.
@@ -18,23 +18,8 @@ var t0 = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 // rfc formats t as the file writes times.
 func rfc(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-// clock is a settable clock for tests.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
+// clock is the tests' injected clock.
+type clock = fakeclock.Clock
 
 // The issuers of the tests.
 const (

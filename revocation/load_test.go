@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cognito-gate/cognito-gate/claims"
+	"github.com/cognito-gate/cognito-gate/internal/testhelpers/fakeclock"
 )
 
 // TestLoadErrors: every kind of bad line is refused with its file, line
@@ -74,7 +75,7 @@ func TestLoadErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := &clock{now: t0}
+			c := fakeclock.New(t0)
 			l := newList(t, tt.opts, c, good) // the list held before
 			path := writeFile(t, t.TempDir(), "revoked.jsonl", tt.lines...)
 			err := l.Load(path)
@@ -121,7 +122,7 @@ func unjoin(err error) []error {
 
 func TestLoadFileProblems(t *testing.T) {
 	dir := t.TempDir()
-	c := &clock{now: t0}
+	c := fakeclock.New(t0)
 	big := writeFile(t, dir, "big.jsonl", strings.Repeat(`{"jti":"j","expires":"`+until+`"}`+"\n", 100))
 	tests := []struct {
 		name   string
@@ -154,7 +155,7 @@ func TestLoadFileProblems(t *testing.T) {
 // TestLoadReportsAtMostMaxReported: a file of a million bad lines costs a
 // counter, not a million errors.
 func TestLoadReportsAtMostMaxReported(t *testing.T) {
-	c := &clock{now: t0}
+	c := fakeclock.New(t0)
 	l := newList(t, Options{}, c)
 	bad := strings.Repeat("{\"jti\":\"\"}\n", 200_000)
 	path := writeFile(t, t.TempDir(), "bad.jsonl", bad)
@@ -169,7 +170,7 @@ func TestLoadReportsAtMostMaxReported(t *testing.T) {
 }
 
 func TestReload(t *testing.T) {
-	c := &clock{now: t0}
+	c := fakeclock.New(t0)
 	l, err := New(Options{Now: c.Now})
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/cognito-gate/cognito-gate/claims"
+	"github.com/cognito-gate/cognito-gate/internal/testhelpers/fakeclock"
 )
 
 // The tests of this file count allocations and bytes, which the race
@@ -63,7 +64,7 @@ func TestMemoryPerEntry(t *testing.T) {
 		b.WriteByte('\n')
 	}
 	path := writeFile(t, t.TempDir(), "big.jsonl", b.String())
-	c := &clock{now: t0}
+	c := fakeclock.New(t0)
 	l, err := New(Options{Now: c.Now})
 	if err != nil {
 		t.Fatal(err)

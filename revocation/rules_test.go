@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cognito-gate/cognito-gate/claims"
+	"github.com/cognito-gate/cognito-gate/internal/testhelpers/fakeclock"
 )
 
 // TestRevoked has a row for every rule: which entries refuse which tokens.
@@ -65,7 +66,7 @@ func TestRevoked(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := &clock{now: t0}
+			c := fakeclock.New(t0)
 			l := newList(t, Options{}, c, tt.entry)
 			if got := l.Revoked(token(tt.edit), t0.Add(tt.at)); got != tt.want {
 				t.Errorf("Revoked = %v, want %v", got, tt.want)
@@ -78,7 +79,7 @@ func TestRevoked(t *testing.T) {
 // issuers or watermarks are each judged; the same rule twice counts once,
 // with the later expiry.
 func TestRevokedSeveralRulesForOneValue(t *testing.T) {
-	c := &clock{now: t0}
+	c := fakeclock.New(t0)
 	early, late := rfc(t0.Add(-2*time.Hour)), rfc(t0.Add(-30*time.Second))
 	l := newList(t, Options{}, c,
 		`{"sub":"s","iss":"`+issB+`","expires":"`+until+`"}`,
@@ -123,7 +124,7 @@ func TestEmptyListRevokesNothing(t *testing.T) {
 	if l.Revoked(token(nil), t0) {
 		t.Error("a list never loaded revoked a token")
 	}
-	c := &clock{now: t0}
+	c := fakeclock.New(t0)
 	l = newList(t, Options{}, c, "# nothing revoked yet", "")
 	if l.Revoked(token(nil), t0) {
 		t.Error("a list of comments revoked a token")
@@ -133,7 +134,7 @@ func TestEmptyListRevokesNothing(t *testing.T) {
 // TestExpiredAtLoad: entries that have expired when the file is loaded
 // are skipped, counted as stale, and hold nothing.
 func TestExpiredAtLoad(t *testing.T) {
-	c := &clock{now: t0}
+	c := fakeclock.New(t0)
 	l := newList(t, Options{MaxEntries: 1}, c,
 		`{"jti":"old1","expires":"`+rfc(t0.Add(-time.Hour))+`"}`,
 		`{"jti":"old2","expires":"`+rfc(t0)+`"}`,
@@ -155,7 +156,7 @@ func TestExpiresFor(t *testing.T) {
 			t.Errorf("ExpiresFor(%s) = %s, want %s", tt.at, got, tt.want)
 		}
 		// And an entry with it loads at that moment.
-		c := &clock{now: tt.at}
+		c := fakeclock.New(tt.at)
 		newList(t, Options{}, c, Entry{Kind: Subject, Value: "s", Expires: ExpiresFor(tt.at)}.String())
 	}
 }

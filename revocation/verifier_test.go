@@ -11,6 +11,7 @@ import (
 
 	"github.com/cognito-gate/cognito-gate/claims"
 	"github.com/cognito-gate/cognito-gate/cognitotest"
+	"github.com/cognito-gate/cognito-gate/internal/testhelpers/fakeclock"
 )
 
 // gate is a verifier of a fake pool that asks a deny list read from a
@@ -49,7 +50,7 @@ func (g *gate) verify(raw string) error {
 
 func newGate(t *testing.T) *gate {
 	t.Helper()
-	g := &gate{clock: &clock{now: t0}}
+	g := &gate{clock: fakeclock.New(t0)}
 	g.pool = cognitotest.New(t, cognitotest.Config{Now: g.Now})
 	g.file = filepath.Join(t.TempDir(), "revoked.jsonl")
 	if err := os.WriteFile(g.file, nil, 0o600); err != nil {

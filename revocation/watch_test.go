@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cognito-gate/cognito-gate/claims"
+	"github.com/cognito-gate/cognito-gate/internal/testhelpers/fakeclock"
 )
 
 // watcher runs l.Watch on ticks of the test's own and collects what it
@@ -85,7 +86,7 @@ func TestWatchBeforeLoad(t *testing.T) {
 
 func TestWatchReloadsOnChange(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		c := &clock{now: t0}
+		c := fakeclock.New(t0)
 		dir := t.TempDir()
 		path := writeFile(t, dir, "revoked.jsonl", jtiLine("a"))
 		l := loadList(t, Options{}, c, path)
@@ -149,7 +150,7 @@ func TestWatchReloadsOnChange(t *testing.T) {
 // updates it by swapping ..data: the path's file is another inode.
 func TestWatchConfigMapUpdate(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		c := &clock{now: t0}
+		c := fakeclock.New(t0)
 		dir := t.TempDir()
 		version := func(name string, lines ...string) {
 			t.Helper()
@@ -186,7 +187,7 @@ func TestWatchConfigMapUpdate(t *testing.T) {
 // sees it).
 func TestWatchInPlaceRewrite(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		c := &clock{now: t0}
+		c := fakeclock.New(t0)
 		path := writeFile(t, t.TempDir(), "revoked.jsonl", jtiLine("a"))
 		rewrite := func(jti string) {
 			t.Helper()
@@ -235,7 +236,7 @@ func TestWatchInPlaceRewrite(t *testing.T) {
 // from memory once an eighth of the list has expired.
 func TestWatchPrunes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		c := &clock{now: t0}
+		c := fakeclock.New(t0)
 		var lines []string
 		for i := range 16 {
 			exp := until
