@@ -68,7 +68,7 @@ type ConfigError struct {
 
 // Error returns "alb: config: ", the Go field and the problem.
 func (e *ConfigError) Error() string {
-	return "alb: config: " + e.Field + ": " + e.Problem
+	return msg.ConfigText("alb", "", e.Field, e.Problem)
 }
 
 // Is reports whether target is ErrConfig, or jwks.ErrConfig for a problem

@@ -129,17 +129,7 @@ type ConfigError struct {
 // AllowHTTP: jwks_url "http://..." is plain http; set AllowHTTP for local
 // development only` reads `... JWKSURL "http://..." ...`.
 func (e *ConfigError) Error() string {
-	var b strings.Builder
-	b.WriteString("claims: config: ")
-	if e.Pool >= 0 {
-		fmt.Fprintf(&b, "pool %d: ", e.Pool)
-	}
-	if e.Field != "" {
-		b.WriteString(e.Field)
-		b.WriteString(": ")
-	}
-	b.WriteString(msg.GoNames(e.Problem, fieldOfKey))
-	return b.String()
+	return msg.ConfigText("claims", msg.Indexed("pool", e.Pool), e.Field, msg.GoNames(e.Problem, fieldOfKey))
 }
 
 // Is reports whether target is ErrConfig, or jwks.ErrConfig for a problem

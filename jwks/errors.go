@@ -3,7 +3,6 @@ package jwks
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/cognito-gate/cognito-gate/internal/msg"
 )
@@ -92,17 +91,7 @@ type ConfigError struct {
 // "source <n>: " for a source's problem), the Go field, and the problem
 // with the settings it names written as Go fields.
 func (e *ConfigError) Error() string {
-	var b strings.Builder
-	b.WriteString("jwks: config: ")
-	if e.Source >= 0 {
-		fmt.Fprintf(&b, "source %d: ", e.Source)
-	}
-	if e.Field != "" {
-		b.WriteString(e.Field)
-		b.WriteString(": ")
-	}
-	b.WriteString(msg.GoNames(e.Problem, fieldOfKey))
-	return b.String()
+	return msg.ConfigText("jwks", msg.Indexed("source", e.Source), e.Field, msg.GoNames(e.Problem, fieldOfKey))
 }
 
 // Is reports whether target is ErrConfig.

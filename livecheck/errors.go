@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/cognito-gate/cognito-gate/claims"
 	"github.com/cognito-gate/cognito-gate/internal/msg"
@@ -102,13 +101,7 @@ type ConfigError struct {
 // Error returns "livecheck: config: ", "pool <n>: " for a pool's problem,
 // the Go field and the problem.
 func (e *ConfigError) Error() string {
-	var b strings.Builder
-	b.WriteString("livecheck: config: ")
-	if e.Pool >= 0 {
-		fmt.Fprintf(&b, "pool %d: ", e.Pool)
-	}
-	b.WriteString(e.Field + ": " + e.Problem)
-	return b.String()
+	return msg.ConfigText("livecheck", msg.Indexed("pool", e.Pool), e.Field, e.Problem)
 }
 
 // Is reports whether target is ErrConfig.

@@ -7,6 +7,7 @@ package msg
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -58,6 +59,30 @@ func GoNames(problem string, names map[string]string) string {
 		}
 	}
 	return b.String()
+}
+
+// ConfigText is the text of one configuration problem for a Go reader:
+// "<pkg>: config: ", then scope (e.g. "pool 2") and field, each followed
+// by ": " when not empty, then problem.
+func ConfigText(pkg, scope, field, problem string) string {
+	var b strings.Builder
+	b.WriteString(pkg + ": config: ")
+	for _, s := range []string{scope, field} {
+		if s != "" {
+			b.WriteString(s + ": ")
+		}
+	}
+	b.WriteString(problem)
+	return b.String()
+}
+
+// Indexed is "<what> <i>" (a ConfigText scope such as "pool 2"), or ""
+// for a negative i: no one element's problem.
+func Indexed(what string, i int) string {
+	if i < 0 {
+		return ""
+	}
+	return what + " " + strconv.Itoa(i)
 }
 
 // FieldsOfKeys reverses keyOfField (Go field -> configuration key) for

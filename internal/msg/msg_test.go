@@ -80,3 +80,15 @@ func TestSentinel(t *testing.T) {
 		t.Errorf("Sentinel: %q, Is base %v", s, errors.Is(s, base))
 	}
 }
+
+func TestConfigText(t *testing.T) {
+	for _, tt := range []struct{ scope, field, want string }{
+		{msg.Indexed("pool", 2), "Issuer", "p: config: pool 2: Issuer: bad"},
+		{msg.Indexed("pool", -1), "Leeway", "p: config: Leeway: bad"},
+		{"", "", "p: config: bad"},
+	} {
+		if got := msg.ConfigText("p", tt.scope, tt.field, "bad"); got != tt.want {
+			t.Errorf("ConfigText = %q, want %q", got, tt.want)
+		}
+	}
+}
