@@ -95,14 +95,34 @@ func newGate(cfg *gateConfig, logger *zap.Logger) (*gate, error) {
 	}
 	g.reg.MustRegister(g.proxyErrors, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	g.reg.MustRegister(g.revocation.collectors()...)
+	if g.live, err = newLiveChecker(cfg, g.reg); err != nil {
+		g.Close()
+		return nil, err
+	}
+	if err := g.newMiddleware(metrics, g.live); err != nil {
+		g.Close()
+		return nil, err
+	}
+	g.revocation.start()
+	return g, nil
+}
+
+// newMiddleware builds g's middleware from g.cfg: the token sources (or
+// the load balancer's headers, tokens.alb), the RFC 9728 challenges of
+// resource_metadata, the live check. It is the one place the middleware
+// is built: by newGate (the demo) and by every generation of serve and
+// forward-auth (instance.build). On an error, g.alb may be set: the
+// caller closes it.
+func (g *gate) newMiddleware(metrics *middleware.Metrics, live *livecheck.Checker) error {
+	cfg := g.cfg
 	mc := middleware.Config{
-		Verifier:           v,
+		Verifier:           g.verifier,
 		Policy:             cfg.policy,
 		TokenSources:       cfg.sources,
 		Realm:              cfg.raw.Realm,
 		AllowCORSPreflight: cfg.raw.CORSPreflight,
 		Metrics:            metrics,
-		Logger:             logger,
+		Logger:             g.logger,
 	}
 	// With resource_metadata, 401 challenges name the RFC 9728 document
 	// (resourcemeta.go) that serve publishes.
@@ -111,23 +131,18 @@ func newGate(cfg *gateConfig, logger *zap.Logger) (*gate, error) {
 	}
 	if cfg.alb != nil {
 		if err := g.albCredentials(&mc); err != nil {
-			v.Close()
-			return nil, err
+			return err
 		}
 	}
-	if g.live, err = newLiveChecker(cfg, g.reg); err != nil {
-		g.Close()
-		return nil, err
+	if live != nil {
+		mc.LiveCheck = live
 	}
-	if g.live != nil {
-		mc.LiveCheck = g.live
+	mw, err := middleware.New(mc)
+	if err != nil {
+		return err
 	}
-	if g.mw, err = middleware.New(mc); err != nil {
-		g.Close()
-		return nil, err
-	}
-	g.revocation.start()
-	return g, nil
+	g.mw = mw
+	return nil
 }
 
 func (g *gate) Close() {

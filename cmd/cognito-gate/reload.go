@@ -163,24 +163,7 @@ func (in *instance) build(ctx context.Context, cfg *gateConfig, prev *generation
 			g.alb.Close()
 		}
 	}
-	mc := middleware.Config{
-		Verifier: g.verifier, Policy: cfg.policy, TokenSources: cfg.sources, Realm: cfg.raw.Realm,
-		AllowCORSPreflight: cfg.raw.CORSPreflight, Metrics: in.metrics, Logger: in.logger,
-	}
-	if rm := g.resourceMetadata(); rm != nil {
-		mc.ErrorHandler = rm.ErrorHandler(orDefault(cfg.raw.Realm, middleware.DefaultRealm))
-	}
-	if cfg.alb != nil {
-		if err := g.albCredentials(&mc); err != nil {
-			closeNew()
-			return nil, err
-		}
-	}
-	if in.live != nil {
-		mc.LiveCheck = in.live
-	}
-	var err error
-	if g.mw, err = middleware.New(mc); err != nil {
+	if err := g.newMiddleware(in.metrics, in.live); err != nil {
 		closeNew()
 		return nil, err
 	}
