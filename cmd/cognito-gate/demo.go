@@ -53,7 +53,7 @@ const demoConfigNote = `# Printed by 'cognito-gate demo --print-config', and val
 // demoConfigEnd is the last line of --print-config's output.
 const demoConfigEnd = "# end of the demo configuration\n"
 
-const demoSynopsis = `demo [--listen 127.0.0.1:8080] [--admin-listen 127.0.0.1:9090] [--log-level warn] [--print-config]
+const demoSynopsis = `demo [--listen 127.0.0.1:8080] [--admin-listen 127.0.0.1:8081] [--log-level warn] [--print-config]
 
 Starts a fake Cognito user pool, a small upstream that echoes what it
 receives, and the gateway in front of it, all on loopback addresses, then
@@ -69,7 +69,7 @@ curl commands then go to stderr.`
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("demo", demoSynopsis, stderr)
 	listen := fs.String("listen", "127.0.0.1:8080", "gateway `address` on loopback (127.0.0.1:0 picks a free port)")
-	admin := fs.String("admin-listen", "127.0.0.1:9090", "admin `address` on loopback, for /metrics, /healthz, /readyz")
+	admin := fs.String("admin-listen", defaultAdminListen, "admin `address` on loopback, for /metrics, /healthz, /readyz")
 	logLevel := fs.String("log-level", "warn", "log `level`: debug, info, warn, error")
 	printConfig := fs.Bool("print-config", false, "print the gateway's configuration, then run only the fake pool and the upstream (for cognito-gate serve)")
 	if err := parseFlags(fs, args); err != nil {

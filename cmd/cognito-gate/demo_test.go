@@ -151,7 +151,7 @@ func TestDemoUsageErrors(t *testing.T) {
 		{"other address", []string{"--admin-listen", "192.0.2.1:9090"}, "is not a loopback address"},
 		{"host name", []string{"--listen", "example.com:8080"}, "neither an IP address nor localhost"},
 		{"port name", []string{"--listen", "127.0.0.1:http"}, "is not a number"},
-		{"same address", []string{"--listen", "localhost:9090"}, "--listen and --admin-listen are both 127.0.0.1:9090"},
+		{"same address", []string{"--listen", "localhost:8081"}, "--listen and --admin-listen are both 127.0.0.1:8081"},
 		{"argument", []string{"now"}, `unexpected argument "now"`},
 	}
 	for _, tt := range tests {
