@@ -195,7 +195,10 @@ func cookies(r *http.Request) iter.Seq2[string, string] {
 // cookieToken reads the token in the value of the cookie name: without
 // double quotes around it, as net/http reads it; "" (no token) when it is
 // empty, what a browser sends after a logout emptied the cookie; an
-// invalid request when it has a space or a tab.
+// invalid request when it has a space or a tab, or a double quote or a
+// backslash left after that (a lone '"', which net/http drops as not a
+// cookie value: the gate and the upstream must not disagree about whether
+// the cookie is there).
 func cookieToken(name, val string) (string, error) {
 	if len(val) >= 2 && val[0] == '"' && val[len(val)-1] == '"' {
 		val = val[1 : len(val)-1]
@@ -205,6 +208,9 @@ func cookieToken(name, val string) (string, error) {
 	}
 	if hasBlank(val) {
 		return "", fmt.Errorf("cookie %s has whitespace: %w", name, errInvalidRequest)
+	}
+	if strings.ContainsAny(val, `"\`) {
+		return "", fmt.Errorf("cookie %s has a stray double quote or backslash: %w", name, errInvalidRequest)
 	}
 	return val, nil
 }

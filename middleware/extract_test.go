@@ -77,7 +77,9 @@ func TestCredentialSyntax(t *testing.T) {
 		{name: "cookie twice, same value", sources: []middleware.TokenSource{middleware.Cookie("access_token")}, headers: []hdr{{"Cookie", "access_token=" + tok + "; access_token=" + tok}}, want: 400},
 		{name: "cookie in two headers", sources: []middleware.TokenSource{middleware.Cookie("access_token")}, headers: []hdr{{"Cookie", "access_token=" + tok}, {"Cookie", "access_token=forged"}}, want: 400},
 		{name: "cookie invalid first, then valid", sources: []middleware.TokenSource{middleware.Cookie("access_token")}, headers: []hdr{{"Cookie", `access_token="a b"; access_token=` + tok}}, want: 400},
-		{name: "cookie value net/http drops", sources: []middleware.TokenSource{middleware.Cookie("access_token")}, headers: []hdr{{"Cookie", `access_token=a\b`}}, want: 401}, // read, not "no cookie"
+		{name: "cookie value net/http drops", sources: []middleware.TokenSource{middleware.Cookie("access_token")}, headers: []hdr{{"Cookie", `access_token=a\b`}}, want: 400}, // refused, not "no cookie"
+		{name: "cookie value a lone double quote", sources: []middleware.TokenSource{middleware.Cookie("access_token")}, headers: []hdr{{"Cookie", `access_token="`}}, want: 400},
+		{name: "cookie value with a quote inside", sources: []middleware.TokenSource{middleware.Cookie("access_token")}, headers: []hdr{{"Cookie", `access_token=""` + tok + `""`}}, want: 400},
 		{name: "cookie with a space in the value", sources: []middleware.TokenSource{middleware.Cookie("access_token")}, headers: []hdr{{"Cookie", "access_token=a b"}}, want: 400},
 
 		// The query.
