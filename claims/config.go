@@ -198,6 +198,10 @@ type Config struct {
 	Now func() time.Time
 
 	// JWKS tunes the key cache (HTTP client, refresh timings, observer).
+	// JWKS.Carry, e.g. the Keys of the Verifier this one replaces, gives
+	// the pools' primary key sets that keep their issuer and URL the keys
+	// it holds, so that they are not fetched again; the issuers fetched on
+	// demand start afresh (they are fetched when a token needs them).
 	JWKS jwks.Config
 
 	// Cache configures the verified-token cache; the zero value enables it

@@ -43,6 +43,7 @@ func New(cfg Config) (*Verifier, error) {
 		// compile made jwks.New's checks: this is not expected.
 		return nil, joinConfigErrors(fromJWKS(err, func(source int) int { return cc.poolIndex[source] }))
 	}
+	cc.jwks.Carry = nil // read by jwks.New only; not kept, not for the on-demand sets
 	v := &Verifier{cc: cc, keys: keys, cache: newTokenCache(cc.cache)}
 	for _, src := range cc.jwksSource {
 		cc.pools[src.Issuer].keys = keys.Set(src.Issuer)

@@ -36,11 +36,16 @@ func New(cfg Config, sources ...Source) (*Cache, error) {
 	if err != nil {
 		return nil, err
 	}
+	carry := cfg.Carry
+	cfg.Carry = nil // not kept: a chain of reloads must not keep every old cache
 	c := &Cache{cfg: cfg, sets: make(map[string]*Set, len(sources)), done: make(chan struct{}), ownClient: ownClient}
 	for _, src := range prepared {
 		s := &Set{c: c, issuer: src.issuer, url: src.url}
-		if src.keys != nil {
+		switch {
+		case src.keys != nil:
 			s.snap.Store(&snapshot{keys: src.keys, static: true})
+		case carry != nil:
+			s.takeOver(carry.sets[src.issuer])
 		}
 		c.sets[src.issuer] = s
 		c.list = append(c.list, s)

@@ -74,6 +74,21 @@ type Config struct {
 	// Observer is told about every fetch. Nil means nobody is.
 	Observer Observer
 
+	// Carry, when not nil, is a cache this one takes over from, e.g. when a
+	// configuration reload replaces a cache whose sources partly stay: each
+	// fetched source whose issuer and URL are those of a fetched set of
+	// Carry starts with that set's state — the keys it holds (and when they
+	// were fetched, so MaxStaleness counts from then), its latest attempt,
+	// consecutive failures and error, and its fetch counts — instead of
+	// fetching at once. Its next refresh is then due as if this cache had
+	// made that set's fetches: RefreshInterval (jittered) after the held
+	// keys were fetched, or the back-off after the latest failure; with
+	// this cache's timings. A reload that adds one pool therefore fetches
+	// that pool's keys and no other. Static sets and sources whose issuer
+	// or URL changed start afresh. New reads Carry once; closing Carry
+	// afterwards does not affect this cache.
+	Carry *Cache
+
 	// rand returns a number in [0, 1) for the refresh jitter. Nil means
 	// math/rand/v2's Float64. Only this package's tests set it
 	// (export_test.go).

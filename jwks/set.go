@@ -237,6 +237,24 @@ func diffKIDs(prev, next *snapshot) (added, removed []string) {
 	return added, removed
 }
 
+// takeOver gives s, not running yet, the state of old, a set of another
+// cache (Config.Carry), when old is fetched from the same address; see
+// Config.Carry. A fetch of old in flight is not waited for: s refreshes on
+// its own schedule.
+func (s *Set) takeOver(old *Set) {
+	if old == nil || old.url == "" || old.url != s.url {
+		return
+	}
+	old.mu.Lock()
+	defer old.mu.Unlock()
+	if sn := old.snap.Load(); sn != nil {
+		s.snap.Store(sn) // immutable: shared, not copied
+		s.interval = s.c.refreshDelay()
+	}
+	s.lastAttempt, s.failures, s.lastErr = old.lastAttempt, old.failures, old.lastErr
+	s.fetches = maps.Clone(old.fetches)
+}
+
 // nextRefresh returns when the background loop should next fetch the set,
 // and why.
 func (s *Set) nextRefresh() (time.Time, Trigger) {

@@ -136,7 +136,9 @@ func (in *instance) current() *generation { return in.cur.Load() }
 // build makes the generation of cfg. The key cache of prev is kept when
 // the verification settings (pools, algorithms, leeway, jwks, token_cache)
 // did not change, so that a reload of anything else fetches no key; else
-// a new verifier is started and, on a reload, given hydrate to load the
+// a new verifier is started, taking over prev's key sets of the pools
+// whose key set address did not change (jwks.Config.Carry: their keys are
+// not fetched again), and, on a reload, given hydrate to load the other
 // keys, and refused if a pool whose keys prev holds has none in it.
 func (in *instance) build(ctx context.Context, cfg *gateConfig, prev *generation) (*generation, error) {
 	g := &gate{cfg: cfg, logger: in.logger, reg: in.reg, proxyErrors: in.proxyErrors}
@@ -146,6 +148,11 @@ func (in *instance) build(ctx context.Context, cfg *gateConfig, prev *generation
 		cc := cfg.claims
 		cc.JWKS.Observer = middleware.LogJWKS(in.logger)
 		cc.Denylist = in.revocation.denylist()
+		if prev != nil {
+			// The pools whose key set address stays keep their keys: a
+			// reload that adds a pool fetches that pool's only.
+			cc.JWKS.Carry = prev.g.verifier.Keys()
+		}
 		v, err := claims.New(cc)
 		if err != nil {
 			return nil, err
@@ -339,7 +346,23 @@ func (in *instance) reload(ctx context.Context) {
 		in.logger.Warn("configuration: " + w)
 	}
 	in.logger.Info("configuration reloaded", zap.String("config", file), zap.Strings("changed", changed),
-		zap.Bool("key_cache_kept", gen.g.verifier == prev.g.verifier), zap.Strings("rules", next.policy.Rules()))
+		zap.Bool("key_cache_kept", gen.g.verifier == prev.g.verifier), zap.Strings("key_sets_fetched", fetchedAnew(prev, gen)),
+		zap.Strings("rules", next.policy.Rules()))
+}
+
+// fetchedAnew lists the issuers whose key sets gen fetched rather than
+// took over from prev (see build): none when the key cache was kept.
+func fetchedAnew(prev, gen *generation) []string {
+	out := []string{}
+	if gen.g.verifier == prev.g.verifier {
+		return out
+	}
+	for _, s := range gen.g.verifier.Keys().Sets() {
+		if old := prev.g.verifier.Keys().Set(s.Issuer()); s.URL() != "" && (old == nil || old.URL() != s.URL()) {
+			out = append(out, s.Issuer())
+		}
+	}
+	return out
 }
 
 // httpSettings are the server settings an http.Server holds.

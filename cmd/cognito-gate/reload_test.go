@@ -162,10 +162,17 @@ server:
 		t.Errorf("after a refused reload: %d, want the current policy", resp.StatusCode)
 	}
 
-	// A second pool: a new key cache, loaded before it serves.
+	// A second pool: a new key cache, loaded before it serves, which
+	// takes over the first pool's keys (fetched once, at the start).
 	other := cognitotest.New(t, cognitotest.Config{PoolID: "us-east-1_Other2", ClientID: "other-client"})
 	os.WriteFile(cfg, []byte(reloadConfigText(up.URL, "", pool, other)), 0o600)
 	reload("configuration reloaded")
+	if got, o := pool.Fetches(), other.Fetches(); got != fetches || o != 1 {
+		t.Errorf("adding a pool fetched the first pool's keys %d more times and the new pool's %d times, want 0 and 1", got-fetches, o)
+	}
+	if !strings.Contains(p.stderr.String(), `"key_sets_fetched":["`+other.Issuer()+`"]`) {
+		t.Errorf("the reload does not name the one key set it fetched:\n%s", grepLines(p.stderr.String(), "configuration reloaded"))
+	}
 	for _, tk := range []string{tok, other.AccessToken()} {
 		if resp := get(t, "GET", base+"/me", tk, nil); resp.StatusCode != 200 {
 			t.Errorf("a token after the pool was added: %d", resp.StatusCode)
