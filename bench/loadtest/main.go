@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/cognito-gate/cognito-gate/bench/internal/gateproc"
 	"github.com/cognito-gate/cognito-gate/cognitotest/fakepool"
 )
 
@@ -72,8 +73,8 @@ type snapshot struct {
 	goroutines, heapInuse, heapAlloc, heapObjects, rss, cacheEntries, gcs float64
 }
 
-func snapshotOf(s []sample) snapshot {
-	v := func(name string) float64 { x, _ := value(s, name, nil); return x }
+func snapshotOf(s []gateproc.Sample) snapshot {
+	v := func(name string) float64 { x, _ := gateproc.Value(s, name, nil); return x }
 	return snapshot{
 		goroutines: v("go_goroutines"), heapInuse: v("go_memstats_heap_inuse_bytes"), heapAlloc: v("go_memstats_heap_alloc_bytes"),
 		heapObjects: v("go_memstats_heap_objects"), rss: v("process_resident_memory_bytes"),
@@ -109,7 +110,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 // loadTest runs everything and returns the number of wrong decisions.
 func loadTest(ctx context.Context, o options, out, errw io.Writer) (wrongTotal int64, err error) {
 	logf := func(format string, args ...any) { fmt.Fprintf(errw, "loadtest: "+format+"\n", args...) }
-	loadStart := loadAverage()
+	loadStart := gateproc.LoadAverage()
 	dir, err := os.MkdirTemp("", "cognito-gate-loadtest")
 	if err != nil {
 		return 0, err
@@ -125,7 +126,7 @@ func loadTest(ctx context.Context, o options, out, errw io.Writer) (wrongTotal i
 	bin := o.binary
 	if bin == "" {
 		logf("building cognito-gate (race %v)", o.race)
-		if bin, err = buildGateway(ctx, dir, o.race); err != nil {
+		if bin, err = gateproc.Build(ctx, dir, o.race); err != nil {
 			return 0, err
 		}
 	}
@@ -169,14 +170,14 @@ func loadTest(ctx context.Context, o options, out, errw io.Writer) (wrongTotal i
 	// The designed jwks_unavailable window: the gateway starts while the
 	// key server fails, so it holds no keys.
 	pool.SetFault(fakepool.Fault{Status: http.StatusInternalServerError})
-	gw, err := startGateway(ctx, bin, cfg, dir+"/gateway.log")
+	gw, err := gateproc.Start(ctx, bin, "serve", cfg, dir+"/gateway.log")
 	if err != nil {
 		return 0, err
 	}
 	stopped := false
 	defer func() {
 		if !stopped {
-			gw.stop()
+			gw.Stop()
 		}
 	}()
 	transport := &http.Transport{MaxIdleConns: 4 * o.concurrency, MaxIdleConnsPerHost: 2 * o.concurrency, IdleConnTimeout: 30 * time.Second, DisableCompression: true}
@@ -194,7 +195,7 @@ func loadTest(ctx context.Context, o options, out, errw io.Writer) (wrongTotal i
 	if err := idle(); err != nil {
 		return 0, err
 	}
-	before, err := gw.scrape(ctx)
+	before, err := gw.Scrape(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -209,7 +210,7 @@ func loadTest(ctx context.Context, o options, out, errw io.Writer) (wrongTotal i
 	}
 	phases[0].after = func(ctx context.Context) error {
 		pool.ClearFault()
-		took, err := gw.waitReady(ctx, 30*time.Second)
+		took, err := gw.WaitReady(ctx, 30*time.Second)
 		if err == nil {
 			note("keys-unavailable: JWKS recovered; /readyz answered 200 after %s", took.Round(time.Millisecond))
 		}
@@ -234,7 +235,7 @@ func loadTest(ctx context.Context, o options, out, errw io.Writer) (wrongTotal i
 	}
 	phases[3].during = func(ctx context.Context) error {
 		probe := &d.sets[1].readers[0]
-		n, took, err := d.probe(ctx, gw.proxy, probe, http.StatusOK, http.StatusUnauthorized, false, 30*time.Second)
+		n, took, err := d.probe(ctx, gw.Main, probe, http.StatusOK, http.StatusUnauthorized, false, 30*time.Second)
 		if err != nil {
 			probeWrong++
 			return fmt.Errorf("rotation probe: %w", err)
@@ -246,7 +247,7 @@ func loadTest(ctx context.Context, o options, out, errw io.Writer) (wrongTotal i
 	phases[6].during = func(ctx context.Context) error {
 		pool.Retire(d.sets[0].kid)
 		probe := &d.sets[0].readers[0]
-		n, took, err := d.probe(ctx, gw.proxy, probe, http.StatusUnauthorized, http.StatusOK, true, 30*time.Second)
+		n, took, err := d.probe(ctx, gw.Main, probe, http.StatusUnauthorized, http.StatusOK, true, 30*time.Second)
 		if err != nil {
 			probeWrong++
 			return fmt.Errorf("retirement probe: %w", err)
@@ -269,7 +270,7 @@ func loadTest(ctx context.Context, o options, out, errw io.Writer) (wrongTotal i
 	logWrong := wrongLogger("gateway")
 
 	// Through the gateway.
-	logf("%d requests, %d clients, through the gateway at %s", o.requests, o.concurrency, gw.proxy)
+	logf("%d requests, %d clients, through the gateway at %s", o.requests, o.concurrency, gw.Main)
 	elapsed := make([]time.Duration, len(phases))
 	for i, ph := range phases {
 		if ph.before != nil {
@@ -277,7 +278,7 @@ func loadTest(ctx context.Context, o options, out, errw io.Writer) (wrongTotal i
 				return d.wrong.Load() + probeWrong, err
 			}
 		}
-		if elapsed[i], err = d.runPhase(ctx, gw.proxy, ph, true, logWrong); err != nil {
+		if elapsed[i], err = d.runPhase(ctx, gw.Main, ph, true, logWrong); err != nil {
 			return d.wrong.Load() + probeWrong, fmt.Errorf("phase %s: %w", ph.name, err)
 		}
 		if ph.after != nil {
@@ -296,18 +297,18 @@ func loadTest(ctx context.Context, o options, out, errw io.Writer) (wrongTotal i
 	if err := idle(); err != nil {
 		return wrongGateway, err
 	}
-	after, err := gw.scrape(ctx)
+	after, err := gw.Scrape(ctx)
 	if err != nil {
 		return wrongGateway, err
 	}
 	// Heap in use includes garbage until a collection runs; an idle Go
 	// process is collected at the latest two minutes after its last
 	// collection. Wait for one (bounded), to report the live heap.
-	var afterGC []sample
+	var afterGC []gateproc.Sample
 	var gcWait time.Duration
 	if o.gcWait > 0 {
 		logf("waiting up to %s for the gateway's next garbage collection", o.gcWait)
-		afterGC, gcWait, err = gw.awaitGC(ctx, after, o.gcWait)
+		afterGC, gcWait, err = gw.AwaitGC(ctx, after, o.gcWait)
 		if err != nil {
 			logf("%v", err)
 		}
@@ -324,16 +325,16 @@ func loadTest(ctx context.Context, o options, out, errw io.Writer) (wrongTotal i
 	directResults := d.results
 	transport.CloseIdleConnections()
 
-	stopErr := gw.stop()
+	stopErr := gw.Stop()
 	stopped = true
-	leaks := scanLog(gw.logPath, d.sets[:], pool)
+	leaks := scanLog(gw.LogPath, d.sets[:], pool)
 
 	r := report{
 		o: o, phases: phases, sched: sched, gateway: gatewayResults, direct: directResults,
 		elapsed: elapsed, directElapsed: directElapsed, before: before, after: after, afterGC: afterGC, gcWait: gcWait,
 		notes: notes, wrongSamples: wrongSamples, probeWrong: probeWrong,
 		upstreamRequests: up.requests.Load(), upstreamMismatches: up.mismatches.Load(), poolFetches: pool.Fetches(),
-		stopErr: stopErr, logLeaks: leaks, logPath: gw.logPath, loadStart: loadStart,
+		stopErr: stopErr, logLeaks: leaks, logPath: gw.LogPath, loadStart: loadStart,
 	}
 	r.print(out)
 	total := wrongGateway + up.mismatches.Load() + int64(len(leaks))
@@ -391,7 +392,7 @@ type report struct {
 	sched                  []entry
 	gateway, direct        []result
 	elapsed, directElapsed []time.Duration
-	before, after, afterGC []sample
+	before, after, afterGC []gateproc.Sample
 	gcWait                 time.Duration
 	loadStart              string
 	notes, wrongSamples    []string
@@ -415,14 +416,14 @@ func sum(ds []time.Duration) time.Duration {
 func (r *report) print(w io.Writer) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
 	n := len(r.gateway)
-	lat := func(rs []result, keep func(i int) bool) latencies {
+	lat := func(rs []result, keep func(i int) bool) gateproc.Latencies {
 		var ds []time.Duration
 		for i, x := range rs {
 			if keep(i) {
 				ds = append(ds, x.latency)
 			}
 		}
-		return summarise(ds)
+		return gateproc.Summarise(ds)
 	}
 	all := func(int) bool { return true }
 	wrong := 0
@@ -445,7 +446,7 @@ func (r *report) print(w io.Writer) {
 	p("command: go run ./internal/loadtest --requests %d --concurrency %d --seed %d --cooldown %s --token-cache=%t --log-level %s --race=%t",
 		r.o.requests, r.o.concurrency, r.o.seed, r.o.cooldown, r.o.tokenCache, r.o.logLevel, r.o.race)
 	p("machine: %s/%s, %d CPUs, %s; load tool, upstream and gateway share it; load average %s at the start, %s at the end",
-		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), r.loadStart, loadAverage())
+		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), r.loadStart, gateproc.LoadAverage())
 	p("")
 	p("requests through the gateway: %d (+ probes); wrong decisions: %d (probes: %d); upstream identity/path mismatches: %d", n, wrong, r.probeWrong, r.upstreamMismatches)
 	if len(fivexx) == 0 {
@@ -468,8 +469,8 @@ func (r *report) print(w io.Writer) {
 	gt, dt := sum(r.elapsed), sum(r.directElapsed)
 	p("| target | requests | time | throughput | p50 | p99 | max |")
 	p("|---|---:|---:|---:|---:|---:|---:|")
-	p("| gateway | %d | %.2f s | %.0f req/s | %s | %s | %s |", n, gt.Seconds(), float64(n)/gt.Seconds(), ms(gl.p50), ms(gl.p99), ms(gl.max))
-	p("| upstream directly | %d | %.2f s | %.0f req/s | %s | %s | %s |", n, dt.Seconds(), float64(n)/dt.Seconds(), ms(dl.p50), ms(dl.p99), ms(dl.max))
+	p("| gateway | %d | %.2f s | %.0f req/s | %s | %s | %s |", n, gt.Seconds(), float64(n)/gt.Seconds(), gateproc.Ms(gl.P50), gateproc.Ms(gl.P99), gateproc.Ms(gl.Max))
+	p("| upstream directly | %d | %.2f s | %.0f req/s | %s | %s | %s |", n, dt.Seconds(), float64(n)/dt.Seconds(), gateproc.Ms(dl.P50), gateproc.Ms(dl.P99), gateproc.Ms(dl.Max))
 	p("")
 	p("| phase | requests | time | throughput | p50 | p99 | 5xx | wrong |")
 	p("|---|---:|---:|---:|---:|---:|---:|---:|")
@@ -486,7 +487,7 @@ func (r *report) print(w io.Writer) {
 			}
 		}
 		p("| %s | %d | %.2f s | %.0f req/s | %s | %s | %d | %d |", ph.name, ph.end-ph.start, r.elapsed[i].Seconds(),
-			float64(ph.end-ph.start)/r.elapsed[i].Seconds(), ms(l.p50), ms(l.p99), f, wr)
+			float64(ph.end-ph.start)/r.elapsed[i].Seconds(), gateproc.Ms(l.P50), gateproc.Ms(l.P99), f, wr)
 	}
 	p("")
 	p("| kind | requests | expected | gateway p50 | gateway p99 | direct p50 | direct p99 |")
@@ -494,14 +495,14 @@ func (r *report) print(w io.Writer) {
 	for k := range numKinds {
 		of := func(j int) bool { return r.sched[j].kind == k }
 		g, dd := lat(r.gateway, of), lat(r.direct, of)
-		if g.n == 0 {
+		if g.N == 0 {
 			continue
 		}
 		exp := fmt.Sprint(expectStatus(k, false))
 		if k != kindAnonPublic && k != kindAnonProtected && k != kindGarbage {
 			exp += " (503 while no keys)"
 		}
-		p("| %s | %d | %s | %s | %s | %s | %s |", k, g.n, exp, ms(g.p50), ms(g.p99), ms(dd.p50), ms(dd.p99))
+		p("| %s | %d | %s | %s | %s | %s | %s |", k, g.N, exp, gateproc.Ms(g.P50), gateproc.Ms(g.P99), gateproc.Ms(dd.P50), gateproc.Ms(dd.P99))
 	}
 	p("")
 	for _, s := range r.notes {
@@ -519,25 +520,25 @@ func (r *report) print(w io.Writer) {
 		p("| | before | after | after GC |")
 		p("|---|---:|---:|---:|")
 		p("| go_goroutines | %.0f | %.0f | %.0f |", b.goroutines, a.goroutines, g.goroutines)
-		p("| go_memstats_heap_inuse_bytes | %s | %s | %s |", mib(b.heapInuse), mib(a.heapInuse), mib(g.heapInuse))
-		p("| go_memstats_heap_alloc_bytes | %s | %s | %s |", mib(b.heapAlloc), mib(a.heapAlloc), mib(g.heapAlloc))
+		p("| go_memstats_heap_inuse_bytes | %s | %s | %s |", gateproc.MiB(b.heapInuse), gateproc.MiB(a.heapInuse), gateproc.MiB(g.heapInuse))
+		p("| go_memstats_heap_alloc_bytes | %s | %s | %s |", gateproc.MiB(b.heapAlloc), gateproc.MiB(a.heapAlloc), gateproc.MiB(g.heapAlloc))
 		p("| go_memstats_heap_objects | %.0f | %.0f | %.0f |", b.heapObjects, a.heapObjects, g.heapObjects)
-		p("| process_resident_memory_bytes | %s | %s | %s |", mib(b.rss), mib(a.rss), mib(g.rss))
+		p("| process_resident_memory_bytes | %s | %s | %s |", gateproc.MiB(b.rss), gateproc.MiB(a.rss), gateproc.MiB(g.rss))
 		p("| cognito_gate_token_cache_entries | %.0f | %.0f | %.0f |", b.cacheEntries, a.cacheEntries, g.cacheEntries)
 		p("| garbage collections so far | %.0f | %.0f | %.0f |", b.gcs, a.gcs, g.gcs)
 	} else {
 		p("| | before | after |")
 		p("|---|---:|---:|")
 		p("| go_goroutines | %.0f | %.0f |", b.goroutines, a.goroutines)
-		p("| go_memstats_heap_inuse_bytes | %s | %s |", mib(b.heapInuse), mib(a.heapInuse))
-		p("| go_memstats_heap_alloc_bytes | %s | %s |", mib(b.heapAlloc), mib(a.heapAlloc))
+		p("| go_memstats_heap_inuse_bytes | %s | %s |", gateproc.MiB(b.heapInuse), gateproc.MiB(a.heapInuse))
+		p("| go_memstats_heap_alloc_bytes | %s | %s |", gateproc.MiB(b.heapAlloc), gateproc.MiB(a.heapAlloc))
 		p("| go_memstats_heap_objects | %.0f | %.0f |", b.heapObjects, a.heapObjects)
-		p("| process_resident_memory_bytes | %s | %s |", mib(b.rss), mib(a.rss))
+		p("| process_resident_memory_bytes | %s | %s |", gateproc.MiB(b.rss), gateproc.MiB(a.rss))
 		p("| cognito_gate_token_cache_entries | %.0f | %.0f |", b.cacheEntries, a.cacheEntries)
 		p("| garbage collections so far | %.0f | %.0f |", b.gcs, a.gcs)
 	}
 	p("")
-	fb, fa := byLabel(r.before, "cognito_gate_jwks_fetches_total", "result"), byLabel(r.after, "cognito_gate_jwks_fetches_total", "result")
+	fb, fa := gateproc.ByLabel(r.before, "cognito_gate_jwks_fetches_total", "result"), gateproc.ByLabel(r.after, "cognito_gate_jwks_fetches_total", "result")
 	var fetches []string
 	for _, res := range sortedKeys(fa) {
 		if fa[res] > 0 || fb[res] > 0 {
@@ -547,8 +548,8 @@ func (r *report) print(w io.Writer) {
 	p("cognito_gate_jwks_fetches_total by result, before → after: %s (the pool's JWKS server saw %d requests in all, faulted ones included)", strings.Join(fetches, ", "), r.poolFetches)
 	reqs := byLabelPair(r.after, "cognito_gate_requests_total", "result", "reason")
 	p("cognito_gate_requests_total at the end (includes probes): %s", strings.Join(reqs, ", "))
-	hits, _ := value(r.after, "cognito_gate_token_cache_requests_total", map[string]string{"result": "hit"})
-	misses, _ := value(r.after, "cognito_gate_token_cache_requests_total", map[string]string{"result": "miss"})
+	hits, _ := gateproc.Value(r.after, "cognito_gate_token_cache_requests_total", map[string]string{"result": "hit"})
+	misses, _ := gateproc.Value(r.after, "cognito_gate_token_cache_requests_total", map[string]string{"result": "miss"})
 	p("verified-token cache: %.0f hits, %.0f misses", hits, misses)
 	p("upstream (checking) received %d requests", r.upstreamRequests)
 	if len(r.logLeaks) == 0 {
@@ -582,22 +583,13 @@ func sortedKeys(m map[string]float64) []string {
 }
 
 // byLabelPair lists the non-zero samples named name as "a/b value".
-func byLabelPair(samples []sample, name, a, b string) []string {
+func byLabelPair(samples []gateproc.Sample, name, a, b string) []string {
 	var out []string
 	for _, s := range samples {
-		if s.name == name && s.value > 0 {
-			out = append(out, fmt.Sprintf("%s/%s %.0f", s.labels[a], s.labels[b], s.value))
+		if s.Name == name && s.Value > 0 {
+			out = append(out, fmt.Sprintf("%s/%s %.0f", s.Labels[a], s.Labels[b], s.Value))
 		}
 	}
 	sort.Strings(out)
 	return out
-}
-
-// loadAverage returns the 1, 5 and 15 minute load averages, or "?".
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
-		return strings.Join(f[:3], " ")
-	}
-	return "?"
 }

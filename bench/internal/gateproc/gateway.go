@@ -1,4 +1,4 @@
-package main
+package gateproc
 
 import (
 	"bufio"
@@ -13,14 +13,12 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	"github.com/cognito-gate/cognito-gate/cognitotest/fakepool"
 )
 
-// buildGateway builds the cognito-gate binary into dir, in the main
-// module's directory (so that its own go.mod and go.sum decide the build,
-// not the bench module's).
-func buildGateway(ctx context.Context, dir string, race bool) (string, error) {
+// Build builds the cognito-gate binary into dir, in the main module's
+// directory (so that its own go.mod and go.sum decide the build, not the
+// bench module's), and returns its path.
+func Build(ctx context.Context, dir string, race bool) (string, error) {
 	root, err := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Dir}}", "github.com/cognito-gate/cognito-gate").Output()
 	if err != nil {
 		return "", fmt.Errorf("finding the cognito-gate module: %w", err)
@@ -40,79 +38,41 @@ func buildGateway(ctx context.Context, dir string, race bool) (string, error) {
 	return bin, nil
 }
 
-// policyYAML has an anonymous route, an authenticated route and an
-// admin-only route; anything else is denied.
-const policyYAML = `default: deny
-rules:
-  - name: public
-    route: /public/
-    anonymous: true
-  - name: api
-    route: /api/
-  - name: admin
-    route: /admin/
-    groups_any: [admin]
-`
-
-// writeGatewayConfig writes the gateway's configuration and policy into
-// dir and returns the configuration's path.
-func writeGatewayConfig(dir string, pool *fakepool.Pool, upstreamURL string, cooldown time.Duration, logLevel string, tokenCache bool) (string, error) {
-	text := fmt.Sprintf(`listen: 127.0.0.1:0
-admin_listen: 127.0.0.1:0
-upstream: %s
-pools:
-  - user_pool_id: %s
-    jwks_url: %s
-    allow_http: true
-    client_ids: [%s]
-    token_use: access
-jwks:
-  cooldown: %s
-  max_backoff: 1s
-  refresh_interval: 1h
-token_cache:
-  disabled: %t
-server:
-  shutdown_timeout: 5s
-log:
-  level: %s
-policy_file: policy.yaml
-`, upstreamURL, pool.PoolID(), pool.JWKSURL(), pool.ClientID(), cooldown, !tokenCache, logLevel)
-	if err := os.WriteFile(filepath.Join(dir, "policy.yaml"), []byte(policyYAML), 0o600); err != nil {
-		return "", err
-	}
-	path := filepath.Join(dir, "gate.yaml")
-	return path, os.WriteFile(path, []byte(text), 0o600)
-}
-
-// gateway is a running cognito-gate serve process.
-type gateway struct {
+// Gateway is a running cognito-gate process (serve or forward-auth).
+type Gateway struct {
 	cmd     *exec.Cmd
 	done    chan error
-	proxy   string // http://host:port
-	admin   string
-	logPath string
+	Main    string // http://host:port of the proxy or forward-auth listener
+	Admin   string // http://host:port of the admin listener
+	LogPath string
+	// Started is when the process was started, for start-up times.
+	Started time.Time
 }
 
-// startGateway runs bin serve with the configuration and waits until it
-// listens. Its stderr (the logs) goes to logPath.
-func startGateway(ctx context.Context, bin, config, logPath string) (*gateway, error) {
+// Start runs `bin command --config config` (command is "serve" or
+// "forward-auth") and waits until both its listeners listen. Its stderr
+// (the logs) goes to logPath.
+func Start(ctx context.Context, bin, command, config, logPath string) (*Gateway, error) {
+	mainName := map[string]string{"serve": "proxy", "forward-auth": "forward-auth"}[command]
+	if mainName == "" {
+		return nil, fmt.Errorf("gateproc: unknown command %q", command)
+	}
 	logf, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
 	defer logf.Close() // the child holds its own descriptor
-	cmd := exec.Command(bin, "serve", "--config", config)
+	cmd := exec.Command(bin, command, "--config", config)
 	cmd.Stderr = logf
 	cmd.SysProcAttr = childAttr()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
 	}
+	g := &Gateway{cmd: cmd, done: make(chan error, 1), LogPath: logPath, Started: time.Now()}
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	g := &gateway{cmd: cmd, done: make(chan error, 1), logPath: logPath}
 	lines := make(chan string, 16)
 	go func() {
 		sc := bufio.NewScanner(stdout)
@@ -129,33 +89,36 @@ func startGateway(ctx context.Context, bin, config, logPath string) (*gateway, e
 
 	deadline := time.NewTimer(30 * time.Second)
 	defer deadline.Stop()
-	for g.proxy == "" || g.admin == "" {
+	for g.Main == "" || g.Admin == "" {
 		select {
 		case line, ok := <-lines:
 			if !ok {
-				g.stop()
+				g.Stop()
 				return nil, fmt.Errorf("cognito-gate exited before listening; see %s", logPath)
 			}
-			if rest, ok := strings.CutPrefix(line, "proxy listening on "); ok {
-				g.proxy = "http://" + rest
+			if rest, ok := strings.CutPrefix(line, mainName+" listening on "); ok {
+				g.Main = "http://" + rest
 			}
 			if rest, ok := strings.CutPrefix(line, "admin listening on "); ok {
-				g.admin = "http://" + rest
+				g.Admin = "http://" + rest
 			}
 		case <-deadline.C:
-			g.stop()
+			g.Stop()
 			return nil, fmt.Errorf("cognito-gate did not listen within 30s; see %s", logPath)
 		case <-ctx.Done():
-			g.stop()
+			g.Stop()
 			return nil, ctx.Err()
 		}
 	}
 	return g, nil
 }
 
-// stop sends SIGTERM and waits up to 10 s for a graceful exit, then kills
+// Pid returns the process id.
+func (g *Gateway) Pid() int { return g.cmd.Process.Pid }
+
+// Stop sends SIGTERM and waits up to 10 s for a graceful exit, then kills
 // the process. It returns the exit error of a graceful stop.
-func (g *gateway) stop() error {
+func (g *Gateway) Stop() error {
 	if g == nil || g.cmd.Process == nil {
 		return nil
 	}
@@ -180,9 +143,9 @@ func (g *gateway) stop() error {
 	}
 }
 
-// get fetches url with a client of its own (no connection kept) and
+// Get fetches url with a client of its own (no connection kept) and
 // returns the status and body.
-func get(ctx context.Context, url string) (int, string, error) {
+func Get(ctx context.Context, url string) (int, string, error) {
 	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
 	if err != nil {
 		return 0, "", err
@@ -197,23 +160,24 @@ func get(ctx context.Context, url string) (int, string, error) {
 	return resp.StatusCode, string(b), err
 }
 
-// scrape reads the gateway's metrics.
-func (g *gateway) scrape(ctx context.Context) ([]sample, error) {
-	status, text, err := get(ctx, g.admin+"/metrics")
+// Scrape reads the gateway's metrics.
+func (g *Gateway) Scrape(ctx context.Context) ([]Sample, error) {
+	status, text, err := Get(ctx, g.Admin+"/metrics")
 	if err != nil {
 		return nil, err
 	}
 	if status != http.StatusOK {
 		return nil, fmt.Errorf("/metrics: status %d", status)
 	}
-	return parseMetrics(text), nil
+	return ParseMetrics(text), nil
 }
 
-// waitReady polls /readyz until it answers 200.
-func (g *gateway) waitReady(ctx context.Context, limit time.Duration) (time.Duration, error) {
+// WaitReady polls /readyz until it answers 200, and returns how long
+// that took from the call.
+func (g *Gateway) WaitReady(ctx context.Context, limit time.Duration) (time.Duration, error) {
 	start := time.Now()
 	for {
-		status, _, err := get(ctx, g.admin+"/readyz")
+		status, _, err := Get(ctx, g.Admin+"/readyz")
 		if err == nil && status == http.StatusOK {
 			return time.Since(start), nil
 		}
@@ -223,30 +187,39 @@ func (g *gateway) waitReady(ctx context.Context, limit time.Duration) (time.Dura
 		select {
 		case <-ctx.Done():
 			return 0, ctx.Err()
-		case <-time.After(20 * time.Millisecond): // polling a child process
+		case <-time.After(5 * time.Millisecond): // polling a child process
 		}
 	}
 }
 
-// awaitGC scrapes the metrics every second until the gateway has run a
+// AwaitGC scrapes the metrics every second until the gateway has run a
 // garbage collection since prev was scraped, for at most limit, and returns
 // that scrape and how long it took.
-func (g *gateway) awaitGC(ctx context.Context, prev []sample, limit time.Duration) ([]sample, time.Duration, error) {
+func (g *Gateway) AwaitGC(ctx context.Context, prev []Sample, limit time.Duration) ([]Sample, time.Duration, error) {
 	start := time.Now()
-	n0, _ := value(prev, "go_gc_duration_seconds_count", nil)
+	n0, _ := Value(prev, "go_gc_duration_seconds_count", nil)
 	for time.Since(start) < limit {
 		select {
 		case <-ctx.Done():
 			return nil, 0, ctx.Err()
 		case <-time.After(time.Second): // waiting for the child's runtime
 		}
-		s, err := g.scrape(ctx)
+		s, err := g.Scrape(ctx)
 		if err != nil {
 			return nil, 0, err
 		}
-		if n, _ := value(s, "go_gc_duration_seconds_count", nil); n > n0 {
+		if n, _ := Value(s, "go_gc_duration_seconds_count", nil); n > n0 {
 			return s, time.Since(start), nil
 		}
 	}
 	return nil, 0, fmt.Errorf("no garbage collection within %s", limit)
+}
+
+// LoadAverage returns the 1, 5 and 15 minute load averages, or "?".
+func LoadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "?"
 }

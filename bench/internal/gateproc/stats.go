@@ -1,4 +1,4 @@
-package main
+package gateproc
 
 import (
 	"bufio"
@@ -9,9 +9,9 @@ import (
 	"time"
 )
 
-// percentile returns the p-th percentile (0 < p <= 100, nearest rank) of
+// Percentile returns the p-th percentile (0 < p <= 100, nearest rank) of
 // sorted, or 0 when it is empty.
-func percentile(sorted []time.Duration, p float64) time.Duration {
+func Percentile(sorted []time.Duration, p float64) time.Duration {
 	if len(sorted) == 0 {
 		return 0
 	}
@@ -19,33 +19,34 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 	return sorted[min(max(rank, 0), len(sorted)-1)]
 }
 
-// latencies summarises a set of request durations.
-type latencies struct {
-	n             int
-	p50, p99, max time.Duration
+// Latencies summarises a set of request durations.
+type Latencies struct {
+	N             int
+	P50, P99, Max time.Duration
 }
 
-func summarise(d []time.Duration) latencies {
+// Summarise returns the count, median, 99th percentile and maximum of d.
+func Summarise(d []time.Duration) Latencies {
 	s := slices.Clone(d)
 	slices.Sort(s)
-	l := latencies{n: len(s), p50: percentile(s, 50), p99: percentile(s, 99)}
+	l := Latencies{N: len(s), P50: Percentile(s, 50), P99: Percentile(s, 99)}
 	if len(s) > 0 {
-		l.max = s[len(s)-1]
+		l.Max = s[len(s)-1]
 	}
 	return l
 }
 
-// sample is one line of a Prometheus text exposition.
-type sample struct {
-	name   string
-	labels map[string]string
-	value  float64
+// Sample is one line of a Prometheus text exposition.
+type Sample struct {
+	Name   string
+	Labels map[string]string
+	Value  float64
 }
 
-// parseMetrics reads the samples of a Prometheus text exposition; comment
+// ParseMetrics reads the samples of a Prometheus text exposition; comment
 // lines and lines it cannot read are skipped.
-func parseMetrics(text string) []sample {
-	var out []sample
+func ParseMetrics(text string) []Sample {
+	var out []Sample
 	sc := bufio.NewScanner(strings.NewReader(text))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
@@ -60,13 +61,13 @@ func parseMetrics(text string) []sample {
 	return out
 }
 
-func parseSample(line string) (sample, bool) {
-	s := sample{labels: map[string]string{}}
+func parseSample(line string) (Sample, bool) {
+	s := Sample{Labels: map[string]string{}}
 	i := strings.IndexAny(line, "{ ")
 	if i <= 0 {
 		return s, false
 	}
-	s.name, line = line[:i], line[i:]
+	s.Name, line = line[:i], line[i:]
 	if line[0] == '{' {
 		line = line[1:]
 		for {
@@ -103,7 +104,7 @@ func parseSample(line string) (sample, bool) {
 				}
 				v.WriteByte(c)
 			}
-			s.labels[name] = v.String()
+			s.Labels[name] = v.String()
 		}
 	}
 	fields := strings.Fields(line)
@@ -114,44 +115,44 @@ func parseSample(line string) (sample, bool) {
 	if err != nil {
 		return s, false
 	}
-	s.value = v
+	s.Value = v
 	return s, true
 }
 
-// value returns the sum of the samples named name whose labels include
+// Value returns the sum of the samples named name whose labels include
 // every pair of match (nil: all), and whether there was one.
-func value(samples []sample, name string, match map[string]string) (float64, bool) {
+func Value(samples []Sample, name string, match map[string]string) (float64, bool) {
 	total, found := 0.0, false
 next:
 	for _, s := range samples {
-		if s.name != name {
+		if s.Name != name {
 			continue
 		}
 		for k, v := range match {
-			if s.labels[k] != v {
+			if s.Labels[k] != v {
 				continue next
 			}
 		}
-		total += s.value
+		total += s.Value
 		found = true
 	}
 	return total, found
 }
 
-// byLabel returns, for the samples named name, the sum of values by the
+// ByLabel returns, for the samples named name, the sum of values by the
 // value of label.
-func byLabel(samples []sample, name, label string) map[string]float64 {
+func ByLabel(samples []Sample, name, label string) map[string]float64 {
 	out := map[string]float64{}
 	for _, s := range samples {
-		if s.name == name {
-			out[s.labels[label]] += s.value
+		if s.Name == name {
+			out[s.Labels[label]] += s.Value
 		}
 	}
 	return out
 }
 
-// mib formats bytes as MiB.
-func mib(b float64) string { return fmt.Sprintf("%.1f MiB", b/(1<<20)) }
+// MiB formats bytes as MiB.
+func MiB(b float64) string { return fmt.Sprintf("%.1f MiB", b/(1<<20)) }
 
-// ms formats a duration in milliseconds.
-func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
+// Ms formats a duration in milliseconds.
+func Ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
