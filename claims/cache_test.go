@@ -155,3 +155,41 @@ func TestCacheDisabled(t *testing.T) {
 		t.Errorf("stats = %+v", st)
 	}
 }
+
+// TestCacheKeyCollisionIsAMiss: the cache finds entries by a hash of the
+// token's last bytes, so a forgery that keeps a cached token's signature
+// tail (its hash) and changes anything before it lands on the cached
+// entry's key. It must still miss and be verified in full, and must not
+// evict or shadow the genuine entry.
+func TestCacheKeyCollisionIsAMiss(t *testing.T) {
+	f := newFixture(t, nil)
+	raw := f.pool.AccessToken(cognitotest.WithGroups("readers"))
+	if _, err := f.v.Verify(context.Background(), raw); err != nil {
+		t.Fatal(err)
+	}
+	admin := f.pool.AccessToken(cognitotest.WithGroups("admin"))
+	dot := strings.LastIndexByte(raw, '.')
+	forgeries := map[string]string{
+		"another token's claims, the cached signature": admin[:strings.LastIndexByte(admin, '.')] + raw[dot:],
+		"the cached token with a longer signature":     raw[:dot+1] + "AAAA" + raw[dot+1:],
+		"the cached token's last 16 bytes alone":       raw[len(raw)-16:],
+	}
+	for name, forged := range forgeries {
+		t.Run(name, func(t *testing.T) {
+			before := f.v.CacheStats()
+			if _, err := f.v.Verify(context.Background(), forged); err == nil {
+				t.Fatal("a forgery with a cached token's tail verified")
+			}
+			if st := f.v.CacheStats(); st.Hits != before.Hits || st.Entries != before.Entries {
+				t.Errorf("stats %+v after the forgery, were %+v: want no hit and the entry kept", st, before)
+			}
+			tok, err := f.v.Verify(context.Background(), raw)
+			if err != nil || !tok.HasGroup("readers") {
+				t.Fatalf("the genuine token after the forgery: %v, %v", tok, err)
+			}
+			if st := f.v.CacheStats(); st.Hits != before.Hits+1 {
+				t.Errorf("the genuine token was not a hit after the forgery: %+v", st)
+			}
+		})
+	}
+}
