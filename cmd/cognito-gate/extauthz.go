@@ -378,8 +378,8 @@ func (w *responseRecorder) Write(p []byte) (int, error) {
 // lns as they are. On failure it closes lns. Each call is judged by the
 // gate current returns when it starts, so that a reload that replaces
 // the gate (policy, verifier, identity headers) applies to the next call;
-// the listen address and the server settings are those of the gate at
-// opening.
+// the listen address is that of the gate at opening (a change needs a
+// restart), the server settings follow reloads like the other listeners'.
 //
 // The gRPC server runs behind net/http's server (grpc.Server.ServeHTTP
 // on cleartext HTTP/2 with prior knowledge, as Envoy's and grpc-go's
@@ -402,8 +402,16 @@ func openExtAuthz(lns []listener, current func() *gate) ([]listener, error) {
 	}
 	gs := grpc.NewServer(grpc.MaxRecvMsgSize(maxCheckRequestBytes))
 	authv3.RegisterAuthorizationServer(gs, &extAuthz{current: current})
-	srv := g.server(gs)
+	return append(lns, listener{name: extAuthzListener, srv: g.extAuthzServer(gs), ln: ln}), nil
+}
+
+// extAuthzServer is the server of the ext_authz listener, with g's server
+// settings, serving h (the gRPC server): cleartext HTTP/2 only. A reload
+// that changes the server settings hands the listener a new one (see
+// instance.replaceServers).
+func (g *gate) extAuthzServer(h http.Handler) *http.Server {
+	srv := g.server(h)
 	srv.Protocols = new(http.Protocols)
 	srv.Protocols.SetUnencryptedHTTP2(true)
-	return append(lns, listener{name: extAuthzListener, srv: srv, ln: ln}), nil
+	return srv
 }

@@ -6,8 +6,10 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
 	grpcstatus "google.golang.org/grpc/status"
 
 	"github.com/cognito-gate/cognito-gate/cognitotest"
@@ -165,7 +168,8 @@ func TestExtAuthzBinaryCanceled(t *testing.T) {
 
 // TestExtAuthzBinaryReload: a reload (SIGHUP) that replaces the whole
 // configuration applies to the ext_authz listener's next call: the new
-// policy judges it, the new identity header names are set.
+// policy judges it, the new identity header names are set, the new server
+// settings apply (its server is replaced, gracefully: no call fails).
 func TestExtAuthzBinaryReload(t *testing.T) {
 	pool := cognitotest.New(t, cognitotest.Config{})
 	cfg := writeConfig(t, pool, "", extAuthzPolicy, extAuthzE2EConfig)
@@ -188,6 +192,43 @@ func TestExtAuthzBinaryReload(t *testing.T) {
 	if a := check(); a.allowed || a.status != 403 {
 		t.Fatalf("before the reload: allowed %v, %d; want 403 (no rule)", a.allowed, a.status)
 	}
+	// 8 KB of gRPC metadata: within the default server.max_header_bytes,
+	// over the one the reload sets.
+	padded := func() error {
+		ctx := metadata.AppendToOutgoingContext(context.Background(), "x-pad", strings.Repeat("a", 8<<10))
+		_, err := client.Check(ctx, envoyCheck("GET", "api.example.com", "/open/x", bearer(bob), nil))
+		return err
+	}
+	if err := padded(); err != nil {
+		t.Fatalf("8 KB of metadata before the reload: %v", err)
+	}
+	// Calls on another connection meanwhile: none may fail while the
+	// listener's server is replaced. The first connection stays idle: the
+	// old server must hand it over too (HTTP/2 GOAWAY), not keep serving
+	// it with the old settings.
+	busy, err := grpc.NewClient(strings.TrimPrefix(p.addr[extAuthzListener], "http://"), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	busyClient := authv3.NewAuthorizationClient(busy)
+	var calls atomic.Int64
+	stop, failed := make(chan struct{}), make(chan error, 1)
+	go func() {
+		defer close(failed)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := busyClient.Check(context.Background(), envoyCheck("GET", "api.example.com", "/open/x", bearer(bob), nil)); err != nil {
+				failed <- err
+				return
+			}
+			calls.Add(1)
+		}
+	}()
 	dir := filepath.Dir(cfg)
 	if err := os.WriteFile(filepath.Join(dir, "policy.yaml"), []byte(extAuthzPolicy+"  - name: open\n    route: /open/\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -196,12 +237,27 @@ func TestExtAuthzBinaryReload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	io.WriteString(f, "identity_headers:\n  sub: X-User\n")
+	io.WriteString(f, "identity_headers:\n  sub: X-User\nserver:\n  max_header_bytes: 4096\n")
 	f.Close()
+	for calls.Load() == 0 {
+		runtime.Gosched()
+	}
 	p.signal(t, syscall.SIGHUP)
 	waitLog(t, p, "configuration reloaded")
+	// The old server's GOAWAY may reach the client just after the log
+	// line: a call may still be taken by the old server, not for long
+	// (without the hand-over, until server.shutdown_timeout is over).
+	for deadline := time.Now().Add(2 * time.Second); padded() == nil; {
+		if time.Now().After(deadline) {
+			t.Fatal("8 KB of metadata after the reload set server.max_header_bytes to 4096: still accepted 2 s later; the ext_authz listener kept its start-up server settings")
+		}
+	}
 	a := check()
 	if !a.allowed || a.header.Get("X-User") != "sub-bob" || a.header.Get("X-Auth-Sub") != "" || !slices.Contains(a.remove, "x-auth-sub") {
 		t.Fatalf("after the reload: allowed %v (%d), headers %v, removed %q", a.allowed, a.status, a.header, a.remove)
+	}
+	close(stop)
+	if err := <-failed; err != nil {
+		t.Fatalf("a call failed while the server was replaced (after %d calls): %v", calls.Load(), err)
 	}
 }

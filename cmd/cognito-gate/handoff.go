@@ -207,18 +207,38 @@ func (s *slot) serve(srv *http.Server, grace time.Duration) {
 	}
 }
 
+// handler is the handler of the slot's current server.
+func (s *slot) handler() http.Handler {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cur.srv.Handler
+}
+
 // retire stops a replaced server without losing a request: it accepts no
 // more connections, closes each of its connections after the response in
 // progress (idle ones at once), and is closed once it has none left, or
 // when grace is over. It is not shut down with http.Server.Shutdown,
 // which drops unanswered a request it reads after the shutdown began: the
 // first request of a connection it accepted just before the handoff.
+//
+// A server that speaks HTTP/2 only (the ext_authz listener's) is shut down
+// with Shutdown, within grace: HTTP/2's GOAWAY tells each client which
+// streams were taken, and it opens a new connection for the rest; with
+// keep-alives off alone, an idle HTTP/2 connection would only be closed
+// when grace is over, under a client that may be starting a call on it.
 func (s *slot) retire(old *served, grace time.Duration) {
 	old.view.Close()
 	old.srv.SetKeepAlivesEnabled(false)
 	s.retired.Add(1)
 	go func() {
 		defer s.retired.Done()
+		if p := old.srv.Protocols; p != nil && !p.HTTP1() {
+			ctx, cancel := context.WithTimeout(context.Background(), grace)
+			defer cancel()
+			old.srv.Shutdown(ctx)
+			old.srv.Close()
+			return
+		}
 		t := time.NewTimer(grace)
 		defer t.Stop()
 		old.conns.waitNone(t.C)

@@ -370,8 +370,9 @@ func httpSettings(s serverConfig) [5]int64 {
 	return [5]int64{int64(s.ReadHeaderTimeout), int64(s.ReadTimeout), int64(s.WriteTimeout), int64(s.IdleTimeout), int64(s.MaxHeaderBytes)}
 }
 
-// replaceServers gives the main and admin listeners new servers with
-// gen's settings; the old ones finish their connections within grace.
+// replaceServers gives the main, admin and ext_authz listeners new
+// servers with gen's settings; the old ones finish their connections
+// within grace.
 func (in *instance) replaceServers(gen *generation, grace time.Duration) {
 	for _, s := range in.run.slots {
 		switch s.name {
@@ -379,6 +380,8 @@ func (in *instance) replaceServers(gen *generation, grace time.Duration) {
 			s.serve(in.server(gen, in.mainHandler), grace)
 		case "admin":
 			s.serve(in.server(gen, in.adminHandler), grace)
+		case extAuthzListener:
+			s.serve(gen.g.extAuthzServer(s.handler()), grace) // the same gRPC server, which judges with the current gate
 		}
 	}
 }
