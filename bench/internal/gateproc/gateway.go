@@ -64,7 +64,7 @@ func Start(ctx context.Context, bin, command, config, logPath string) (*Gateway,
 	defer logf.Close() // the child holds its own descriptor
 	cmd := exec.Command(bin, command, "--config", config)
 	cmd.Stderr = logf
-	cmd.SysProcAttr = childAttr()
+	cmd.SysProcAttr = ChildAttr()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err

@@ -2,8 +2,8 @@ package gateproc
 
 import "syscall"
 
-// childAttr makes the kernel kill the gateway if the load tool dies
+// ChildAttr makes the kernel kill the gateway if the load tool dies
 // without stopping it.
-func childAttr() *syscall.SysProcAttr {
+func ChildAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 }
