@@ -1,7 +1,9 @@
 package middleware
 
 import (
+	"maps"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -44,6 +46,12 @@ type Metrics struct {
 	// once it has been used, so that recording an outcome does not hash
 	// and look up its label values every time.
 	outcomes [len(results)][]atomic.Pointer[counter]
+
+	// ruleCounters holds the decisions counters (allow, deny) of every
+	// rule initRules has seen, replaced whole under rulesMu when a policy
+	// brings new rules, read without a lock.
+	ruleCounters atomic.Pointer[map[string]*[2]prometheus.Counter]
+	rulesMu      sync.Mutex
 }
 
 // counter holds a resolved child of a CounterVec.
@@ -123,10 +131,36 @@ func (m *Metrics) initRules(rules []string) {
 	if m == nil {
 		return
 	}
-	for _, r := range append(rules, policy.RuleDefault, policy.RuleNonCanonical) {
-		m.decisions.WithLabelValues(r, "allow")
-		m.decisions.WithLabelValues(r, "deny")
+	m.rulesMu.Lock()
+	defer m.rulesMu.Unlock()
+	next := make(map[string]*[2]prometheus.Counter)
+	if old := m.ruleCounters.Load(); old != nil {
+		maps.Copy(next, *old)
 	}
+	for _, r := range append(rules, policy.RuleDefault, policy.RuleNonCanonical) {
+		if next[r] == nil {
+			next[r] = &[2]prometheus.Counter{m.decisions.WithLabelValues(r, "allow"), m.decisions.WithLabelValues(r, "deny")}
+		}
+	}
+	m.ruleCounters.Store(&next)
+}
+
+// decisionCounter returns the decisions counter of rule and result
+// (allow or deny), resolved by initRules when the rule was in a policy.
+func (m *Metrics) decisionCounter(rule string, allow bool) prometheus.Counter {
+	if rc := m.ruleCounters.Load(); rc != nil {
+		if c := (*rc)[rule]; c != nil {
+			if allow {
+				return c[0]
+			}
+			return c[1]
+		}
+	}
+	res := "deny"
+	if allow {
+		res = "allow"
+	}
+	return m.decisions.WithLabelValues(rule, res)
 }
 
 // record counts one outcome.
@@ -139,11 +173,7 @@ func (m *Metrics) record(o *outcome) {
 		m.verify.Observe(o.verifyTime.Seconds())
 	}
 	if o.rule != "" {
-		res := "deny"
-		if o.result == ResultAllowed {
-			res = "allow"
-		}
-		m.decisions.WithLabelValues(o.rule, res).Inc()
+		m.decisionCounter(o.rule, o.result == ResultAllowed).Inc()
 	}
 }
 
