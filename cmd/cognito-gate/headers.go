@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"net/textproto"
 	"slices"
 	"strings"
 	"unicode"
@@ -124,6 +125,10 @@ func (ih *identityHeaders) isIdentity(name string) bool {
 	return false
 }
 
+// identityHeaderCount is how many identity headers setIdentity sets
+// besides the configured claim headers.
+const identityHeaderCount = 10
+
 // setIdentity removes from h every header that could pass for an identity
 // header, in any spelling, and sets the real ones from tok (nil: anonymous,
 // none set). Values that cannot travel in a header (control characters)
@@ -137,11 +142,20 @@ func (ih *identityHeaders) setIdentity(h http.Header, tok *claims.Token) {
 	if tok == nil {
 		return
 	}
+	// The values share one backing array, each a slice of one with its
+	// capacity cut to its length (an append by a later handler
+	// reallocates): one allocation for every header instead of one each.
+	vals := make([]string, 0, identityHeaderCount+len(ih.claims))
 	set := func(name, v string) {
 		if name == "" || v == "" || strings.ContainsFunc(v, unicode.IsControl) {
 			return
 		}
-		h.Set(name, v)
+		if len(vals) == cap(vals) {
+			h.Set(name, v)
+			return
+		}
+		vals = append(vals, v)
+		h[textproto.CanonicalMIMEHeaderKey(name)] = vals[len(vals)-1 : len(vals) : len(vals)]
 	}
 	set(ih.sub, tok.Subject)
 	set(ih.username, tok.Username)

@@ -13,6 +13,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -59,6 +60,7 @@ func (g *gate) proxyHandler() http.Handler {
 		},
 		ModifyResponse: ws.modifyResponse,
 		ErrorHandler:   g.proxyError,
+		BufferPool:     proxyBuffers,
 		ErrorLog:       zap.NewStdLog(g.logger.Named("proxy")),
 	}
 	next := g.mw.Handler(ws.watch(g.withAssertion(rp)))
@@ -85,6 +87,34 @@ func (g *gate) proxyHandler() http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// proxyBuffers are the ReverseProxy's copy buffers: without a BufferPool
+// it allocates a 32 KiB buffer for every response body (71% of the bytes
+// a proxied request allocated in BenchmarkServePath).
+var proxyBuffers httputil.BufferPool = &bufferPool{}
+
+// bufferPool is an httputil.BufferPool of 32 KiB buffers (the size
+// ReverseProxy allocates itself).
+type bufferPool struct{ p sync.Pool }
+
+const proxyBufferBytes = 32 << 10
+
+func (b *bufferPool) Get() []byte {
+	if buf, ok := b.p.Get().(*[]byte); ok {
+		return *buf
+	}
+	return make([]byte, proxyBufferBytes)
+}
+
+// Put keeps buf for another response; a buffer of another size (never one
+// of Get's) is dropped.
+func (b *bufferPool) Put(buf []byte) {
+	if cap(buf) != proxyBufferBytes {
+		return
+	}
+	buf = buf[:proxyBufferBytes]
+	b.p.Put(&buf)
 }
 
 // rewrite builds the upstream request from an allowed one.
