@@ -72,35 +72,6 @@ func serveWith(ctx context.Context, cfg *gateConfig, cmd, name string, stdout io
 	return in.serve(ctx, lns, stdout)
 }
 
-// startGate builds the logger and the gate for cfg, logs the warnings for
-// cmd, and opens the listener name (serving handler) and the admin
-// listener. stop releases them. It is the demo's: a gate whose SIGHUP
-// reloads only the policy (see serveWith for serve and forward-auth).
-func startGate(cfg *gateConfig, cmd, name string, handler func(*gate) http.Handler, needUpstream bool) (*gate, []listener, func(), error) {
-	logger, err := newLogger(cfg.raw.Log)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	g, err := newGate(cfg, logger)
-	if err != nil {
-		logger.Sync()
-		return nil, nil, nil, err
-	}
-	limits := newLimitGauges()
-	limits.set(&cfg.raw)
-	g.reg.MustRegister(append(limits.collectors(), newBuildInfoGauge(readBuildInfo()))...)
-	for _, w := range cfg.warnings(cmd) {
-		logger.Warn("configuration: " + w)
-	}
-	lns, err := g.listen(name, handler(g), needUpstream)
-	if err != nil {
-		g.Close()
-		logger.Sync()
-		return nil, nil, nil, err
-	}
-	return g, lns, func() { g.Close(); logger.Sync() }, nil
-}
-
 func cmdCheck(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("check", "check [--config gate.yaml] [--command serve|forward-auth]\n\nValidates a configuration file (and its policy) as the command would at\nstart-up, without contacting any user pool; prints every problem with its\nfile, line and field, then the warnings the command would log.", stderr)
 	load := configFlag(fs)

@@ -130,12 +130,21 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return fmt.Errorf("demo configuration: %w", err)
 	}
-	g, lns, stop, err := startGate(cfg, commandServe, "proxy", (*gate).proxyHandler, true)
+	// The instance serve runs (reload.go), on the demo's configuration.
+	in, err := newInstance(cfg, commandServe, "proxy", (*gate).proxyHandler, true)
 	if err != nil {
+		return err
+	}
+	lns, err := in.listen()
+	if err != nil {
+		in.close()
 		return listenError(err, addrs)
 	}
-	defer stop()
-	if err := g.verifier.Hydrate(ctx); err != nil {
+	if err := in.current().g.verifier.Hydrate(ctx); err != nil {
+		for _, l := range lns {
+			l.ln.Close()
+		}
+		in.close()
 		return err
 	}
 
@@ -143,7 +152,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	adminURL := "http://" + lns[1].ln.Addr().String()
 	fmt.Fprintf(stdout, "cognito-gate demo: fake user pool %s, gateway %s, upstream %s\n", pool.PoolID(), base, upLn.Addr())
 	printDemoCommands(stdout, pool, base, adminURL)
-	return g.run(ctx, lns, nil)
+	return in.serve(ctx, lns, nil)
 }
 
 // demoPrintConfig prints the configuration text for `cognito-gate serve`

@@ -75,11 +75,7 @@ func newExtAuthzGate(tb testing.TB, pool *cognitotest.Pool, policyYAML, extra st
 	if err != nil {
 		tb.Fatal(err)
 	}
-	g, err := newGate(cfg, zap.New(core))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(g.Close)
+	g := newTestGate(tb, cfg, zap.New(core))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	g.hydrate(ctx) // logs, and goes on, when the keys do not load

@@ -51,11 +51,7 @@ func TestForwardAuthCanceledAnswersNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := newGate(cfg, zap.NewNop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
+	g := newTestGate(t, cfg, zap.NewNop())
 
 	ctx, cancel := context.WithCancel(context.Background())
 	r := httptest.NewRequest("GET", "/auth", nil).WithContext(ctx)

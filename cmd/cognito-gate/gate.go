@@ -6,7 +6,6 @@ import (
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -32,17 +31,6 @@ type gate struct {
 	revocation *denyList
 	// assert signs the assertion (assertion.go); nil without one.
 	assert *gateAssertion
-	// live is the live check (livecheck.go), or nil.
-	live *livecheck.Checker
-}
-
-// newLogger builds the process logger from the log section.
-func newLogger(lc logConfig) (*zap.Logger, error) {
-	zc, err := loggerConfig(lc)
-	if err != nil {
-		return nil, err
-	}
-	return zc.Build()
 }
 
 // loggerConfig is the zap configuration of the log section, writing to
@@ -68,50 +56,11 @@ func loggerConfig(lc logConfig) (zap.Config, error) {
 	return zc, nil
 }
 
-// newGate starts the verifier (its key cache fetches in the background)
-// and builds the middleware. Close it when done.
-func newGate(cfg *gateConfig, logger *zap.Logger) (*gate, error) {
-	g := &gate{cfg: cfg, logger: logger, reg: prometheus.NewRegistry()}
-	cc := cfg.claims
-	cc.JWKS.Observer = middleware.LogJWKS(logger)
-	g.revocation = newDenyList(cfg.revocation, logger)
-	cc.Denylist = g.revocation.denylist()
-	v, err := claims.New(cc)
-	if err != nil {
-		return nil, err
-	}
-	g.verifier = v
-	metrics, err := middleware.NewMetrics(g.reg, v)
-	if err != nil {
-		v.Close()
-		return nil, err
-	}
-	g.proxyErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: middleware.Namespace, Subsystem: "proxy", Name: "errors_total",
-		Help: "Allowed requests the proxy could not complete, by cause: upstream (502), client (a broken request body, 400), canceled (the client went away).",
-	}, []string{"cause"})
-	for _, c := range []string{causeUpstream, causeClient, causeCanceled} {
-		g.proxyErrors.WithLabelValues(c)
-	}
-	g.reg.MustRegister(g.proxyErrors, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	g.reg.MustRegister(g.revocation.collectors()...)
-	if g.live, err = newLiveChecker(cfg, g.reg); err != nil {
-		g.Close()
-		return nil, err
-	}
-	if err := g.newMiddleware(metrics, g.live); err != nil {
-		g.Close()
-		return nil, err
-	}
-	g.revocation.start()
-	return g, nil
-}
-
 // newMiddleware builds g's middleware from g.cfg: the token sources (or
 // the load balancer's headers, tokens.alb), the RFC 9728 challenges of
 // resource_metadata, the live check. It is the one place the middleware
-// is built: by newGate (the demo) and by every generation of serve and
-// forward-auth (instance.build). On an error, g.alb may be set: the
+// is built: by every generation of serve, forward-auth and the demo
+// (instance.build). On an error, g.alb may be set: the
 // caller closes it.
 func (g *gate) newMiddleware(metrics *middleware.Metrics, live *livecheck.Checker) error {
 	cfg := g.cfg
@@ -146,7 +95,6 @@ func (g *gate) newMiddleware(metrics *middleware.Metrics, live *livecheck.Checke
 }
 
 func (g *gate) Close() {
-	g.closeLiveCheck()
 	g.revocation.close()
 	g.verifier.Close()
 	if g.alb != nil {
@@ -160,26 +108,6 @@ func (g *gate) hydrate(ctx context.Context) {
 	if err := g.verifier.Hydrate(ctx); err != nil {
 		g.logger.Warn("key sets not loaded at start-up; retrying in the background", zap.Error(err))
 	}
-}
-
-// reload re-reads the configuration file and swaps in its policy. A broken
-// file is logged and changes nothing.
-func (g *gate) reload() {
-	g.revocation.reload()
-	next, err := loadConfig(g.cfg.file, nil)
-	if err != nil {
-		g.logger.Error("reload failed; keeping the current policy", zap.String("config", g.cfg.file), zap.Error(err))
-		return
-	}
-	if err := g.mw.SetPolicy(next.policy); err != nil {
-		g.logger.Error("reload failed; keeping the current policy", zap.String("config", g.cfg.file), zap.Error(err))
-		return
-	}
-	for _, w := range next.policy.Warnings() {
-		g.logger.Warn("policy: " + w)
-	}
-	g.logger.Info("policy reloaded", zap.String("config", g.cfg.file), zap.Strings("rules", next.policy.Rules()),
-		zap.String("note", "only the policy is reloaded; restart to apply other changes"))
 }
 
 // adminHandler serves /metrics, /healthz and /readyz.

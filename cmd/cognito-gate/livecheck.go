@@ -149,13 +149,6 @@ func newLiveChecker(cfg *gateConfig, reg prometheus.Registerer) (*livecheck.Chec
 	return lc, nil
 }
 
-// closeLiveCheck ends the checker's calls under way.
-func (g *gate) closeLiveCheck() {
-	if g.live != nil {
-		g.live.Close()
-	}
-}
-
 // liveCheckRestart refuses a reload that changes the live check's
 // settings (the live_check section, the pools it checks, whether there
 // is one): the checker is the process's, built at start-up.

@@ -88,7 +88,14 @@ func newInstance(cfg *gateConfig, cmd, name string, handler func(*gate) http.Han
 	if err != nil {
 		return nil, err
 	}
-	in := &instance{cmd: cmd, name: name, handler: handler, needUpstream: needUpstream, logger: logger, level: zc.Level,
+	return newInstanceLogging(cfg, cmd, name, handler, needUpstream, logger, zc.Level)
+}
+
+// newInstanceLogging is newInstance with the logger given (and the level
+// that log.level sets on each reload); in-process tests log to theirs.
+func newInstanceLogging(cfg *gateConfig, cmd, name string, handler func(*gate) http.Handler, needUpstream bool, logger *zap.Logger, level zap.AtomicLevel) (*instance, error) {
+	var err error
+	in := &instance{cmd: cmd, name: name, handler: handler, needUpstream: needUpstream, logger: logger, level: level,
 		reg: prometheus.NewRegistry(), keyMetrics: &switchingCollector{}, limits: newLimitGauges(), drain: &drainState{},
 		hydrate: hydrateTimeout, done: make(chan struct{})}
 	if in.metrics, err = middleware.NewMetrics(in.reg, nil); err != nil {

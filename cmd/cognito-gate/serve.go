@@ -42,16 +42,6 @@ type listener struct {
 	tls *tls.Config
 }
 
-// run serves on every listener until SIGINT/SIGTERM (or ctx ends),
-// reloading the policy on SIGHUP; then it drains (/readyz answers 503
-// while every listener keeps serving for server.drain_delay) and shuts
-// down gracefully (see runner).
-func (g *gate) run(ctx context.Context, lns []listener, out io.Writer) error {
-	r := &runner{logger: g.logger, lns: lns, out: out, reload: g.reload,
-		drainDelay: g.cfg.raw.Server.DrainDelay, shutdownTimeout: g.cfg.raw.Server.ShutdownTimeout}
-	return r.run(ctx)
-}
-
 // runner runs a set of listeners through their life: serve, reload on
 // SIGHUP, drain, shut down.
 type runner struct {
@@ -184,24 +174,4 @@ func (r *runner) drain(sigs <-chan os.Signal, errc <-chan error) {
 			return
 		}
 	}
-}
-
-// listen opens the main and admin listeners. While draining, the admin
-// listener's /readyz answers 503 and the main one closes each connection
-// after its response (see drainState).
-func (g *gate) listen(mainName string, main http.Handler, needUpstream bool) ([]listener, error) {
-	mln, err := net.Listen("tcp", g.cfg.raw.Listen)
-	if err != nil {
-		return nil, fmt.Errorf("listen: %w", err)
-	}
-	aln, err := net.Listen("tcp", g.cfg.raw.AdminListen)
-	if err != nil {
-		mln.Close()
-		return nil, fmt.Errorf("admin_listen: %w", err)
-	}
-	d := &drainState{}
-	return []listener{
-		{name: mainName, srv: g.server(d.closeConnections(main)), ln: mln},
-		{name: "admin", srv: g.server(d.readiness(g.adminHandler(needUpstream))), ln: aln, drain: d.start},
-	}, nil
 }
