@@ -97,6 +97,11 @@ type Config struct {
 
 	// Logger logs outcomes; nil logs nothing.
 	Logger *zap.Logger
+
+	// DenialLogSampling, when set, thins the log lines of denials under a
+	// flood (see LogSampling); the lines left out are counted in
+	// cognito_gate_log_denials_sampled_total. Nil logs every denial.
+	DenialLogSampling *LogSampling
 }
 
 // HeaderVerifier verifies the credentials of a request that are spread

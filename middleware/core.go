@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.uber.org/zap/zapcore"
+
 	"github.com/cognito-gate/cognito-gate/claims"
 	"github.com/cognito-gate/cognito-gate/policy"
 )
@@ -20,8 +22,9 @@ import (
 // frameworks (middleware/echomw) are built on Check. It is safe for
 // concurrent use.
 type Middleware struct {
-	cfg    Config
-	policy atomic.Pointer[policy.Policy]
+	cfg     Config
+	policy  atomic.Pointer[policy.Policy]
+	sampler *denialSampler // nil: every denial logged
 }
 
 // New validates cfg and returns a Middleware.
@@ -30,7 +33,11 @@ func New(cfg Config) (*Middleware, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Middleware{cfg: cfg}
+	sampler, err := newDenialSampler(cfg.DenialLogSampling)
+	if err != nil {
+		return nil, err
+	}
+	m := &Middleware{cfg: cfg, sampler: sampler}
 	m.policy.Store(p)
 	cfg.Metrics.initRules(p.Rules())
 	return m, nil
@@ -87,9 +94,15 @@ func (m *Middleware) authorize(r *http.Request) outcome {
 	return m.record(r, m.decide(r))
 }
 
-// record counts and logs one outcome and returns it.
+// record counts and logs one outcome and returns it. A denial that
+// Config.DenialLogSampling leaves out of the log is counted as sampled
+// instead (only when the logger would have written its line).
 func (m *Middleware) record(r *http.Request, o outcome) outcome {
 	m.cfg.Metrics.record(&o)
+	if m.sampler != nil && o.result == ResultDenied && m.cfg.Logger.Core().Enabled(zapcore.InfoLevel) && !m.sampler.keep(o.reason) {
+		m.cfg.Metrics.logSampled(o.reason)
+		return o
+	}
 	logOutcome(m.cfg.Logger, r, &o)
 	return o
 }

@@ -41,6 +41,10 @@ type Metrics struct {
 	requests  *prometheus.CounterVec
 	verify    prometheus.Histogram
 	decisions *prometheus.CounterVec
+	// sampled counts the denial log lines LogSampling left out, by reason;
+	// sampledBy holds its children by reasonIndex.
+	sampled   *prometheus.CounterVec
+	sampledBy []prometheus.Counter
 
 	// outcomes caches the requests counter of each (result, reason) pair
 	// once it has been used, so that recording an outcome does not hash
@@ -93,6 +97,14 @@ func NewMetrics(reg prometheus.Registerer, v *claims.Verifier) (*Metrics, error)
 			Help: "Policy decisions by rule and result (allow, deny).",
 		}, []string{"rule", "result"}),
 	}
+	m.sampled = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: Namespace, Name: "log_denials_sampled_total",
+		Help: "Denials whose log line was left out by the denial log sampling, by reason (each is still counted in requests_total).",
+	}, []string{"reason"})
+	m.sampledBy = make([]prometheus.Counter, len(reasonIndex))
+	for r, i := range reasonIndex {
+		m.sampledBy[i] = m.sampled.WithLabelValues(string(r))
+	}
 	for i := range m.outcomes {
 		m.outcomes[i] = make([]atomic.Pointer[counter], len(reasonIndex))
 	}
@@ -113,7 +125,7 @@ func NewMetrics(reg prometheus.Registerer, v *claims.Verifier) (*Metrics, error)
 	if reg == nil {
 		return m, nil
 	}
-	cs := []prometheus.Collector{m.requests, m.verify, m.decisions}
+	cs := []prometheus.Collector{m.requests, m.verify, m.decisions, m.sampled}
 	if v != nil {
 		cs = append(cs, &verifierCollector{v: v})
 	}
@@ -175,6 +187,18 @@ func (m *Metrics) record(o *outcome) {
 	if o.rule != "" {
 		m.decisionCounter(o.rule, o.result == ResultAllowed).Inc()
 	}
+}
+
+// logSampled counts a denial of reason whose log line was left out.
+func (m *Metrics) logSampled(reason claims.Reason) {
+	if m == nil {
+		return
+	}
+	if i, ok := reasonIndex[reason]; ok {
+		m.sampledBy[i].Inc()
+		return
+	}
+	m.sampled.WithLabelValues(string(reason)).Inc()
 }
 
 // requestCounter returns the requests counter for result and reason,

@@ -174,6 +174,56 @@ type serverConfig struct {
 type logConfig struct {
 	Level  string `yaml:"level"`
 	Format string `yaml:"format"`
+	// DenialSampling thins the lines of denials under a flood.
+	DenialSampling denialSamplingConfig `yaml:"denial_sampling"`
+}
+
+// denialSamplingConfig is log.denial_sampling: in each tick, the first
+// `first` denials of each reason are logged, then one in `thereafter`;
+// the rest are counted in cognito_gate_log_denials_sampled_total{reason}.
+// On by default (100 a second per reason, then 1 in 100); disabled: true
+// logs every denial.
+type denialSamplingConfig struct {
+	Disabled   bool          `yaml:"disabled"`
+	First      *int          `yaml:"first"`
+	Thereafter *int          `yaml:"thereafter"`
+	Tick       time.Duration `yaml:"tick"`
+}
+
+// Defaults of log.denial_sampling.
+const (
+	defaultDenialLogFirst      = 100
+	defaultDenialLogThereafter = 100
+	defaultDenialLogTick       = time.Second
+)
+
+// denialSampling checks log.denial_sampling and sets gc.denialSampling
+// (nil when disabled).
+func (v *validator) denialSampling() {
+	ds := v.fc.Log.DenialSampling
+	if ds.Disabled {
+		if ds.First != nil || ds.Thereafter != nil || ds.Tick != 0 {
+			v.bad("log.denial_sampling.disabled", "sampling is disabled: remove first, thereafter and tick, or disabled")
+		}
+		return
+	}
+	ls := &middleware.LogSampling{First: defaultDenialLogFirst, Thereafter: defaultDenialLogThereafter, Tick: defaultDenialLogTick}
+	if ds.First != nil {
+		if *ds.First < 1 {
+			v.bad("log.denial_sampling.first", "%d: want 1 or more (disabled: true logs every denial)", *ds.First)
+		}
+		ls.First = *ds.First
+	}
+	if ds.Thereafter != nil { // the decoder refuses a negative number
+		ls.Thereafter = *ds.Thereafter
+	}
+	if ds.Tick != 0 {
+		if ds.Tick < time.Millisecond || ds.Tick > time.Hour {
+			v.bad("log.denial_sampling.tick", "%v: want from 1ms to 1h", ds.Tick)
+		}
+		ls.Tick = ds.Tick
+	}
+	v.gc.denialSampling = ls
 }
 
 // Defaults.
@@ -189,6 +239,9 @@ const (
 
 // gateConfig is a loaded, validated configuration.
 type gateConfig struct {
+	// denialSampling is log.denial_sampling for middleware.Config's
+	// DenialLogSampling; nil when disabled.
+	denialSampling       *middleware.LogSampling
 	file                 string
 	raw                  fileConfig
 	claims               claims.Config
@@ -260,6 +313,7 @@ func parseConfig(data []byte, path string, env func(string) (string, bool)) (*ga
 	d.Decode(root, "", &gc.raw)
 	v := &validator{d: d, gc: gc, fc: &gc.raw, data: data, env: env}
 	v.validate()
+	v.denialSampling()
 	if err := report(append(slices.Clone(d.Errors()), v.errs...), v.others, d.Dropped()); err != nil {
 		return nil, err
 	}
