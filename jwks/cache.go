@@ -22,6 +22,9 @@ type Cache struct {
 	closed bool
 
 	ownClient bool // the HTTP client is the default one, made for this cache
+
+	// slots holds a token per fetch in flight (MaxConcurrentFetches).
+	slots chan struct{}
 }
 
 // New validates cfg and the sources (see Validate: every problem is
@@ -38,7 +41,8 @@ func New(cfg Config, sources ...Source) (*Cache, error) {
 	}
 	carry := cfg.Carry
 	cfg.Carry = nil // not kept: a chain of reloads must not keep every old cache
-	c := &Cache{cfg: cfg, sets: make(map[string]*Set, len(sources)), done: make(chan struct{}), ownClient: ownClient}
+	c := &Cache{cfg: cfg, sets: make(map[string]*Set, len(sources)), done: make(chan struct{}), ownClient: ownClient,
+		slots: make(chan struct{}, cfg.MaxConcurrentFetches)}
 	for _, src := range prepared {
 		s := &Set{c: c, issuer: src.issuer, url: src.url}
 		switch {

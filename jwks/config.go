@@ -21,6 +21,9 @@ const (
 	DefaultMaxStaleness     = 24 * time.Hour
 	DefaultFetchTimeout     = 3 * time.Second
 	DefaultMaxResponseBytes = 1 << 20
+	// DefaultMaxConcurrentFetches: 500 pools load in about 32 rounds of
+	// one fetch each (bench/README.md, "Proxy level": start-up).
+	DefaultMaxConcurrentFetches = 16
 )
 
 // Config tunes a Cache. The zero value is ready to use: every field falls
@@ -70,6 +73,13 @@ type Config struct {
 	// Now is the clock. Nil means time.Now. Background refresh timers use
 	// real time (or testing/synctest's fake time).
 	Now func() time.Time
+
+	// MaxConcurrentFetches bounds the fetches in flight at once, over all
+	// the cache's sets, so that a cache of many pools (at start-up, or
+	// when they refresh together) does not open a connection per pool at
+	// once; a fetch waits for a slot before its FetchTimeout starts. Zero
+	// means DefaultMaxConcurrentFetches (16).
+	MaxConcurrentFetches int
 
 	// Observer is told about every fetch. Nil means nobody is.
 	Observer Observer
@@ -162,6 +172,9 @@ func (cfg Config) withDefaults() (Config, []error) {
 	if cfg.MaxStaleness < 0 {
 		negative("MaxStaleness", cfg.MaxStaleness)
 	}
+	if cfg.MaxConcurrentFetches < 0 {
+		negative("MaxConcurrentFetches", cfg.MaxConcurrentFetches)
+	}
 	if len(errs) > 0 {
 		return cfg, errs
 	}
@@ -170,6 +183,7 @@ func (cfg Config) withDefaults() (Config, []error) {
 	cfg.MaxResponseBytes = cmp.Or(cfg.MaxResponseBytes, DefaultMaxResponseBytes)
 	cfg.RefreshInterval, cfg.Cooldown, cfg.MaxBackoff = interval, cooldown, backoff
 	cfg.MaxStaleness = cmp.Or(cfg.MaxStaleness, DefaultMaxStaleness)
+	cfg.MaxConcurrentFetches = cmp.Or(cfg.MaxConcurrentFetches, DefaultMaxConcurrentFetches)
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = newHTTPClient(cfg.FetchTimeout, cfg.dial)
 	}

@@ -71,15 +71,16 @@ type ConfigError struct {
 	Source int
 	// Field is the Go field at fault: "Issuer", "URL", "AllowHTTP" or
 	// "Keys" of a Source; "FetchTimeout", "MaxResponseBytes",
-	// "RefreshInterval", "Cooldown", "MaxBackoff" or "MaxStaleness" of a
-	// Config. Empty when the problem is no one field's (no sources).
+	// "RefreshInterval", "Cooldown", "MaxBackoff", "MaxStaleness" or
+	// "MaxConcurrentFetches" of a Config. Empty when the problem is no one
+	// field's (no sources).
 	Field string
 	// Key is the same setting as cognito-gate's configuration file names
 	// it: "issuer", "jwks_url", "allow_http" or "keys" for a source's fields
 	// (relative to the pool whose keys the source holds); "jwks.fetch_timeout",
 	// "jwks.max_response_bytes", "jwks.refresh_interval", "jwks.cooldown",
-	// "jwks.max_backoff" or "jwks.max_staleness" for a Config's. Empty when
-	// Field is.
+	// "jwks.max_backoff", "jwks.max_staleness" or
+	// "jwks.max_concurrent_fetches" for a Config's. Empty when Field is.
 	Key string
 	// Problem says what is wrong, for whoever edits the configuration file:
 	// other settings are named by their keys, values are quoted Go-style.
@@ -115,6 +116,8 @@ var keyOfField = map[string]string{
 	"Cooldown":         "jwks.cooldown",
 	"MaxBackoff":       "jwks.max_backoff",
 	"MaxStaleness":     "jwks.max_staleness",
+
+	"MaxConcurrentFetches": "jwks.max_concurrent_fetches",
 }
 
 // fieldOfKey is keyOfField reversed, for GoNames.

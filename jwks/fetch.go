@@ -8,9 +8,16 @@ import (
 	"net/http"
 )
 
-// fetch downloads and parses one key set. The request ends after
-// FetchTimeout, or when the cache closes.
+// fetch downloads and parses one key set, once a slot is free (see
+// Config.MaxConcurrentFetches). The request ends after FetchTimeout, or
+// when the cache closes.
 func (c *Cache) fetch(url string) (map[string]*Key, []SkippedKey, error) {
+	select {
+	case c.slots <- struct{}{}:
+		defer func() { <-c.slots }()
+	case <-c.done:
+		return nil, nil, errorf("get %s: %w", url, ErrClosed)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.FetchTimeout)
 	watched := make(chan struct{})
 	go func() {
