@@ -72,6 +72,7 @@ func (g *gate) newMiddleware(metrics *middleware.Metrics, live *livecheck.Checke
 		AllowCORSPreflight: cfg.raw.CORSPreflight,
 		Metrics:            metrics,
 		Logger:             g.logger,
+		DenialLogSampling:  cfg.denialSampling, // log.denial_sampling
 	}
 	// With resource_metadata, 401 challenges name the RFC 9728 document
 	// (resourcemeta.go) that serve publishes.

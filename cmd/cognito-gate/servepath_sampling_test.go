@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cognito-gate/cognito-gate/cognitotest"
 	"github.com/cognito-gate/cognito-gate/middleware"
 )
 
@@ -44,5 +45,27 @@ func TestDenialSamplingConfig(t *testing.T) {
 				t.Errorf("denialSampling = %+v, want %+v", gc.denialSampling, tt.want)
 			}
 		})
+	}
+}
+
+// TestDenialSamplingBinary: the binary samples denial log lines as
+// log.denial_sampling says, and counts every line it leaves out, by
+// reason: lines logged plus lines sampled equal the denials counted.
+func TestDenialSamplingBinary(t *testing.T) {
+	pool := cognitotest.New(t, cognitotest.Config{})
+	up := newUpstream(t, nil)
+	cfg := writeConfig(t, pool, up.URL, e2ePolicy, "  denial_sampling: {first: 3, thereafter: 0, tick: 1h}\n") // in writeConfig's log section
+	p := start(t, []string{"proxy", "admin"}, "serve", "--config", cfg)
+	const n = 20
+	for range n {
+		if resp := get(t, "GET", p.addr["proxy"]+"/me", "not.a.token", nil); resp.StatusCode != 401 {
+			t.Fatalf("a bad token: %d", resp.StatusCode)
+		}
+	}
+	sampled := metric(t, p, `cognito_gate_log_denials_sampled_total{reason="malformed"}`)
+	denied := metric(t, p, `cognito_gate_requests_total{reason="malformed",result="denied"}`)
+	logged := strings.Count(p.stderr.String(), `"reason":"malformed"`)
+	if denied != n || sampled != n-3 || logged != 3 {
+		t.Errorf("%v denials counted, %v left out of the log, %d logged; want %d, %d, 3", denied, sampled, logged, n, n-3)
 	}
 }
