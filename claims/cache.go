@@ -32,11 +32,12 @@ const (
 // every check. On a hit it still checks, against the clock, that the token
 // has not expired and that the key that signed it is still the issuer's
 // current key for its kid (so a retired or stale key stops cached tokens
-// too), and it asks Config.Denylist and runs Check again. The
-// limits are split evenly over 32 shards (chosen by a seeded hash of the
-// token's last bytes); when a shard is full, it evicts an expired entry if
-// one of the first eight it looks at has expired, and otherwise an
-// arbitrary one. Failures are never stored, so invalid tokens cannot grow
+// too), and it asks Config.Denylist and runs Check again. The entries
+// live in 32 shards (chosen by a seeded hash of the token's last bytes);
+// the limits hold for the whole cache (MaxEntries tokens fit, not fewer):
+// when the cache is full, a new token evicts from its own shard (or, when
+// that holds none, another) an expired entry if one of the first eight it
+// looks at has expired, and otherwise an arbitrary one. Failures are never stored, so invalid tokens cannot grow
 // it. A hit returns a copy of the cached token (see Token): the cached one
 // itself never leaves the cache, so no caller can change it.
 type CacheConfig struct {
@@ -88,18 +89,21 @@ type tokenCache struct {
 	seed         maphash.Seed
 	shards       [cacheShards]cacheShard
 	hits, misses atomic.Uint64
+
+	// entries and bytes are what the shards hold, against maxEntries and
+	// maxBytes: a put reserves its room here before it stores.
+	entries, bytes       atomic.Int64
+	maxEntries, maxBytes int64
 }
 
 type cacheShard struct {
 	// last is the entry of the shard's most recent hit, read without the
 	// lock. It is always an entry of m, or nil: removal clears it.
-	last       atomic.Pointer[cacheEntry]
-	mu         sync.RWMutex
-	m          map[uint64]*cacheEntry
-	bytes      int64
-	maxEntries int
-	maxBytes   int64
-	_          [64]byte // keep shards on separate cache lines
+	last atomic.Pointer[cacheEntry]
+	mu   sync.RWMutex
+	m    map[uint64]*cacheEntry
+	c    *tokenCache
+	_    [64]byte // keep shards on separate cache lines
 }
 
 // cacheEntry is one verified token. It is immutable once stored: its tok
@@ -131,11 +135,10 @@ func newTokenCache(cfg CacheConfig) *tokenCache {
 	if bytes <= 0 {
 		bytes = DefaultCacheBytes
 	}
-	c := &tokenCache{seed: maphash.MakeSeed()}
+	c := &tokenCache{seed: maphash.MakeSeed(), maxEntries: int64(entries), maxBytes: bytes}
 	for i := range c.shards {
 		c.shards[i].m = make(map[uint64]*cacheEntry)
-		c.shards[i].maxEntries = max(1, entries/cacheShards)
-		c.shards[i].maxBytes = max(1, bytes/cacheShards)
+		c.shards[i].c = c
 	}
 	return c
 }
@@ -187,7 +190,7 @@ func (c *tokenCache) put(e *cacheEntry, now time.Time) {
 	s := c.shard(h)
 	ce := compact(e) // before the lock: it allocates
 	size := ce.bytes
-	if size > s.maxBytes {
+	if size > c.maxBytes {
 		return
 	}
 	s.mu.Lock()
@@ -198,12 +201,60 @@ func (c *tokenCache) put(e *cacheEntry, now time.Time) {
 		// stays, the second is verified in full each time.
 		return
 	}
-	for len(s.m) > 0 && (len(s.m) >= s.maxEntries || s.bytes+size > s.maxBytes) {
-		s.evictOne(now)
+	for !c.reserve(size) {
+		if len(s.m) > 0 {
+			s.evictOne(now)
+		} else if !c.evictElsewhere(s, now) {
+			return // full of entries whose shards are busy: not stored
+		}
 	}
 	ce.hash = h
 	s.m[h] = ce
-	s.bytes += size
+}
+
+// evictElsewhere evicts an entry of another shard than s (whose lock is
+// held), for a put into an empty shard of a full cache. It only tries
+// each lock (two puts holding one each must not wait for each other's),
+// and reports whether it evicted.
+func (c *tokenCache) evictElsewhere(s *cacheShard, now time.Time) bool {
+	for i := range c.shards {
+		o := &c.shards[i]
+		if o == s || !o.mu.TryLock() {
+			continue
+		}
+		evicted := len(o.m) > 0
+		if evicted {
+			o.evictOne(now)
+		}
+		o.mu.Unlock()
+		if evicted {
+			return true
+		}
+	}
+	return false
+}
+
+// reserve takes room for one entry of size bytes, if the cache has it.
+func (c *tokenCache) reserve(size int64) bool {
+	for {
+		b := c.bytes.Load()
+		if b+size > c.maxBytes {
+			return false
+		}
+		if c.bytes.CompareAndSwap(b, b+size) {
+			break
+		}
+	}
+	for {
+		n := c.entries.Load()
+		if n >= c.maxEntries {
+			c.bytes.Add(-size)
+			return false
+		}
+		if c.entries.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
 }
 
 // evictOne removes an expired entry if it finds one among the first few it
@@ -229,7 +280,8 @@ func (s *cacheShard) evictOne(now time.Time) {
 func (s *cacheShard) removeLocked(e *cacheEntry) {
 	delete(s.m, e.hash)
 	s.last.CompareAndSwap(e, nil)
-	s.bytes -= e.bytes
+	s.c.bytes.Add(-e.bytes)
+	s.c.entries.Add(-1)
 }
 
 // remove drops raw from the cache.
@@ -246,12 +298,9 @@ func (c *tokenCache) remove(raw string) {
 func (c *tokenCache) stats() CacheStats {
 	var st CacheStats
 	st.Hits, st.Misses = c.hits.Load(), c.misses.Load()
-	for i := range c.shards {
-		s := &c.shards[i]
-		s.mu.RLock()
-		st.Entries += len(s.m)
-		st.Bytes += s.bytes
-		s.mu.RUnlock()
-	}
+	// The counters the limits are held to (a put's reservation included):
+	// a sum over the shards, read one after another, could count an entry
+	// moving between them twice.
+	st.Entries, st.Bytes = int(c.entries.Load()), c.bytes.Load()
 	return st
 }
