@@ -95,20 +95,35 @@ func NewToken(fields Token, payload []byte) (*Token, error) {
 // are shared: Go strings cannot be changed, and the payload is never
 // written (Claim, Claims and Payload copy out of it).
 //
-// It costs one allocation for the struct, one for the strings' array when
-// any of the slices is non-empty, and one for Identities when there are any.
+// It costs one allocation for the struct and the strings' array (two when
+// the slices hold more than eight strings), and one for Identities when
+// there are any.
 func (t *Token) clone() *Token {
-	c := new(Token)
-	*c = *t
+	var c *Token
 	var buf []string
-	if n := len(t.Groups) + len(t.Scopes) + len(t.Roles); n > 0 {
-		buf = make([]string, n)
+	switch n := len(t.Groups) + len(t.Scopes) + len(t.Roles); {
+	case n == 0:
+		c = new(Token)
+	case n <= len(tokenWithStrings{}.buf):
+		// The usual token (a few groups and scopes): one allocation.
+		ts := new(tokenWithStrings)
+		c, buf = &ts.tok, ts.buf[:n]
+	default:
+		c, buf = new(Token), make([]string, n)
 	}
+	*c = *t
 	c.Groups, buf = cloneInto(t.Groups, buf)
 	c.Scopes, buf = cloneInto(t.Scopes, buf)
 	c.Roles, _ = cloneInto(t.Roles, buf)
 	c.Identities = slices.Clone(t.Identities) // Identity holds only values and strings
 	return c
+}
+
+// tokenWithStrings is a Token and the array of its groups, scopes and
+// roles in one allocation, for clone.
+type tokenWithStrings struct {
+	tok Token
+	buf [8]string
 }
 
 // cloneInto copies s into the front of buf and returns the copy, with its
