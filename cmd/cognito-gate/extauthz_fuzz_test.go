@@ -51,7 +51,9 @@ var denialBody = regexp.MustCompile(`^\{"error":"(invalid_request|unauthorized|i
 func FuzzExtAuthzCheck(f *testing.F) {
 	pool := cognitotest.New(f, cognitotest.Config{})
 	lines := &countingCore{LevelEnabler: zapcore.DebugLevel}
-	g := newExtAuthzGate(f, pool, extAuthzPolicy, "tokens:\n  cookie: session\n", lines)
+	// Every denial logged (no sampling), so that a line counts an outcome:
+	// the fuzzer makes far more than log.denial_sampling's 100 a second.
+	g := newExtAuthzGate(f, pool, extAuthzPolicy, "tokens:\n  cookie: session\nlog:\n  denial_sampling: {disabled: true}\n", lines)
 	tokens := []string{
 		"",
 		pool.AccessToken(cognitotest.WithSubject("sub-alice"), cognitotest.WithGroups("admin")),
