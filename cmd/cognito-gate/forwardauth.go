@@ -102,8 +102,13 @@ func deny(w http.ResponseWriter, r *http.Request, realm string, e *middleware.Er
 //
 // In mode envoy the subrequest is the original request, less
 // forward_auth.path_prefix.
+//
+// The request returned is a shallow copy of r: it shares r's header map,
+// which nothing on the forward-auth path writes (the middleware and the
+// assertion only read it); a deep copy (Request.Clone) was a quarter of
+// a cached subrequest's cost.
 func originalRequest(r *http.Request, fa forwardAuthConfig) (*http.Request, error) {
-	orig := r.Clone(r.Context())
+	orig := r.WithContext(r.Context())
 	if fa.Mode == modeEnvoy {
 		if err := policy.CheckHost(r.Host); err != nil {
 			return nil, fmt.Errorf("forward-auth: Host: %w: %w", err, errBadRequest)
