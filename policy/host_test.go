@@ -101,6 +101,8 @@ var hostCases = []struct {
 	{"unclosed bracket", "[::1", false},
 	{"text after the bracket", "[::1]x", false},
 	{"empty port after the bracket", "[::1]:", false},
+	{"port over 65535 after the bracket", "[::]:70000", false}, // FuzzDecide found the reference accepting it
+	{"port 65535 after the bracket", "[::1]:65535", true},
 	{"two bracketed addresses", "[::1][::2]", false},
 	{"bracket in a name", "a[b].example.com", false},
 	{"invalid IPv6", "[1:2:3:4:5:6:7:8:9]", false},
@@ -237,6 +239,9 @@ func checkHostReference(hp string) bool {
 			return false
 		}
 		if hp[end+1:] != "" && !refPort.MatchString(port) {
+			return false
+		}
+		if n, _ := strconv.Atoi(port); n > 65535 {
 			return false
 		}
 		ip := net.ParseIP(host)
