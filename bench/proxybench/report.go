@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"slices"
 	"time"
+
+	"github.com/cognito-gate/cognito-gate/bench/internal/gateproc"
 )
 
 // report collects the measurements of a run and prints them.
@@ -44,20 +46,6 @@ func (r *report) wrong() int64 {
 	return n
 }
 
-// median returns the median of xs (the mean of the middle two for an even
-// count), 0 for none.
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
 // of returns f of each round of name at conns.
 func (r *report) of(name string, conns int, f func(measurement) float64) []float64 {
 	var out []float64
@@ -83,7 +71,7 @@ func (r *report) ratio(a, b string, conns int) (med, lo, hi float64, ok bool) {
 	if len(xs) == 0 {
 		return 0, 0, 0, false
 	}
-	return median(xs), slices.Min(xs), slices.Max(xs), true
+	return gateproc.Median(xs), slices.Min(xs), slices.Max(xs), true
 }
 
 func (r *report) print(w io.Writer) {
@@ -109,7 +97,7 @@ func (r *report) print(w io.Writer) {
 			}
 			cpu := map[string]float64{}
 			for _, g := range s.groups {
-				cpu[g.label] = median(r.of(s.name, c, func(m measurement) float64 { return m.cpu[g.label] }))
+				cpu[g.label] = gateproc.Median(r.of(s.name, c, func(m measurement) float64 { return m.cpu[g.label] }))
 			}
 			var wrong int64
 			var hits, misses float64
@@ -123,9 +111,9 @@ func (r *report) print(w io.Writer) {
 				hr = fmt.Sprintf("%.1f%%", 100*hits/(hits+misses))
 			}
 			p("| %s | %.0f | %.2f | %.2f | %s | %d | %s |", s.name,
-				median(r.of(s.name, c, func(m measurement) float64 { return m.rps })),
-				median(r.of(s.name, c, func(m measurement) float64 { return ms(m.p50) })),
-				median(r.of(s.name, c, func(m measurement) float64 { return ms(m.p99) })),
+				gateproc.Median(r.of(s.name, c, func(m measurement) float64 { return m.rps })),
+				gateproc.Median(r.of(s.name, c, func(m measurement) float64 { return ms(m.p50) })),
+				gateproc.Median(r.of(s.name, c, func(m measurement) float64 { return ms(m.p99) })),
 				fmtCPU(cpu), wrong, hr)
 		}
 	}
@@ -171,7 +159,7 @@ func (r *report) print(w io.Writer) {
 		p("| pools | to /readyz | range | key set fetches per start | RSS at ready |")
 		p("|---:|---:|---|---:|---:|")
 		for _, s := range r.startup {
-			p("| %d | %.0f ms | %.0f–%.0f ms | %.0f | %.1f MiB |", s.pools, median(s.took), slices.Min(s.took), slices.Max(s.took), s.fetches, s.rss/(1<<20))
+			p("| %d | %.0f ms | %.0f–%.0f ms | %.0f | %.1f MiB |", s.pools, gateproc.Median(s.took), slices.Min(s.took), slices.Max(s.took), s.fetches, s.rss/(1<<20))
 		}
 	}
 	if m := r.memory; m != nil {
@@ -200,7 +188,7 @@ func (r *report) p99s() string {
 			if i > 0 {
 				out += "/"
 			}
-			out += fmt.Sprintf("%.2f", median(r.of(s.name, c, func(m measurement) float64 { return ms(m.p99) })))
+			out += fmt.Sprintf("%.2f", gateproc.Median(r.of(s.name, c, func(m measurement) float64 { return ms(m.p99) })))
 		}
 		out += "; "
 	}

@@ -20,6 +20,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/cognito-gate/cognito-gate/bench/internal/gateproc"
 )
 
 // results holds, per benchmark name (without "Benchmark") and unit, the
@@ -52,18 +54,6 @@ func parse(r io.Reader) (results, error) {
 	return out, sc.Err()
 }
 
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
 type report struct {
 	res  results
 	w    io.Writer
@@ -78,7 +68,7 @@ func (r *report) get(name, unit string) float64 {
 		r.fail++
 		return 0
 	}
-	return median(vs)
+	return gateproc.Median(vs)
 }
 
 // paired returns the median over the rounds of f(at), where at(name)
@@ -100,7 +90,7 @@ func (r *report) paired(f func(at func(string) float64) float64, names ...string
 	for k := range n {
 		xs = append(xs, f(func(name string) float64 { return r.res[name]["ns/op"][k] }))
 	}
-	return median(xs)
+	return gateproc.Median(xs)
 }
 
 func (r *report) ratio(a, b string) float64 {

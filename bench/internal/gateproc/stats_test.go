@@ -1,6 +1,7 @@
 package gateproc
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -77,5 +78,22 @@ broken{label="x} 1
 	}
 	if _, ok := Value(s, "broken", nil); ok {
 		t.Error("an unterminated label value was read")
+	}
+}
+
+func TestMedian(t *testing.T) {
+	for _, tt := range []struct {
+		xs   []float64
+		want float64
+	}{
+		{nil, 0},
+		{[]float64{3}, 3},
+		{[]float64{3, 1, 2}, 2},
+		{[]float64{4, 1, 3, 2}, 2.5},
+	} {
+		in := slices.Clone(tt.xs)
+		if got := Median(tt.xs); got != tt.want || !slices.Equal(tt.xs, in) {
+			t.Errorf("Median(%v) = %v (input now %v), want %v, input unchanged", in, got, tt.xs, tt.want)
+		}
 	}
 }
