@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/cognito-gate/cognito-gate/claims"
+	"github.com/cognito-gate/cognito-gate/internal/tokenkey"
 	"github.com/cognito-gate/cognito-gate/policy"
 )
 
@@ -294,12 +295,10 @@ type admittedContext struct {
 	a   admission
 }
 
-// claimsKeyProbe answers, for any key, whether it is the key under which
-// claims.NewContext stores a token (the claims package keeps the key's
-// type unexported): its Value is tokenProbe for that key alone.
+// The keys admittedContext answers for, as interface values to compare
+// with.
 var (
-	tokenProbe      = new(claims.Token)
-	claimsKeyProbe  = claims.NewContext(context.Background(), tokenProbe)
+	tokenKeyAny     = any(tokenkey.Key{}) // claims.FromContext's
 	admissionKeyAny = any(admissionKey{})
 )
 
@@ -310,7 +309,7 @@ func (c *admittedContext) Value(key any) any {
 	if key == admissionKeyAny {
 		return &c.a
 	}
-	if c.tok != nil && claimsKeyProbe.Value(key) == tokenProbe {
+	if c.tok != nil && key == tokenKeyAny {
 		return c.tok
 	}
 	return c.Context.Value(key)
