@@ -100,7 +100,8 @@ type Config struct {
 
 	// DenialLogSampling, when set, thins the log lines of denials under a
 	// flood (see LogSampling); the lines left out are counted in
-	// cognito_gate_log_denials_sampled_total. Nil logs every denial.
+	// cognito_gate_log_denials_sampled_total, so it needs Metrics. Nil
+	// logs every denial.
 	DenialLogSampling *LogSampling
 }
 
@@ -157,6 +158,10 @@ func (cfg Config) compile() (Config, *policy.Policy, error) {
 	}
 	if strings.ContainsAny(cfg.Realm, "\"\\\r\n") {
 		return cfg, nil, fmt.Errorf("middleware: config: Realm %q contains quotes, backslashes or line breaks", cfg.Realm)
+	}
+	if cfg.DenialLogSampling != nil && cfg.Metrics == nil {
+		// The lines left out would then be counted nowhere.
+		return cfg, nil, errors.New("middleware: config: DenialLogSampling needs Metrics, where the denials it leaves out of the log are counted")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()

@@ -85,3 +85,13 @@ func TestDenialFloodHidesNothing(t *testing.T) {
 		t.Error("the first denial of a new second was not logged")
 	}
 }
+
+// TestDenialLogSamplingNeedsMetrics: sampling without Metrics would drop
+// denial lines that nothing counts: refused.
+func TestDenialLogSamplingNeedsMetrics(t *testing.T) {
+	env := newEnv(t)
+	_, err := middleware.New(middleware.Config{Verifier: env.Verifier, Policy: testPolicy(t), DenialLogSampling: &middleware.LogSampling{First: 1}})
+	if err == nil || !strings.Contains(err.Error(), "DenialLogSampling needs Metrics") {
+		t.Fatalf("New without Metrics: %v, want the refusal", err)
+	}
+}
