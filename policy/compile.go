@@ -28,7 +28,8 @@ type Policy struct {
 	hasHosts bool // some pattern has a host: hosts must be canonical
 	live     bool // some rule has live_check
 	warnings []string
-	scratch  sync.Pool // *scratch, for looking up a path other than the request's
+	scratch  sync.Pool  // *scratch, for looking up a path other than the request's
+	memo     *routeMemo // ServeMux's answers to requests seen before
 }
 
 // rule is a compiled Rule.
@@ -107,6 +108,7 @@ func compile(cfg Config) (*Policy, errorList) {
 		mux:    http.NewServeMux(),
 		routes: make(map[string]*route),
 		def:    cfg.Default,
+		memo:   newRouteMemo(),
 	}
 	p.scratch.New = func() any {
 		s := new(scratch)

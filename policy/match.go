@@ -12,6 +12,22 @@ import "net/http"
 // the policy judges the request as ServeMux would route it after the
 // redirect, and the upstream serves the same subtree either way.
 func (p *Policy) lookup(r *http.Request, path string, own bool) *route {
+	// Without host patterns ServeMux's answer does not depend on the host,
+	// so the memo keys on none: distinct Host headers do not crowd it.
+	host := ""
+	if p.hasHosts {
+		host = r.Host
+	}
+	if rt := p.memo.get(r.Method, host, path); rt != nil {
+		return rt
+	}
+	rt := p.muxLookup(r, path, own)
+	p.memo.put(r.Method, host, path, rt)
+	return rt
+}
+
+// muxLookup is lookup without the memo.
+func (p *Policy) muxLookup(r *http.Request, path string, own bool) *route {
 	var h http.Handler
 	var pat string
 	if own {

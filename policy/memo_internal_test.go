@@ -1,0 +1,206 @@
+package policy
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// memoPolicy has patterns of every kind ServeMux ranks: hosts, methods,
+// wildcards, subtrees, {$}, and a pattern whose subtree is reached by a
+// trailing-slash redirect.
+func memoPolicy(t testing.TB) *Policy {
+	t.Helper()
+	p, err := New(Config{Rules: []Rule{
+		{Name: "root", Route: "/{$}", Anonymous: true},
+		{Name: "admin", Route: "/admin/"},
+		{Name: "admin-get", Route: "GET /admin/reports/{id}"},
+		{Name: "files", Route: "/users/{sub}/files/{rest...}"},
+		{Name: "orders", Routes: []string{"POST /orders", "GET /orders/{id}"}},
+		{Name: "api-host", Route: "api.example.com/v1/"},
+		{Name: "api-host-items", Route: "PUT api.example.com/v1/items/{id}"},
+		{Name: "exact", Route: "/exact"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// memoRequest is a request for the escaped path path.
+func memoRequest(method, host, path string) *http.Request {
+	return &http.Request{Method: method, Host: host, URL: &url.URL{Path: pathUnescape(path), RawPath: path}}
+}
+
+// checkMemo asks p twice for the route of method, host and path, and
+// fails unless both answers are ServeMux's.
+func checkMemo(t *testing.T, p *Policy, method, host, path string) {
+	t.Helper()
+	r := memoRequest(method, host, path)
+	own := r.URL.EscapedPath() == path
+	want := p.muxLookup(r, path, false)
+	for i := range 2 {
+		if got := p.lookup(r, path, own); got != want {
+			t.Fatalf("lookup %d of %s %s %s: route %s, ServeMux's is %s", i, method, host, path, routeName(got), routeName(want))
+		}
+	}
+}
+
+func routeName(rt *route) string {
+	switch {
+	case rt == nil:
+		return "none"
+	case rt.rule == nil:
+		return "catch-all"
+	}
+	return rt.rule.name + " " + rt.pat.str
+}
+
+func TestRouteMemo(t *testing.T) {
+	p := memoPolicy(t)
+	for _, tc := range []struct{ method, host, path, rule string }{
+		{"GET", "example.com", "/", "root"},
+		{"GET", "example.com", "/x", ""},
+		{"GET", "example.com", "/admin", "admin"}, // the redirect to /admin/
+		{"GET", "example.com", "/admin/", "admin"},
+		{"GET", "example.com", "/admin/reports/7", "admin-get"},
+		{"HEAD", "example.com", "/admin/reports/7", "admin-get"},
+		{"POST", "example.com", "/admin/reports/7", "admin"},
+		{"GET", "example.com", "/users/u1/files/a/b", "files"},
+		{"GET", "example.com", "/users/u1/files", "files"}, // the redirect to /users/u1/files/
+		{"POST", "example.com", "/orders", "orders"},
+		{"GET", "example.com", "/orders", ""},
+		{"GET", "example.com", "/orders/9", "orders"},
+		{"GET", "api.example.com", "/v1/items/3", "api-host"},
+		{"PUT", "api.example.com", "/v1/items/3", "api-host-items"},
+		{"PUT", "api.example.com:8443", "/v1/items/3", "api-host-items"},
+		{"PUT", "other.example.com", "/v1/items/3", ""},
+		{"GET", "example.com", "/exact", "exact"},
+		{"GET", "example.com", "/exact/", ""},
+	} {
+		t.Run(tc.method+" "+tc.host+tc.path, func(t *testing.T) {
+			r := memoRequest(tc.method, tc.host, tc.path)
+			for i := range 2 { // the second answer comes from the memo
+				rt := p.lookup(r, tc.path, true)
+				name := ""
+				if rt != nil && rt.rule != nil {
+					name = rt.rule.name
+				}
+				if name != tc.rule {
+					t.Fatalf("lookup %d: rule %q, want %q", i, name, tc.rule)
+				}
+			}
+			if rt := p.memo.get(tc.method, tc.host, tc.path); rt == nil {
+				t.Fatal("the answer was not remembered")
+			}
+		})
+	}
+}
+
+// TestRouteMemoKeys checks that an entry answers only its own method,
+// host and path: keys that differ in one part, or share a slot, get
+// ServeMux's answer for themselves.
+func TestRouteMemoKeys(t *testing.T) {
+	p := memoPolicy(t)
+	// Many more keys than slots, so that slots are shared and overwritten.
+	var keys [][3]string
+	for i := range 4 * memoSlots {
+		path := fmt.Sprintf("/admin/reports/%d", i)
+		switch i % 4 {
+		case 1:
+			path = fmt.Sprintf("/orders/%d", i)
+		case 2:
+			path = fmt.Sprintf("/v1/items/%d", i)
+		case 3:
+			path = fmt.Sprintf("/x%d", i)
+		}
+		for _, m := range []string{"GET", "PUT", "POST"} {
+			for _, h := range []string{"example.com", "api.example.com"} {
+				keys = append(keys, [3]string{m, h, path})
+			}
+		}
+	}
+	for range 2 {
+		for _, k := range keys {
+			checkMemo(t, p, k[0], k[1], k[2])
+		}
+	}
+}
+
+// TestRouteMemoWithoutHosts checks that a policy without host patterns
+// keys on no host, and that this cannot change an answer.
+func TestRouteMemoWithoutHosts(t *testing.T) {
+	p, err := New(Config{Rules: []Rule{{Name: "a", Route: "GET /a/{id}"}, {Name: "b", Route: "/b/"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []string{"x.example.com", "y.example.com", "x.example.com:1"} {
+		checkMemo(t, p, "GET", h, "/a/1")
+		checkMemo(t, p, "GET", h, "/b")
+	}
+	if p.memo.get("GET", "", "/a/1") == nil {
+		t.Fatal("no entry keyed on no host")
+	}
+	if p.memo.get("GET", "x.example.com", "/a/1") != nil {
+		t.Fatal("an entry keyed on the host")
+	}
+}
+
+// TestRouteMemoBounds checks that a long key is not kept and that a kept
+// key does not share the request's memory.
+func TestRouteMemoBounds(t *testing.T) {
+	p := memoPolicy(t)
+	long := "/users/u/files/" + strings.Repeat("a", memoMaxKey)
+	checkMemo(t, p, "GET", "example.com", long)
+	if p.memo.get("GET", "example.com", long) != nil {
+		t.Fatal("a key longer than memoMaxKey was kept")
+	}
+	line := []byte("GET /orders/42 HTTP/1.1")
+	path := string(line[4:14])
+	checkMemo(t, p, "GET", "example.com", path)
+	e := p.memo.slot("GET", "example.com", path).Load()
+	if e == nil || e.path != path {
+		t.Fatal("the key was not kept")
+	}
+	if strings.Contains(e.method+e.host+e.path, " ") || len(e.method)+len(e.host)+len(e.path) != len("GET")+len("example.com")+len(path) {
+		t.Fatalf("entry %q %q %q", e.method, e.host, e.path)
+	}
+	if p.memo.get("CONNECT", "example.com", "/orders/42") != nil {
+		t.Fatal("CONNECT answered from the memo")
+	}
+	p.memo.put("CONNECT", "example.com", "/orders/42", p.routes["/"])
+	if p.memo.get("CONNECT", "example.com", "/orders/42") != nil {
+		t.Fatal("CONNECT kept in the memo")
+	}
+}
+
+// TestRouteMemoAllocs checks that a remembered lookup allocates nothing.
+func TestRouteMemoAllocs(t *testing.T) {
+	p := memoPolicy(t)
+	r := memoRequest("GET", "example.com", "/users/u1/files/a/b")
+	p.lookup(r, "/users/u1/files/a/b", true)
+	if n := testing.AllocsPerRun(100, func() { p.lookup(r, "/users/u1/files/a/b", true) }); n != 0 {
+		t.Fatalf("%v allocations per remembered lookup", n)
+	}
+}
+
+// FuzzRouteMemo checks that the memo answers every method, host and path
+// as ServeMux does, the first time and the second, with the memo shared
+// by every input so that entries of earlier inputs share slots with
+// later ones.
+func FuzzRouteMemo(f *testing.F) {
+	p := memoPolicy(f)
+	f.Add("GET", "example.com", "/admin")
+	f.Add("PUT", "api.example.com:1", "/v1/items/%2F")
+	f.Add("HEAD", "API.example.com", "/admin/reports/x")
+	f.Add("GET", "", "/users/a/files/")
+	f.Fuzz(func(t *testing.T, method, host, path string) {
+		if checkMethod(method) != "" || checkPath(path) != "" {
+			return // decide refuses these before any lookup
+		}
+		path = cleanPath(path)
+		checkMemo(t, p, method, host, path)
+	})
+}
