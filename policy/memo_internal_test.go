@@ -38,12 +38,28 @@ func memoRequest(method, host, path string) *http.Request {
 // fails unless both answers are ServeMux's.
 func checkMemo(t *testing.T, p *Policy, method, host, path string) {
 	t.Helper()
-	r := memoRequest(method, host, path)
+	checkMemoRequest(t, p, memoRequest(method, host, path), path)
+}
+
+// checkMemoRequest asks p twice for the route of r at path, the escaped
+// and cleaned path decide would look up, and fails unless both answers
+// are ServeMux's. The memo keys on the path alone, so ServeMux must give
+// the same answer whether it is asked about r itself (when path is r's
+// own escaped path) or about a scratch request carrying path, as decide
+// does for a cleaned path and its trailing-slash twin; that is checked
+// too.
+func checkMemoRequest(t *testing.T, p *Policy, r *http.Request, path string) {
+	t.Helper()
 	own := r.URL.EscapedPath() == path
 	want := p.muxLookup(r, path, false)
+	if own {
+		if w := p.muxLookup(r, path, true); w != want {
+			t.Fatalf("%s %s %s: ServeMux routes the request to %s and a scratch request for its path to %s", r.Method, r.Host, path, routeName(w), routeName(want))
+		}
+	}
 	for i := range 2 {
 		if got := p.lookup(r, path, own); got != want {
-			t.Fatalf("lookup %d of %s %s %s: route %s, ServeMux's is %s", i, method, host, path, routeName(got), routeName(want))
+			t.Fatalf("lookup %d of %s %s %s: route %s, ServeMux's is %s", i, r.Method, r.Host, path, routeName(got), routeName(want))
 		}
 	}
 }
@@ -189,18 +205,36 @@ func TestRouteMemoAllocs(t *testing.T) {
 // FuzzRouteMemo checks that the memo answers every method, host and path
 // as ServeMux does, the first time and the second, with the memo shared
 // by every input so that entries of earlier inputs share slots with
-// later ones.
+// later ones. The path is taken both as an escaped path and as a request
+// target parsed as net/http parses one.
 func FuzzRouteMemo(f *testing.F) {
 	p := memoPolicy(f)
 	f.Add("GET", "example.com", "/admin")
 	f.Add("PUT", "api.example.com:1", "/v1/items/%2F")
 	f.Add("HEAD", "API.example.com", "/admin/reports/x")
 	f.Add("GET", "", "/users/a/files/")
-	f.Fuzz(func(t *testing.T, method, host, path string) {
-		if checkMethod(method) != "" || checkPath(path) != "" {
+	f.Add("GET", "example.com", "/users/a\"b/files/%41")
+	f.Add("GET", "example.com", "/orders//9/../9/")
+	f.Fuzz(func(t *testing.T, method, host, target string) {
+		if checkMethod(method) != "" {
 			return // decide refuses these before any lookup
 		}
-		path = cleanPath(path)
-		checkMemo(t, p, method, host, path)
+		if checkPath(target) == "" {
+			checkMemo(t, p, method, host, cleanPath(target))
+		}
+		u, err := url.ParseRequestURI(target)
+		if err != nil {
+			return
+		}
+		escaped := u.EscapedPath()
+		if checkPath(escaped) != "" {
+			return
+		}
+		r := &http.Request{Method: method, Host: host, URL: u}
+		path := cleanPath(escaped)
+		checkMemoRequest(t, p, r, path)
+		if len(path) > 1 && path[len(path)-1] == '/' {
+			checkMemoRequest(t, p, r, path[:len(path)-1]) // the twin
+		}
 	})
 }
