@@ -17,10 +17,10 @@
 // over patterns without a host, and "/admin" is judged by "/admin/" when
 // that is the only match (ServeMux would redirect it there). Patterns that
 // ServeMux would reject as conflicting are a load error. ServeMux's answers
-// are remembered per method, host (only when some pattern has a host) and
-// path, in a fixed table of 1,024 entries of at most 256 bytes of key each,
-// so that a path seen before is routed without ServeMux's allocations;
-// distinct paths only make the table miss.
+// are remembered per method, Host header as sent (only when some pattern has
+// a host) and path, in a fixed table of 1,024 entries of at most 256 bytes
+// of key each, so that a path seen before is routed without ServeMux's
+// allocations; distinct paths only make the table miss.
 //
 // A rule then says who may pass: anyone (Anonymous), any valid token (no
 // requirements), or a token that satisfies its requirements: its user pool

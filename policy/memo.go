@@ -8,7 +8,7 @@ import (
 
 // memoSlots is the number of entries of a policy's route memo (a power of
 // two), and memoMaxKey the longest method+host+path it keeps: at most
-// memoSlots × (memoMaxKey + an entry) bytes, about 300 KiB, per policy.
+// memoSlots × (memoMaxKey + an entry) bytes, about 330 KiB, per policy.
 const (
 	memoSlots  = 1024
 	memoMaxKey = 256
@@ -17,8 +17,8 @@ const (
 // routeMemo remembers ServeMux's answers. ServeMux's lookup allocates on
 // every request that does not match a pattern exactly (the trailing-slash
 // probe builds path+"/") and for every wildcard match, and walks its tree;
-// the memo answers a method, host and path it has seen before with one
-// hash and three string comparisons.
+// the memo answers a method, host and path it has seen before with three
+// hashes and three string comparisons.
 //
 // It is exact: an entry is the route ServeMux returned for that very
 // method, host and path, which are everything ServeMux's answer depends on

@@ -1,11 +1,15 @@
 package policy
 
 import (
+	"bufio"
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/cognito-gate/cognito-gate/claims"
 )
 
 // memoPolicy has patterns of every kind ServeMux ranks: hosts, methods,
@@ -145,6 +149,41 @@ func TestRouteMemoKeys(t *testing.T) {
 	}
 }
 
+// TestRouteMemoCollisions puts keys that share a slot and differ in one
+// part only, then asks for the other: the entry must not answer it.
+func TestRouteMemoCollisions(t *testing.T) {
+	p := memoPolicy(t)
+	base := [3]string{"PUT", "api.example.com", "/v1/items/3"}
+	slot := p.memo.slot(base[0], base[1], base[2])
+	found := [3]bool{}
+	for i := 0; i < 1<<20 && !(found[0] && found[1] && found[2]); i++ {
+		for part := range 3 {
+			if found[part] {
+				continue
+			}
+			k := base
+			switch part {
+			case 0:
+				k[0] = fmt.Sprintf("M%d", i)
+			case 1:
+				k[1] = fmt.Sprintf("h%d.example.com", i)
+			case 2:
+				k[2] = fmt.Sprintf("/v1/items/%d", i+4)
+			}
+			if p.memo.slot(k[0], k[1], k[2]) != slot {
+				continue
+			}
+			found[part] = true
+			checkMemo(t, p, base[0], base[1], base[2]) // fills the slot
+			checkMemo(t, p, k[0], k[1], k[2])          // must not be answered by it
+			checkMemo(t, p, base[0], base[1], base[2])
+		}
+	}
+	if found != [3]bool{true, true, true} {
+		t.Fatal("no colliding keys found")
+	}
+}
+
 // TestRouteMemoWithoutHosts checks that a policy without host patterns
 // keys on no host, and that this cannot change an answer.
 func TestRouteMemoWithoutHosts(t *testing.T) {
@@ -237,4 +276,151 @@ func FuzzRouteMemo(f *testing.F) {
 			checkMemoRequest(t, p, r, path[:len(path)-1]) // the twin
 		}
 	})
+}
+
+// diffConfigs are the policies of FuzzRouteMemoDecide.
+func diffConfigs() []Config {
+	grp := func(g ...string) Requirement { return Requirement{GroupsAny: g} }
+	own := Requirement{Claims: []Condition{{Claim: "sub", Op: OpEquals, Value: "{sub}"}}}
+	return []Config{
+		{Rules: []Rule{ // hosts, like memoPolicy, with requirements
+			{Name: "root", Route: "/{$}", Anonymous: true},
+			{Name: "admin", Route: "/admin/", Requirement: grp("admin")},
+			{Name: "admin-get", Route: "GET /admin/reports/{id}", Requirement: grp("reports")},
+			{Name: "files", Route: "/users/{sub}/files/{rest...}", Requirement: own},
+			{Name: "orders", Routes: []string{"POST /orders", "GET /orders/{id}"}, Requirement: grp("orders")},
+			{Name: "orders-slash", Route: "/orders/", Anonymous: true},
+			{Name: "api-host", Route: "api.example.com/v1/", Anonymous: true},
+			{Name: "api-host-items", Route: "PUT api.example.com/v1/items/{id}", Requirement: grp("admin")},
+			{Name: "api-host-admin", Route: "api.example.com/admin/", Anonymous: true},
+			{Name: "ip-host", Route: "10.0.0.1/admin/", Anonymous: true},
+			{Name: "exact", Route: "/exact", Requirement: grp("admin")},
+			{Name: "exactslash", Route: "/exact/", Anonymous: true},
+		}},
+		{Default: DefaultAllow, Rules: []Rule{ // no hosts; a catch-all of one method (405s)
+			{Name: "pub", Route: "GET /{$}", Anonymous: true},
+			{Name: "a", Route: "GET /a/{id}", Requirement: grp("a")},
+			{Name: "b", Route: "/b/", Requirement: grp("b")},
+			{Name: "bx", Route: "POST /b/x", Anonymous: true},
+			{Name: "c", Route: "POST /c", Requirement: grp("c")},
+			{Name: "cs", Route: "/c/", Anonymous: true},
+			{Name: "h", Route: "HEAD /h", Requirement: grp("h")},
+			{Name: "hs", Route: "GET /h/", Anonymous: true},
+			{Name: "u", Route: "/u/{sub}/", Requirement: own},
+			{Name: "us", Route: "/u/{sub}", Anonymous: true},
+			{Name: "end", Route: "/e/{x}/{$}", Anonymous: true},
+			{Name: "e2", Route: "/e/{x}", Requirement: grp("e")},
+			{Name: "caf", Route: "/café/", Requirement: grp("cafe")},
+		}},
+		{Default: DefaultAuthenticated, Rules: []Rule{ // host catch-all, multi wildcards
+			{Name: "hostall", Route: "api.example.com/", Anonymous: true},
+			{Name: "hostget", Route: "GET api.example.com/x/{$}", Requirement: grp("x")},
+			{Name: "any", Route: "/{path...}", Requirement: grp("any")},
+			{Name: "x", Route: "GET /x", Anonymous: true},
+			{Name: "xs", Route: "/x/", Requirement: grp("xs")},
+			{Name: "s", Route: "/s/{a}/{b}", Anonymous: true},
+			{Name: "ss", Route: "/s/{a}/{b}/", Requirement: grp("ss")},
+			{Name: "sub", Route: "www.example.com/p/", Requirement: grp("www")},
+		}},
+	}
+}
+
+// diffToks are its tokens: none, and users with and without groups.
+var diffToks = func() []*claims.Token {
+	mk := func(sub string, groups ...string) *claims.Token {
+		t, err := claims.NewToken(claims.Token{Use: claims.AccessToken, Subject: sub, Groups: groups, Scopes: []string{}}, []byte(`{"sub":"`+sub+`"}`))
+		if err != nil {
+			panic(err)
+		}
+		return t
+	}
+	return []*claims.Token{nil, mk("u1"), mk("u1", "admin", "reports", "orders", "a", "b", "c", "h", "e", "cafe", "x", "xs", "ss", "www", "any"), mk("café", "b", "any"), mk("u2", "admin")}
+}()
+
+// FuzzRouteMemoDecide checks whole decisions: Decide and Explain on a
+// policy whose memo every earlier input has warmed give what the same
+// policy gives with an empty memo, for requests parsed as net/http parses
+// them (absolute-form targets, ports, IPv6 hosts) and built by hand (a
+// URL.Host, RawQuery or Proto of their own, RawPath beside Path), with
+// several tokens, over three policies: hosts, an IP host, trailing-slash
+// twins and path-variable conditions; no hosts, default allow, HEAD and
+// GET twins; a host catch-all, default authenticated.
+func FuzzRouteMemoDecide(f *testing.F) {
+	cfgs := diffConfigs()
+	warm := make([]*Policy, len(cfgs))
+	cold := make([]*Policy, len(cfgs))
+	for i, c := range cfgs {
+		p, err := New(c)
+		if err != nil {
+			f.Fatal(i, err)
+		}
+		warm[i] = p
+		cold[i], _ = New(c)
+	}
+	for _, s := range [][5]string{
+		{"GET", "example.com", "/admin", "api.example.com", "/admin"},
+		{"GET", "api.example.com:443", "/admin/x", "api.example.com", "http://evil/admin/x"},
+		{"POST", "x", "/orders/", "y", "/orders/"},
+		{"HEAD", "x", "/h/", "y", "/h"},
+		{"GET", "x", "/c/", "y", "/c"},
+		{"GET", "x", "/u/u1/", "y", "/u/u1"},
+		{"GET", "x", "/%61dmin/", "y", "/admin/"},
+		{"GET", "x", "/caf%C3%A9/", "y", "/café/"},
+		{"GET", "[::1]:80", "/x/", "[::1]", "/x"},
+		{"GET", "10.0.0.1:80", "/admin/", "10.0.0.1", "//admin//"},
+		{"PUT", "api.example.com", "/v1/items/3/", "api.example.com.", "/v1/items/3"},
+	} {
+		for c := range len(cfgs) {
+			f.Add(uint8(c), uint8(1), s[0], s[1], s[2], s[3], s[4], false)
+		}
+	}
+	f.Fuzz(func(t *testing.T, cfg, tk uint8, method, host, target, host2, target2 string, raw bool) {
+		ci := int(cfg) % len(cfgs)
+		w := warm[ci]
+		tok := diffToks[int(tk)%len(diffToks)]
+		reqs := []*http.Request{}
+		for _, x := range [][2]string{{host, target}, {host2, target2}, {host2, target}, {host, target2}} {
+			if r := parseReq(method, x[0], x[1]); r != nil {
+				reqs = append(reqs, r)
+			}
+			if raw {
+				// a hand-built request, as a handler might construct one
+				u := &url.URL{Path: pathUnescape(x[1]), RawPath: x[1], Host: x[0], RawQuery: "q=1"}
+				reqs = append(reqs, &http.Request{Method: method, Host: x[0], URL: u, Proto: "HTTP/2.0"})
+				u2 := &url.URL{Path: x[1], Host: "other.example.com"}
+				reqs = append(reqs, &http.Request{Method: method, Host: x[0], URL: u2})
+			}
+		}
+		// Warm on every request first, so that later ones may hit entries of earlier ones.
+		for _, r := range reqs {
+			w.Decide(r, tok)
+		}
+		for _, r := range reqs {
+			fresh := cold[ci]
+			fresh.memo = newRouteMemo()
+			want := fresh.Decide(r, tok)
+			got := w.Decide(r, tok)
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("cfg %d %q Host %q URL %#v tok %d: warm %v, fresh %v", ci, r.Method, r.Host, *r.URL, tk, got, want)
+			}
+			fresh2 := cold[ci]
+			fresh2.memo = newRouteMemo()
+			if ge, we := w.Explain(r, tok), fresh2.Explain(r, tok); !reflect.DeepEqual(ge.Decision, we.Decision) {
+				t.Fatalf("explain cfg %d %q Host %q URL %#v: warm %v, fresh %v", ci, r.Method, r.Host, *r.URL, ge.Decision, we.Decision)
+			}
+		}
+	})
+}
+
+// parseReq is the request net/http reads from a request line and Host
+// header, or nil.
+func parseReq(method, host, target string) *http.Request {
+	if strings.ContainsAny(method+host+target, "\r\n ") || method == "" {
+		return nil
+	}
+	r, err := http.ReadRequest(bufio.NewReader(strings.NewReader(method + " " + target + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n")))
+	if err != nil {
+		return nil
+	}
+	return r
 }
