@@ -18,11 +18,12 @@ func (p *Policy) lookup(r *http.Request, path string, own bool) *route {
 	if p.hasHosts {
 		host = r.Host
 	}
-	if rt := p.memo.get(r.Method, host, path); rt != nil {
+	h := p.memo.hash(r.Method, host, path)
+	if rt := p.memo.get(h, r.Method, host, path); rt != nil {
 		return rt
 	}
 	rt := p.muxLookup(r, path, own)
-	p.memo.put(r.Method, host, path, rt)
+	p.memo.put(h, r.Method, host, path, rt)
 	return rt
 }
 

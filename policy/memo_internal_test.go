@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/cognito-gate/cognito-gate/claims"
@@ -68,6 +69,16 @@ func checkMemoRequest(t *testing.T, p *Policy, r *http.Request, path string) {
 	}
 }
 
+// memoGet is m.get for a key, hashed.
+func memoGet(m *routeMemo, method, host, path string) *route {
+	return m.get(m.hash(method, host, path), method, host, path)
+}
+
+// memoSlot is the slot of a key.
+func memoSlot(m *routeMemo, method, host, path string) *atomic.Pointer[memoEntry] {
+	return &m.slots[m.hash(method, host, path)&(memoSlots-1)]
+}
+
 func routeName(rt *route) string {
 	switch {
 	case rt == nil:
@@ -112,7 +123,7 @@ func TestRouteMemo(t *testing.T) {
 					t.Fatalf("lookup %d: rule %q, want %q", i, name, tc.rule)
 				}
 			}
-			if rt := p.memo.get(tc.method, tc.host, tc.path); rt == nil {
+			if rt := memoGet(p.memo, tc.method, tc.host, tc.path); rt == nil {
 				t.Fatal("the answer was not remembered")
 			}
 		})
@@ -154,7 +165,7 @@ func TestRouteMemoKeys(t *testing.T) {
 func TestRouteMemoCollisions(t *testing.T) {
 	p := memoPolicy(t)
 	base := [3]string{"PUT", "api.example.com", "/v1/items/3"}
-	slot := p.memo.slot(base[0], base[1], base[2])
+	slot := memoSlot(p.memo, base[0], base[1], base[2])
 	found := [3]bool{}
 	for i := 0; i < 1<<20 && !(found[0] && found[1] && found[2]); i++ {
 		for part := range 3 {
@@ -170,7 +181,7 @@ func TestRouteMemoCollisions(t *testing.T) {
 			case 2:
 				k[2] = fmt.Sprintf("/v1/items/%d", i+4)
 			}
-			if p.memo.slot(k[0], k[1], k[2]) != slot {
+			if memoSlot(p.memo, k[0], k[1], k[2]) != slot {
 				continue
 			}
 			found[part] = true
@@ -195,10 +206,10 @@ func TestRouteMemoWithoutHosts(t *testing.T) {
 		checkMemo(t, p, "GET", h, "/a/1")
 		checkMemo(t, p, "GET", h, "/b")
 	}
-	if p.memo.get("GET", "", "/a/1") == nil {
+	if memoGet(p.memo, "GET", "", "/a/1") == nil {
 		t.Fatal("no entry keyed on no host")
 	}
-	if p.memo.get("GET", "x.example.com", "/a/1") != nil {
+	if memoGet(p.memo, "GET", "x.example.com", "/a/1") != nil {
 		t.Fatal("an entry keyed on the host")
 	}
 }
@@ -209,25 +220,65 @@ func TestRouteMemoBounds(t *testing.T) {
 	p := memoPolicy(t)
 	long := "/users/u/files/" + strings.Repeat("a", memoMaxKey)
 	checkMemo(t, p, "GET", "example.com", long)
-	if p.memo.get("GET", "example.com", long) != nil {
+	if memoGet(p.memo, "GET", "example.com", long) != nil {
 		t.Fatal("a key longer than memoMaxKey was kept")
 	}
 	line := []byte("GET /orders/42 HTTP/1.1")
 	path := string(line[4:14])
 	checkMemo(t, p, "GET", "example.com", path)
-	e := p.memo.slot("GET", "example.com", path).Load()
+	e := memoSlot(p.memo, "GET", "example.com", path).Load()
 	if e == nil || e.path != path {
 		t.Fatal("the key was not kept")
 	}
 	if strings.Contains(e.method+e.host+e.path, " ") || len(e.method)+len(e.host)+len(e.path) != len("GET")+len("example.com")+len(path) {
 		t.Fatalf("entry %q %q %q", e.method, e.host, e.path)
 	}
-	if p.memo.get("CONNECT", "example.com", "/orders/42") != nil {
+	if memoGet(p.memo, "CONNECT", "example.com", "/orders/42") != nil {
 		t.Fatal("CONNECT answered from the memo")
 	}
-	p.memo.put("CONNECT", "example.com", "/orders/42", p.routes["/"])
-	if p.memo.get("CONNECT", "example.com", "/orders/42") != nil {
+	for range 2 {
+		p.memo.put(p.memo.hash("CONNECT", "example.com", "/orders/42"), "CONNECT", "example.com", "/orders/42", p.routes["/"])
+	}
+	if memoGet(p.memo, "CONNECT", "example.com", "/orders/42") != nil {
 		t.Fatal("CONNECT kept in the memo")
+	}
+}
+
+// TestRouteMemoStoresOnReturn checks the doorkeeper: a key that misses
+// once is not stored, one that misses again is, and keys that never come
+// back neither allocate nor push out a key that does.
+func TestRouteMemoStoresOnReturn(t *testing.T) {
+	p := memoPolicy(t)
+	r := memoRequest("GET", "example.com", "/orders/1")
+	p.lookup(r, "/orders/1", true)
+	if memoGet(p.memo, "GET", "example.com", "/orders/1") != nil {
+		t.Fatal("stored on its first miss")
+	}
+	p.lookup(r, "/orders/1", true)
+	if memoGet(p.memo, "GET", "example.com", "/orders/1") == nil {
+		t.Fatal("not stored on its second miss")
+	}
+	distinct := make([]*http.Request, 4*memoSlots)
+	for i := range distinct {
+		distinct[i] = memoRequest("GET", "example.com", fmt.Sprintf("/orders/%d", 1000+i))
+	}
+	i := 0
+	n := testing.AllocsPerRun(len(distinct)-1, func() {
+		d := distinct[i]
+		p.lookup(d, d.URL.RawPath, true)
+		i++
+	})
+	// ServeMux's own allocation for a wildcard match is the only one.
+	if want := testing.AllocsPerRun(100, func() { p.muxLookup(r, "/orders/1", true) }); n != want {
+		t.Fatalf("%v allocations per lookup of a path never seen before, ServeMux alone makes %v", n, want)
+	}
+	for _, d := range distinct {
+		if memoGet(p.memo, d.Method, d.Host, d.URL.RawPath) != nil {
+			t.Fatalf("%s was stored though it came once", d.URL.RawPath)
+		}
+	}
+	if memoGet(p.memo, "GET", "example.com", "/orders/1") == nil {
+		t.Fatal("paths that came once pushed out one that came back")
 	}
 }
 
@@ -236,6 +287,7 @@ func TestRouteMemoAllocs(t *testing.T) {
 	p := memoPolicy(t)
 	r := memoRequest("GET", "example.com", "/users/u1/files/a/b")
 	p.lookup(r, "/users/u1/files/a/b", true)
+	p.lookup(r, "/users/u1/files/a/b", true) // stored the second time
 	if n := testing.AllocsPerRun(100, func() { p.lookup(r, "/users/u1/files/a/b", true) }); n != 0 {
 		t.Fatalf("%v allocations per remembered lookup", n)
 	}
@@ -423,4 +475,37 @@ func parseReq(method, host, target string) *http.Request {
 		return nil
 	}
 	return r
+}
+
+// BenchmarkRouteMemo compares the lookup with the memo and without it
+// (ServeMux alone), for one path again and again and for paths that never
+// repeat within the memo's reach (IDs in paths: 16,384 distinct paths
+// cycled through 1,024 slots).
+func BenchmarkRouteMemo(b *testing.B) {
+	p := memoPolicy(b)
+	distinct := make([]*http.Request, 1<<14)
+	paths := make([]string, len(distinct))
+	for i := range distinct {
+		paths[i] = fmt.Sprintf("/orders/%d", 100000+i)
+		distinct[i] = memoRequest("GET", "example.com", paths[i])
+	}
+	for _, bc := range []struct {
+		name string
+		n    int
+	}{{"same", 1}, {"distinct", len(distinct)}} {
+		for _, way := range []struct {
+			name   string
+			lookup func(*http.Request, string, bool) *route
+		}{{"memo", p.lookup}, {"servemux", p.muxLookup}} {
+			b.Run(bc.name+"/"+way.name, func(b *testing.B) {
+				b.ReportAllocs()
+				i := 0
+				for b.Loop() {
+					k := i % bc.n
+					way.lookup(distinct[k], paths[k], true)
+					i++
+				}
+			})
+		}
+	}
 }
