@@ -95,6 +95,8 @@ type jwksConfig struct {
 	MaxStaleness     time.Duration `yaml:"max_staleness"`
 	FetchTimeout     time.Duration `yaml:"fetch_timeout"`
 	MaxResponseBytes int64         `yaml:"max_response_bytes"`
+	// MaxConcurrentFetches bounds the key set fetches in flight at once.
+	MaxConcurrentFetches int `yaml:"max_concurrent_fetches"`
 }
 
 type cacheConfig struct {

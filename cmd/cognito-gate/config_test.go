@@ -4,10 +4,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cognito-gate/cognito-gate/internal/yamlstrict"
+	"github.com/cognito-gate/cognito-gate/jwks"
 )
 
 const validConfig = `listen: 127.0.0.1:8080
@@ -309,9 +312,10 @@ func TestConfigMessagesUseYAMLKeys(t *testing.T) {
 		{"padded client", pool("  - user_pool_id: us-east-1_AbC123\n    client_ids: [\" abc\"]\n    token_use: access\n"), "gate.yaml:5: pools[0].client_ids: entry 0"},
 		{"empty algorithms", validConfig + "algorithms: []\n", "gate.yaml:11: algorithms: empty"},
 		{"key-set timings, absent key", validConfig + "jwks:\n  cooldown: 2h\n", "gate.yaml:11: jwks.refresh_interval: 1h0m0s is shorter than jwks.cooldown (2h0m0s)"},
+		{"negative concurrent fetches", validConfig + "jwks:\n  max_concurrent_fetches: -1\n", "gate.yaml:12: jwks.max_concurrent_fetches:"},
 	}
 	goNames := []string{"UserPoolID", "Region", "Issuer", "JWKSURL", "AllowHTTP", "ClientIDs", "SkipClientIDCheck", "TokenUse",
-		"Algorithms", "Leeway", "RefreshInterval", "Cooldown", "MaxBackoff", "MaxStaleness", "FetchTimeout", "MaxResponseBytes", "Cache."}
+		"Algorithms", "Leeway", "RefreshInterval", "Cooldown", "MaxBackoff", "MaxStaleness", "FetchTimeout", "MaxResponseBytes", "MaxConcurrentFetches", "Cache."}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := parseConfig([]byte(tt.text), "gate.yaml", func(string) (string, bool) { return "", false })
@@ -324,5 +328,23 @@ func TestConfigMessagesUseYAMLKeys(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestJWKSSettingsReachTheCache: every key of the jwks section is handed
+// to the key cache's configuration as written.
+func TestJWKSSettingsReachTheCache(t *testing.T) {
+	text := validConfig + "jwks:\n  refresh_interval: 2h\n  cooldown: 20s\n  max_backoff: 6m\n  max_staleness: 12h\n" +
+		"  fetch_timeout: 4s\n  max_response_bytes: 512KiB\n  max_concurrent_fetches: 3\n"
+	cfg, err := parseConfig([]byte(text), "gate.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := jwks.Config{RefreshInterval: 2 * time.Hour, Cooldown: 20 * time.Second, MaxBackoff: 6 * time.Minute,
+		MaxStaleness: 12 * time.Hour, FetchTimeout: 4 * time.Second, MaxResponseBytes: 512 << 10, MaxConcurrentFetches: 3}
+	got := cfg.claims.JWKS
+	got.Observer = nil // the gate's logger, set when it starts
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("jwks.Config = %+v, want %+v", got, want)
 	}
 }

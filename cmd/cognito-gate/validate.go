@@ -159,6 +159,7 @@ func (v *validator) verification() {
 	cc.JWKS = jwks.Config{
 		RefreshInterval: fc.JWKS.RefreshInterval, Cooldown: fc.JWKS.Cooldown, MaxBackoff: fc.JWKS.MaxBackoff,
 		MaxStaleness: fc.JWKS.MaxStaleness, FetchTimeout: fc.JWKS.FetchTimeout, MaxResponseBytes: fc.JWKS.MaxResponseBytes,
+		MaxConcurrentFetches: fc.JWKS.MaxConcurrentFetches,
 	}
 	cc.Cache = claims.CacheConfig{Disabled: fc.TokenCache.Disabled, MaxEntries: fc.TokenCache.MaxEntries, MaxBytes: fc.TokenCache.MaxBytes}
 	for _, p := range claimsProblems(*cc) {
