@@ -141,9 +141,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return listenError(err, addrs)
 	}
 	if err := in.current().g.verifier.Hydrate(ctx); err != nil {
-		for _, l := range lns {
-			l.ln.Close()
-		}
+		closeListeners(lns)
 		in.close()
 		return err
 	}

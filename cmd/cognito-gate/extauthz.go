@@ -395,9 +395,7 @@ func openExtAuthz(lns []listener, current func() *gate) ([]listener, error) {
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		for _, l := range lns {
-			l.ln.Close()
-		}
+		closeListeners(lns)
 		return nil, fmt.Errorf("forward_auth.grpc_listen: %w", err)
 	}
 	gs := grpc.NewServer(grpc.MaxRecvMsgSize(maxCheckRequestBytes))

@@ -126,7 +126,8 @@ func (ih *identityHeaders) isIdentity(name string) bool {
 }
 
 // identityHeaderCount is how many identity headers setIdentity sets
-// besides the configured claim headers.
+// besides the configured claim headers: the capacity it allocates for
+// their values.
 const identityHeaderCount = 10
 
 // setIdentity removes from h every header that could pass for an identity
@@ -145,13 +146,11 @@ func (ih *identityHeaders) setIdentity(h http.Header, tok *claims.Token) {
 	// The values share one backing array, each a slice of one with its
 	// capacity cut to its length (an append by a later handler
 	// reallocates): one allocation for every header instead of one each.
+	// Should vals outgrow its capacity, append moves it, and the headers
+	// already set keep the old array.
 	vals := make([]string, 0, identityHeaderCount+len(ih.claims))
 	set := func(name, v string) {
 		if name == "" || v == "" || strings.ContainsFunc(v, unicode.IsControl) {
-			return
-		}
-		if len(vals) == cap(vals) {
-			h.Set(name, v)
 			return
 		}
 		vals = append(vals, v)

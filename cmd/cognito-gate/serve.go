@@ -42,6 +42,14 @@ type listener struct {
 	tls *tls.Config
 }
 
+// closeListeners closes the sockets of listeners that never served, on
+// a start-up that fails after they were opened.
+func closeListeners(lns []listener) {
+	for _, l := range lns {
+		l.ln.Close()
+	}
+}
+
 // runner runs a set of listeners through their life: serve, reload on
 // SIGHUP, drain, shut down.
 type runner struct {

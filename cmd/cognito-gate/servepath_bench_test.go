@@ -46,7 +46,7 @@ func newServePathRig(tb testing.TB, extra string) *servePathRig {
 	return &servePathRig{pool: pool, g: g, handler: g.proxyHandler()}
 }
 
-// request returns a GET of path with tok as a bearer token ("" none),
+// servePathRequest returns a GET of path with tok as a bearer token ("" none),
 // as a client would send it through a server (RemoteAddr set).
 func servePathRequest(path, tok string) *http.Request {
 	r := httptest.NewRequest(http.MethodGet, "http://api.example.com"+path, nil)
