@@ -37,9 +37,10 @@ const (
 // the limits hold for the whole cache (MaxEntries tokens fit, not fewer):
 // when the cache is full, a new token evicts from its own shard (or, when
 // that holds none, another) an expired entry if one of the first eight it
-// looks at has expired, and otherwise an arbitrary one. Failures are never stored, so invalid tokens cannot grow
-// it. A hit returns a copy of the cached token (see Token): the cached one
-// itself never leaves the cache, so no caller can change it.
+// looks at has expired, and otherwise an arbitrary one. Failures are never
+// stored, so invalid tokens cannot grow it. A hit returns a copy of the
+// cached token (see Token): the cached one itself never leaves the cache,
+// so no caller can change it.
 type CacheConfig struct {
 	// Disabled turns the cache off: every call verifies the signature.
 	Disabled bool
