@@ -39,16 +39,18 @@ func memoRequest(method, host, path string) *http.Request {
 	return &http.Request{Method: method, Host: host, URL: &url.URL{Path: pathUnescape(path), RawPath: path}}
 }
 
-// checkMemo asks p twice for the route of method, host and path, and
-// fails unless both answers are ServeMux's.
+// checkMemo asks p three times for the route of method, host and path,
+// and fails unless every answer is ServeMux's (see checkMemoRequest).
 func checkMemo(t *testing.T, p *Policy, method, host, path string) {
 	t.Helper()
 	checkMemoRequest(t, p, memoRequest(method, host, path), path)
 }
 
-// checkMemoRequest asks p twice for the route of r at path, the escaped
-// and cleaned path decide would look up, and fails unless both answers
-// are ServeMux's. The memo keys on the path alone, so ServeMux must give
+// checkMemoRequest asks p three times for the route of r at path, the
+// escaped and cleaned path decide would look up, and fails unless every
+// answer is ServeMux's: the first miss only marks the key, the second
+// stores it, the third comes from the memo (checked: a key the memo may
+// keep is kept after two). The memo keys on the path alone, so ServeMux must give
 // the same answer whether it is asked about r itself (when path is r's
 // own escaped path) or about a scratch request carrying path, as decide
 // does for a cleaned path and its trailing-slash twin; that is checked
@@ -62,7 +64,14 @@ func checkMemoRequest(t *testing.T, p *Policy, r *http.Request, path string) {
 			t.Fatalf("%s %s %s: ServeMux routes the request to %s and a scratch request for its path to %s", r.Method, r.Host, path, routeName(w), routeName(want))
 		}
 	}
-	for i := range 2 {
+	host := ""
+	if p.hasHosts {
+		host = r.Host
+	}
+	for i := range 3 {
+		if i == 2 && r.Method != "CONNECT" && len(r.Method)+len(host)+len(path) <= memoMaxKey && memoGet(p.memo, r.Method, host, path) == nil {
+			t.Fatalf("%s %s %s: not in the memo after two misses", r.Method, r.Host, path)
+		}
 		if got := p.lookup(r, path, own); got != want {
 			t.Fatalf("lookup %d of %s %s %s: route %s, ServeMux's is %s", i, r.Method, r.Host, path, routeName(got), routeName(want))
 		}
@@ -113,7 +122,7 @@ func TestRouteMemo(t *testing.T) {
 	} {
 		t.Run(tc.method+" "+tc.host+tc.path, func(t *testing.T) {
 			r := memoRequest(tc.method, tc.host, tc.path)
-			for i := range 2 { // the second answer comes from the memo
+			for i := range 3 { // the third answer comes from the memo
 				rt := p.lookup(r, tc.path, true)
 				name := ""
 				if rt != nil && rt.rule != nil {
@@ -294,7 +303,7 @@ func TestRouteMemoAllocs(t *testing.T) {
 }
 
 // FuzzRouteMemo checks that the memo answers every method, host and path
-// as ServeMux does, the first time and the second, with the memo shared
+// as ServeMux does, before it is stored and after, with the memo shared
 // by every input so that entries of earlier inputs share slots with
 // later ones. The path is taken both as an escaped path and as a request
 // target parsed as net/http parses one.
