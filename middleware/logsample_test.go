@@ -95,3 +95,33 @@ func TestDenialLogSamplingNeedsMetrics(t *testing.T) {
 		t.Fatalf("New without Metrics: %v, want the refusal", err)
 	}
 }
+
+// TestDenialSamplingQuietLogger: with the log at warn, denial lines are
+// not written anyway, so none counts as left out by the sampling.
+func TestDenialSamplingQuietLogger(t *testing.T) {
+	env := newEnv(t)
+	reg := prometheus.NewRegistry()
+	metrics, err := middleware.NewMetrics(reg, env.Verifier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	core, logs := observer.New(zapcore.WarnLevel)
+	m, err := middleware.New(middleware.Config{Verifier: env.Verifier, Metrics: metrics, Logger: zap.New(core),
+		Policy: testPolicy(t), DenialLogSampling: &middleware.LogSampling{First: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := m.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	for range 5 {
+		h.ServeHTTP(httptest.NewRecorder(), bearerReq(http.MethodGet, "http://api.example.com/me", "garbage"))
+	}
+	if got := sample(t, reg, "cognito_gate_requests_total", map[string]string{"result": "denied", "reason": "malformed"}); got != 5 {
+		t.Fatalf("%v denials counted, want 5", got)
+	}
+	if got := sample(t, reg, "cognito_gate_log_denials_sampled_total", map[string]string{"reason": "malformed"}); got != 0 {
+		t.Errorf("%v denials counted as sampled with the log at warn, want 0", got)
+	}
+	if logs.Len() != 0 {
+		t.Errorf("%d lines logged at warn", logs.Len())
+	}
+}
