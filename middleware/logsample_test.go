@@ -22,21 +22,8 @@ import (
 // leaves out is in cognito_gate_log_denials_sampled_total, so that the
 // lines logged plus those sampled are the denials counted.
 func TestDenialFloodHidesNothing(t *testing.T) {
-	env := newEnv(t)
-	reg := prometheus.NewRegistry()
-	metrics, err := middleware.NewMetrics(reg, env.Verifier)
-	if err != nil {
-		t.Fatal(err)
-	}
-	core, logs := observer.New(zapcore.InfoLevel)
 	now := t0
-	m, err := middleware.New(middleware.Config{Verifier: env.Verifier, Metrics: metrics, Logger: zap.New(core),
-		Policy:            testPolicy(t),
-		DenialLogSampling: &middleware.LogSampling{First: 5, Thereafter: 100, Now: func() time.Time { return now }}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := m.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	h, reg, logs := sampledHandler(t, zapcore.InfoLevel, &middleware.LogSampling{First: 5, Thereafter: 100, Now: func() time.Time { return now }})
 	send := func(tok string) int {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, bearerReq(http.MethodGet, "http://api.example.com/me", tok))
@@ -99,19 +86,7 @@ func TestDenialLogSamplingNeedsMetrics(t *testing.T) {
 // TestDenialSamplingQuietLogger: with the log at warn, denial lines are
 // not written anyway, so none counts as left out by the sampling.
 func TestDenialSamplingQuietLogger(t *testing.T) {
-	env := newEnv(t)
-	reg := prometheus.NewRegistry()
-	metrics, err := middleware.NewMetrics(reg, env.Verifier)
-	if err != nil {
-		t.Fatal(err)
-	}
-	core, logs := observer.New(zapcore.WarnLevel)
-	m, err := middleware.New(middleware.Config{Verifier: env.Verifier, Metrics: metrics, Logger: zap.New(core),
-		Policy: testPolicy(t), DenialLogSampling: &middleware.LogSampling{First: 1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := m.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	h, reg, logs := sampledHandler(t, zapcore.WarnLevel, &middleware.LogSampling{First: 1})
 	for range 5 {
 		h.ServeHTTP(httptest.NewRecorder(), bearerReq(http.MethodGet, "http://api.example.com/me", "garbage"))
 	}
@@ -124,4 +99,24 @@ func TestDenialSamplingQuietLogger(t *testing.T) {
 	if logs.Len() != 0 {
 		t.Errorf("%d lines logged at warn", logs.Len())
 	}
+}
+
+// sampledHandler is the middleware with metrics in reg, logging at level
+// to logs, sampling denial lines as ls says, in front of a handler that
+// does nothing.
+func sampledHandler(t *testing.T, level zapcore.Level, ls *middleware.LogSampling) (http.Handler, *prometheus.Registry, *observer.ObservedLogs) {
+	t.Helper()
+	env := newEnv(t)
+	reg := prometheus.NewRegistry()
+	metrics, err := middleware.NewMetrics(reg, env.Verifier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	core, logs := observer.New(level)
+	m, err := middleware.New(middleware.Config{Verifier: env.Verifier, Metrics: metrics, Logger: zap.New(core),
+		Policy: testPolicy(t), DenialLogSampling: ls})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})), reg, logs
 }
