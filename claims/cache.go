@@ -111,9 +111,9 @@ type cacheShard struct {
 // is never handed out (Verify returns copies of it, see Token.clone), so
 // no caller can change what a later hit is judged by.
 //
-// The entry put stores is a compact copy of the one it is given (see
-// compact): the text and every string of the token in one allocation, the
-// claims JSON in another, the token itself inside the entry.
+// A stored entry is compact's copy of the verified token: the text and
+// every string of the token in one allocation, the claims JSON in another,
+// the token itself inside the entry.
 type cacheEntry struct {
 	raw string
 	tok *Token
@@ -184,12 +184,12 @@ func (c *tokenCache) get(raw string) (*cacheEntry, bool) {
 	return e, true
 }
 
-// put stores a compact copy of a verified token, evicting to stay within
-// the limits.
-func (c *tokenCache) put(e *cacheEntry, now time.Time) {
-	h := c.hash(e.raw)
+// put stores ce, the compact copy of a verified token (see compact; made
+// by the caller, outside the lock, since it allocates), evicting to stay
+// within the limits.
+func (c *tokenCache) put(ce *cacheEntry, now time.Time) {
+	h := c.hash(ce.raw)
 	s := c.shard(h)
-	ce := compact(e) // before the lock: it allocates
 	size := ce.bytes
 	if size > c.maxBytes {
 		return

@@ -187,15 +187,17 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 		}
 		return t, nil
 	}
-	// t goes into the cache and is never handed out: the Check hook and
-	// the caller get a copy, so that nothing they change can reach a later
-	// request with the same token.
-	out := t.clone()
-	if err := v.runCheck(ctx, out); err != nil {
+	// The cache stores a compact copy of t (see compact), which shares
+	// nothing that can be written with t, and t goes to the Check hook and
+	// the caller: nothing they change can reach a later request with the
+	// same token. The copy is made before Check runs, so that it is the
+	// token as verified.
+	ce := compact(&cacheEntry{raw: raw, tok: t, key: key, p: p})
+	if err := v.runCheck(ctx, t); err != nil {
 		return nil, err
 	}
-	v.cache.put(&cacheEntry{raw: raw, tok: t, key: key, p: p}, v.cc.now())
-	return out, nil
+	v.cache.put(ce, v.cc.now())
+	return t, nil
 }
 
 // fromCache answers for a cached token. ok is false when the entry cannot
