@@ -39,7 +39,10 @@ type authorizationHeader struct{}
 func (authorizationHeader) Name() string { return "header Authorization" }
 
 func (authorizationHeader) Token(r *http.Request) (string, error) {
-	vals := r.Header.Values("Authorization")
+	// Indexed with the canonical name itself: what Header.Values does
+	// after canonicalising the name it is given, without that work on
+	// every request.
+	vals := r.Header["Authorization"]
 	switch len(vals) {
 	case 0:
 		return "", nil
@@ -111,7 +114,7 @@ type header struct{ name string }
 func (h header) Name() string { return "header " + h.name }
 
 func (h header) Token(r *http.Request) (string, error) {
-	vals := r.Header.Values(h.name)
+	vals := r.Header[h.name] // h.name is canonical (see Header)
 	switch len(vals) {
 	case 0:
 		return "", nil

@@ -60,6 +60,8 @@ func TestCredentialSyntax(t *testing.T) {
 		// A custom header.
 		{name: "header, bare", sources: []middleware.TokenSource{middleware.Header("X-Token")}, headers: []hdr{{"X-Token", tok}}, want: 200},
 		{name: "header, bearer", sources: []middleware.TokenSource{middleware.Header("X-Token")}, headers: []hdr{{"X-Token", "Bearer " + tok}}, want: 200},
+		{name: "header named in lower case", sources: []middleware.TokenSource{middleware.Header("x-token")}, headers: []hdr{{"X-TOKEN", tok}}, want: 200},
+		{name: "header named in lower case, sent twice", sources: []middleware.TokenSource{middleware.Header("x-token")}, headers: []hdr{{"x-token", tok}, {"X-Token", tok}}, want: 400},
 		{name: "header, bearer then tab", sources: []middleware.TokenSource{middleware.Header("X-Token")}, headers: []hdr{{"X-Token", "Bearer\t" + tok}}, want: 400},
 		{name: "header, trailing tab", sources: []middleware.TokenSource{middleware.Header("X-Token")}, headers: []hdr{{"X-Token", tok + "\t"}}, want: 400},
 		{name: "header, leading space", sources: []middleware.TokenSource{middleware.Header("X-Token")}, headers: []hdr{{"X-Token", " " + tok}}, want: 400},
