@@ -3,7 +3,6 @@ package claims
 import (
 	"context"
 	"errors"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -209,9 +208,6 @@ type Config struct {
 	Cache CacheConfig
 }
 
-// poolIDPattern matches Cognito user pool ids: region, underscore, suffix.
-var poolIDPattern = regexp.MustCompile(`^([a-z]{2}(?:-[a-z]+)+-[0-9])_[0-9A-Za-z]+$`)
-
 // CognitoIssuer returns the issuer URL of a user pool in the original
 // format, "https://cognito-idp.<region>.amazonaws.com/<poolID>", region
 // being the pool id's; UpdatedIssuer returns the updated one.
@@ -393,16 +389,16 @@ func (p Pool) compile(i int) (*pool, []poolIssuer, []*ConfigError) {
 	// primary format.
 	original, updated, implicit := p.formats(i, &errs)
 	iss, region := p.Issuer, ""
-	switch m := poolIDPattern.FindStringSubmatch(p.UserPoolID); {
+	switch poolReg, ok := poolRegion(p.UserPoolID); {
 	case p.UserPoolID == "" && p.Issuer == "":
 		fail("UserPoolID", "required unless issuer is set")
 	case p.UserPoolID == "":
-	case m == nil:
+	case !ok:
 		fail("UserPoolID", "%q is not <region>_<id>, e.g. us-east-1_AbC123", p.UserPoolID)
-	case p.Region != "" && p.Region != m[1]:
-		fail("Region", "%q, but user_pool_id %q is in %s", p.Region, p.UserPoolID, m[1])
+	case p.Region != "" && p.Region != poolReg:
+		fail("Region", "%q, but user_pool_id %q is in %s", p.Region, p.UserPoolID, poolReg)
 	default:
-		region = m[1]
+		region = poolReg
 		switch {
 		case iss != "":
 		case original:
