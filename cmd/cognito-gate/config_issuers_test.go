@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"net/textproto"
 	"slices"
 	"strings"
 	"testing"
@@ -234,5 +235,34 @@ func TestSetIdentityCaller(t *testing.T) {
 				t.Errorf("a look-alike of X-Auth-Caller-Type stayed: %q", got)
 			}
 		})
+	}
+}
+
+// TestSetIdentityCanonicalNames: identity header names written in any case
+// in the file are set under their canonical form, where http.Header's Get
+// and the wire writer find them, built-in and claim headers alike (the
+// names are made canonical once, when the file is read).
+func TestSetIdentityCanonicalNames(t *testing.T) {
+	extra := "identity_headers:\n  sub: x-user-SUB\n  pool_id: x-pool-id\n  claims:\n    custom:tenant: x-TENANT\n"
+	cfg, err := parseConfig([]byte(validConfig+extra), "gate.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := claims.NewToken(claims.Token{Use: claims.AccessToken, Subject: "alice-sub", Username: "alice", ClientID: "web",
+		Issuer: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123"}, []byte(`{"custom:tenant":"acme"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := http.Header{}
+	cfg.headers.setIdentity(h, tok)
+	for name, want := range map[string]string{"X-User-Sub": "alice-sub", "X-Pool-Id": "eu-west-1_AbC123", "X-Tenant": "acme", "X-Auth-Username": "alice"} {
+		if got := h[name]; len(got) != 1 || got[0] != want {
+			t.Errorf("%s = %q, want %q (headers %v)", name, got, want, h)
+		}
+	}
+	for name := range h {
+		if name != textproto.CanonicalMIMEHeaderKey(name) {
+			t.Errorf("header %q set under a name that is not canonical", name)
+		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
-	"net/textproto"
 	"slices"
 	"strings"
 	"unicode"
@@ -154,7 +153,7 @@ func (ih *identityHeaders) setIdentity(h http.Header, tok *claims.Token) {
 			return
 		}
 		vals = append(vals, v)
-		h[textproto.CanonicalMIMEHeaderKey(name)] = vals[len(vals)-1 : len(vals) : len(vals)]
+		h[name] = vals[len(vals)-1 : len(vals) : len(vals)] // name is canonical (see validator.identityHeaders)
 	}
 	set(ih.sub, tok.Subject)
 	set(ih.username, tok.Username)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"maps"
 	"net"
+	"net/textproto"
 	"net/url"
 	"os"
 	"path"
@@ -284,6 +285,14 @@ func (v *validator) identityHeaders() {
 	}
 	for _, claim := range slices.Sorted(maps.Keys(ih.claims)) {
 		ih.names = append(ih.names, ih.claims[claim])
+	}
+	// The names setIdentity sets, in canonical form once here: it uses
+	// them as keys of the header map as they are.
+	for _, f := range fields {
+		*f.name = textproto.CanonicalMIMEHeaderKey(*f.name)
+	}
+	for claim, name := range ih.claims {
+		ih.claims[claim] = textproto.CanonicalMIMEHeaderKey(name)
 	}
 }
 
