@@ -266,3 +266,31 @@ func TestSetIdentityCanonicalNames(t *testing.T) {
 		}
 	}
 }
+
+// TestSetIdentityLeavesOutControlCharacters: a value with a control
+// character (a claim carrying "\r\n" and a header of its own, a NEL, a
+// NUL) is not set at all — never cut, never sent — while the token's other
+// headers are.
+func TestSetIdentityLeavesOutControlCharacters(t *testing.T) {
+	cfg, err := parseConfig([]byte(validConfig+"identity_headers:\n  claims:\n    custom:tenant: X-Tenant\n    custom:org: X-Org\n"), "gate.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := claims.NewToken(claims.Token{Use: claims.AccessToken, Subject: "alice-sub", Username: "alice\u0085", ClientID: "web\x00",
+		Groups: []string{"readers"}, Issuer: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123"},
+		[]byte(`{"custom:tenant":"acme\r\nX-Auth-Groups: admin","custom:org":"Café"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := http.Header{}
+	cfg.headers.setIdentity(h, tok)
+	for name, want := range map[string]string{
+		"X-Auth-Sub": "alice-sub", "X-Auth-Groups": "readers", "X-Org": "Café",
+		"X-Tenant": "", "X-Auth-Username": "", "X-Auth-Client-Id": "", "X-Auth-Caller": "",
+	} {
+		got := h[name]
+		if want == "" && got != nil || want != "" && (len(got) != 1 || got[0] != want) {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+}
