@@ -22,9 +22,11 @@ import (
 // Scopes, Roles and Identities slices are not shared with any other call,
 // so a handler that changes them (say, tok.Groups[0] = "admin", or an
 // append) changes only what it holds and never what a later request with
-// the same token is authorized by. (The slices are cut from one backing
-// array with their capacity equal to their length, so an append to one of
-// them reallocates instead of writing into its neighbour.) The claims JSON
+// the same token is authorized by. (A cache hit's slices are cut from one
+// backing array with their capacity equal to their length, so an append to
+// one of them reallocates instead of writing into its neighbour; a miss
+// returns the token the verification built, whose slices are its own and
+// which the cache, holding a copy, never reads.) The claims JSON
 // behind Claim, Claims and Payload is shared but never written: those
 // methods return copies. Like any Go value, a Token that one goroutine
 // changes must not be read by another without synchronisation.
