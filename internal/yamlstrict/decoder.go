@@ -94,7 +94,28 @@ func (d *Decoder) Parse(data []byte) (root *Node, ok bool) {
 	if r.Kind == yaml.ScalarNode && r.ShortTag() == "!!null" && r.Anchor == "" {
 		return nil, true
 	}
+	missingValuesAtKeys(r)
 	return wrap(r), true
+}
+
+// missingValuesAtKeys gives every mapping value that is not written at
+// all (an empty, untagged null: "a:" or a "? key" with no ":") its key's
+// line and column, so that a problem of that value is reported where the
+// key is. The parser places such a value at the next token, which may be
+// lines later or, after a last "? key" without a line break, past the
+// end of the file.
+func missingValuesAtKeys(n *yaml.Node) {
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if v.Kind == yaml.ScalarNode && v.Value == "" && v.Tag == "!!null" && v.Style == 0 && v.Anchor == "" {
+				v.Line, v.Column = k.Line, k.Column
+			}
+		}
+	}
+	for _, c := range n.Content {
+		missingValuesAtKeys(c)
+	}
 }
 
 // decodeNode reads the next document into n. It turns a panic of the YAML

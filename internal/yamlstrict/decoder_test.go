@@ -69,6 +69,11 @@ func TestErrors(t *testing.T) {
 		{"anchored key", "&k name: a\n", []string{"t.yaml:1: anchors and aliases are not supported; write the value out"}},
 		{"merge key", "sub:\n  <<: {a: x}\n", []string{`t.yaml:2: sub: key merge "<<": want one of a`}},
 		{"string is null", "name:\n", []string{"t.yaml:1: name: want a string, got null"}},
+		// A value not written at all is reported at its key, not where the
+		// parser puts it (the next token, or past the end of the file).
+		{"missing value of a last ? key", "labels:\n  ? 0A", []string{"t.yaml:2: labels.0A: want a string, got null"}},
+		{"missing value of a ? key, then more", "labels:\n  ? a\n\n\n  b: x\n", []string{"t.yaml:2: labels.a: want a string, got null"}},
+		{"missing value, comments after", "name:\n# one\n# two\non: true\n", []string{"t.yaml:1: name: want a string, got null"}},
 		{"string is a list", "name: [a]\n", []string{"t.yaml:1: name: want a string, got a list"}},
 		{"string is binary", "name: !!binary aGk=\n", []string{`t.yaml:1: name: want a string, got binary "aGk="`}},
 		{"string with a custom tag", "name: !env X\n", []string{`t.yaml:1: name: want a string, got !env "X"`}},
