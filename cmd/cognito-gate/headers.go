@@ -158,14 +158,22 @@ func (ih *identityHeaders) setIdentity(h http.Header, tok *claims.Token) {
 	}
 	set(ih.sub, tok.Subject)
 	set(ih.username, tok.Username)
-	set(ih.groups, strings.Join(tok.Groups, ","))
-	set(ih.scopes, strings.Join(tok.Scopes, " "))
+	// The values that cost work (a join, the issuer's parse) are made
+	// only for headers that are on; pool_id is off unless set.
+	if ih.groups != "" {
+		set(ih.groups, strings.Join(tok.Groups, ","))
+	}
+	if ih.scopes != "" {
+		set(ih.scopes, strings.Join(tok.Scopes, " "))
+	}
 	set(ih.clientID, tok.ClientID)
 	set(ih.tokenUse, string(tok.Use))
 	set(ih.issuer, tok.Issuer)
 	set(ih.caller, tok.Caller())
 	set(ih.callerType, callerType(tok))
-	set(ih.poolID, tok.UserPoolID())
+	if ih.poolID != "" {
+		set(ih.poolID, tok.UserPoolID())
+	}
 	for claim, name := range ih.claims {
 		if v, ok := claimHeaderValue(ih.paths[claim], tok); ok {
 			set(name, v)
