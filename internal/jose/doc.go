@@ -19,28 +19,45 @@
 // # RSA signatures: the modulus prepared once per key
 //
 // RSAKey.Verify checks RS256, RS384 and RS512 signatures under a key that
-// NewRSAKey prepared once, when the key set was parsed: the modulus as a
-// *bigmod.Modulus (filippo.io/bigmod, which is the standard library's
-// crypto/internal/fips140/bigmod exported by its author), whose Montgomery
-// constants rsa.VerifyPKCS1v15 computes again on every call — crypto/rsa
-// keeps them for private keys only. Then it does what crypto/rsa does, in
-// the same order and with the same arithmetic: a signature of exactly the
-// modulus size, s < n, s^e mod n by square-and-multiply over the bits of e
-// (ExpShortVarTime, crypto/rsa's own call), and a comparison, here in
-// constant time, with the EMSA-PKCS1-v1_5 encoding
-// 00 01 ff…ff 00 ‖ DigestInfo ‖ H built as crypto/rsa builds it, from the
-// same DigestInfo prefixes. Everything it reads is public (the key, the
-// signed input, the signature), so nothing secret can leak through its
-// timing. It is held to rsa.VerifyPKCS1v15 by FuzzRSAKeyVerify (keys of
-// 2048 to 4096 bits, odd sizes, exponents 3 to 2^31-1, every byte of
-// signature and input changed, wrong lengths, s ≥ n, other hashes),
-// TestRSAKeyVerify and TestRSAKeyForgedEncodings (edge values and the
-// malformed encodings of CVE-2006-4339), TestPKCS1v15EM (the encoding
-// against crypto/rsa's and RFC 8017's) and, when JOSE_WYCHEPROOF_DIR names
-// them, Project Wycheproof's 3,106 RSASSA-PKCS1-v1_5 vectors
-// (TestWycheproofRSA). In FIPS 140-3 mode (GODEBUG=fips140=on or only) it
-// leaves the signature to rsa.VerifyPKCS1v15, so that the validated module
-// and its rules apply.
+// NewRSAKey prepared once, when the key set was parsed: the modulus ready
+// for Montgomery arithmetic, with the constants rsa.VerifyPKCS1v15
+// computes again on every call — crypto/rsa keeps them for private keys
+// only. Then it does what crypto/rsa does, in the same order: a signature
+// of exactly the modulus size, s < n, s^e mod n by square-and-multiply over
+// the bits of e, and a comparison, here in constant time, with the
+// EMSA-PKCS1-v1_5 encoding 00 01 ff…ff 00 ‖ DigestInfo ‖ H built as
+// crypto/rsa builds it, from the same DigestInfo prefixes. Everything it
+// reads is public (the key, the signed input, the signature), so nothing
+// secret can leak through its timing.
+//
+// The arithmetic, on amd64 with ADX and BMI2 (haveMontgomery: every x86
+// server processor since 2014), is this package's montModulus: word-by-word
+// Montgomery multiplication and reduction as bigmod does them, and a
+// squaring that computes each product x[i]·x[j] below the diagonal once and
+// doubles them, 1.5n² limb products where a multiplication needs 2n². With
+// e = 65537 a verification is 16 squarings and 2 multiplications, so the
+// squaring is most of it. Its inner loop (montgomery_amd64.s) is bigmod's
+// MULX/ADCX/ADOX kernel as a loop over any length. Elsewhere, and under the
+// purego build tag, the arithmetic is filippo.io/bigmod's (the standard
+// library's crypto/internal/fips140/bigmod exported by its author), with
+// ExpShortVarTime, crypto/rsa's own call.
+//
+// Both are held to rsa.VerifyPKCS1v15 by FuzzRSAKeyVerify (keys of 2048 to
+// 4096 bits, odd sizes, exponents 3 to 2^31-1, every byte of signature and
+// input changed, wrong lengths, s ≥ n, other hashes), TestRSAKeyVerify and
+// TestRSAKeyForgedEncodings (edge values and the malformed encodings of
+// CVE-2006-4339), and, when JOSE_WYCHEPROOF_DIR names them, Project
+// Wycheproof's 3,106 RSASSA-PKCS1-v1_5 vectors of 2048 to 8192 bits
+// (TestWycheproofRSA); each runs on both forms of the key. montModulus is
+// held to math/big by TestMontgomeryExp (the test keys' moduli and moduli
+// of 1 to 70 limbs made of all-ones and single-bit limbs, with edge and
+// random bases and exponents) and FuzzMontgomery (any odd modulus, any
+// operands: the assembly against its Go form, mulRowsGeneric,
+// sqrRowsGeneric and redcGeneric, and both against math/big).
+// TestPKCS1v15EM holds the expected encoding to crypto/rsa's and RFC
+// 8017's. In FIPS 140-3 mode (GODEBUG=fips140=on or only) Verify leaves the
+// signature to rsa.VerifyPKCS1v15, so that the validated module and its
+// rules apply.
 //
 // Verify, the same check for a bare *rsa.PublicKey, is rsa.VerifyPKCS1v15
 // on the SHA-256, -384 or -512 digest of the signing input; VerifyECDSA is

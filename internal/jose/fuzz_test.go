@@ -125,9 +125,12 @@ var rsaFuzzAlgs = append(append([]string(nil), Algorithms...), "RS1")
 // left unchanged, must verify.
 func FuzzRSAKeyVerify(f *testing.F) {
 	keys := rsaTestKeys(f)
-	rks := make([]*RSAKey, len(keys))
+	rks, bigmods := make([]*RSAKey, len(keys)), make([]*RSAKey, len(keys))
 	for i, k := range keys {
 		rks[i] = must(NewRSAKey(&k.PublicKey))
+		b := *rks[i]
+		b.mont = nil // the bigmod form, as where haveMontgomery is false
+		bigmods[i] = &b
 	}
 	msg := []byte("eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJ4In0")
 	for i := range keys {
@@ -137,7 +140,7 @@ func FuzzRSAKeyVerify(f *testing.F) {
 	}
 	f.Add(uint8(0), uint8(0x00), uint8(5), uint16(0), byte(0), msg, signRSA(f, keys[0], "RS256", msg))
 	f.Fuzz(func(t *testing.T, which, algs, mode uint8, pos uint16, delta byte, msg, sig []byte) {
-		key, rk := keys[int(which)%len(keys)], rks[int(which)%len(keys)]
+		key, rk, rkb := keys[int(which)%len(keys)], rks[int(which)%len(keys)], bigmods[int(which)%len(keys)]
 		h := rsaFuzzHashes[int(algs&0x0f)%len(rsaFuzzHashes)]
 		alg := rsaFuzzAlgs[int(algs>>4)%len(rsaFuzzAlgs)]
 		in := msg
@@ -181,6 +184,9 @@ func FuzzRSAKeyVerify(f *testing.F) {
 		theirs := stdlibVerify(alg, &key.PublicKey, in, sig)
 		if (ours == nil) != (theirs == nil) {
 			t.Fatalf("%d bits, e = %d, %v signature as %s, mode %d: RSAKey %v, crypto/rsa %v", key.N.BitLen(), key.E, h, alg, mode%6, ours, theirs)
+		}
+		if viaBigmod := rkb.Verify(alg, in, sig); (viaBigmod == nil) != (theirs == nil) {
+			t.Fatalf("%d bits, e = %d, %v signature as %s, mode %d: RSAKey with bigmod %v, crypto/rsa %v", key.N.BitLen(), key.E, h, alg, mode%6, viaBigmod, theirs)
 		}
 		if ours != nil && !errors.Is(ours, ErrSignature) && !(errors.Is(ours, ErrUnsupportedAlg) && !Supported(alg)) {
 			t.Fatalf("%s: error %v", alg, ours)

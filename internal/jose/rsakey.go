@@ -13,14 +13,16 @@ import (
 )
 
 // RSAKey is an RSA public key made ready to verify RSASSA-PKCS1-v1_5
-// signatures: its modulus is held as a *bigmod.Modulus, whose Montgomery
-// constants are computed once, by NewRSAKey. rsa.VerifyPKCS1v15 computes
-// them again on every call (crypto/rsa keeps them for private keys only),
-// which is about a third of the cost of verifying with a 2048-bit key. An
-// RSAKey is immutable and safe for concurrent use.
+// signatures: its modulus is prepared for Montgomery arithmetic once, by
+// NewRSAKey — as a montModulus where haveMontgomery (amd64 with ADX and
+// BMI2), and as a *bigmod.Modulus everywhere. rsa.VerifyPKCS1v15 computes
+// those constants again on every call (crypto/rsa keeps them for private
+// keys only), which is about a third of the cost of verifying with a
+// 2048-bit key. An RSAKey is immutable and safe for concurrent use.
 type RSAKey struct {
 	pub  rsa.PublicKey // a copy, for the standard library in FIPS 140-3 mode
 	n    *bigmod.Modulus
+	mont *montModulus // where haveMontgomery; nil elsewhere
 	e    uint
 	size int // the modulus size in bytes, which is the signature size
 }
@@ -49,7 +51,11 @@ func NewRSAKey(pub *rsa.PublicKey) (*RSAKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jose: rsa key: %v: %w", err, ErrRSAModulus)
 	}
-	return &RSAKey{pub: rsa.PublicKey{N: new(big.Int).Set(pub.N), E: pub.E}, n: n, e: uint(pub.E), size: n.Size()}, nil
+	k := &RSAKey{pub: rsa.PublicKey{N: new(big.Int).Set(pub.N), E: pub.E}, n: n, e: uint(pub.E), size: n.Size()}
+	if haveMontgomery {
+		k.mont = newMontModulus(k.pub.N)
+	}
+	return k, nil
 }
 
 // Size returns the modulus size in bytes: the length of every signature
@@ -64,13 +70,19 @@ func (k *RSAKey) Size() int { return k.size }
 // signature whose length is not the modulus size and one not below the
 // modulus.
 //
-// The arithmetic is the standard library's own (filippo.io/bigmod is
-// crypto/internal/fips140/bigmod, exported): the signature as an integer
-// s < n, s^e mod n by square-and-multiply over the bits of e
-// (ExpShortVarTime, the call crypto/rsa makes; every input is public),
-// then a constant-time comparison with the encoding crypto/rsa expects,
-// built the same way. When the process runs in FIPS 140-3 mode
-// (GODEBUG=fips140=on or only), Verify leaves the signature to
+// The steps are crypto/rsa's: the signature as an integer s < n, s^e mod n
+// by left-to-right square-and-multiply over the bits of e (every input is
+// public, so variable time is fine, as in crypto/rsa's own
+// ExpShortVarTime), then a constant-time comparison with the encoding
+// crypto/rsa expects, built the same way. Where haveMontgomery, the
+// arithmetic is montModulus's (montgomery.go and montgomery_amd64.s: the
+// Montgomery multiplication bigmod does, and a squaring that needs a
+// quarter fewer limb products); elsewhere it is filippo.io/bigmod's, which
+// is crypto/internal/fips140/bigmod exported, with ExpShortVarTime, the
+// call crypto/rsa makes. Both are held to rsa.VerifyPKCS1v15 by
+// FuzzRSAKeyVerify and the table tests, and montModulus to math/big by
+// TestMontgomeryExp and FuzzMontgomery. When the process runs in FIPS 140-3
+// mode (GODEBUG=fips140=on or only), Verify leaves the signature to
 // rsa.VerifyPKCS1v15, so that the validated module and its rules apply.
 func (k *RSAKey) Verify(alg string, signingInput, sig []byte) error {
 	h, ok := rsaHash(alg)
@@ -87,27 +99,36 @@ func (k *RSAKey) Verify(alg string, signingInput, sig []byte) error {
 	if len(sig) != k.size {
 		return ErrSignature
 	}
-	// Step 2.b, RSAVP1: s must be below n (SetBytes refuses s ≥ n).
-	s, err := bigmod.NewNat().SetBytes(sig, k.n)
-	if err != nil {
-		return ErrSignature
-	}
-	em := bigmod.NewNat().ExpShortVarTime(s, k.e, k.n).Bytes(k.n)
 	var sum [sha512.Size]byte
-	var buf [maxEMSize]byte
-	want := buf[:]
-	if k.size > len(want) {
-		want = make([]byte, k.size)
+	var buf [2 * maxEMSize]byte
+	want, em := buf[:maxEMSize], buf[maxEMSize:]
+	if k.size > maxEMSize {
+		want, em = make([]byte, k.size), make([]byte, k.size)
 	}
-	expected, ok := pkcs1v15EM(want[:k.size], h, digest(h, signingInput, &sum))
+	want, em = want[:k.size], em[:k.size]
+	// Step 2.b, RSAVP1: s must be below n (expEncoded and SetBytes refuse
+	// s ≥ n), and em is s^e mod n as k octets.
+	if k.mont != nil {
+		if !k.mont.expEncoded(em, sig, k.e) {
+			return ErrSignature
+		}
+	} else {
+		s, err := bigmod.NewNat().SetBytes(sig, k.n)
+		if err != nil {
+			return ErrSignature
+		}
+		em = bigmod.NewNat().ExpShortVarTime(s, k.e, k.n).Bytes(k.n)
+	}
+	expected, ok := pkcs1v15EM(want, h, digest(h, signingInput, &sum))
 	if !ok || subtle.ConstantTimeCompare(em, expected) != 1 {
 		return ErrSignature
 	}
 	return nil
 }
 
-// maxEMSize is the largest encoded message pkcs1v15EM builds on the stack:
-// the size of an 8192-bit modulus. Larger keys get a buffer from the heap.
+// maxEMSize is the largest encoded message Verify keeps on the stack (the
+// expected one and the signature's): the size of an 8192-bit modulus.
+// Larger keys get buffers from the heap.
 const maxEMSize = 8192 / 8
 
 // digestInfoPrefixes are the DER encodings of the DigestInfo of each hash,

@@ -60,6 +60,20 @@ func intSig(v *big.Int, size int) []byte {
 	return v.FillBytes(make([]byte, size))
 }
 
+// rsaKeyForms is rk as it verifies here and, where that is montModulus's
+// arithmetic, also in its bigmod form (as it verifies where
+// haveMontgomery is false), named for subtests.
+func rsaKeyForms(rk *RSAKey) map[string]*RSAKey {
+	forms := map[string]*RSAKey{}
+	if rk.mont != nil {
+		forms["montgomery"] = rk
+	}
+	b := *rk
+	b.mont = nil
+	forms["bigmod"] = &b
+	return forms
+}
+
 // encodedMessage is EMSA-PKCS1-v1_5 of the digest of in with h, written out
 // from RFC 8017 §9.2 step by step (independently of pkcs1v15EM), for size
 // bytes: 00 01, then size - 3 - len(T) bytes of ff, 00, and T, the DER
@@ -222,19 +236,21 @@ func TestRSAKeyVerify(t *testing.T) {
 		if plusN := intSig(new(big.Int).Add(sigInt, n), size); plusN != nil {
 			tests = append(tests, verifyCase{"s + n, congruent to a good signature", "RS256", in, plusN, ErrSignature})
 		}
-		for _, tt := range tests {
-			t.Run(tt.name+"/"+strconv.Itoa(n.BitLen()), func(t *testing.T) {
-				if tt.sig == nil && tt.name != "empty" {
-					t.Fatalf("no signature for %s", tt.name)
-				}
-				got := rk.Verify(tt.alg, tt.in, tt.sig)
-				if !errors.Is(got, tt.want) {
-					t.Errorf("Verify = %v, want %v", got, tt.want)
-				}
-				if ref := stdlibVerify(tt.alg, pub, tt.in, tt.sig); (ref == nil) != (got == nil) {
-					t.Errorf("Verify = %v, rsa.VerifyPKCS1v15 = %v", got, ref)
-				}
-			})
+		for form, rk := range rsaKeyForms(rk) {
+			for _, tt := range tests {
+				t.Run(tt.name+"/"+strconv.Itoa(n.BitLen())+"/"+form, func(t *testing.T) {
+					if tt.sig == nil && tt.name != "empty" {
+						t.Fatalf("no signature for %s", tt.name)
+					}
+					got := rk.Verify(tt.alg, tt.in, tt.sig)
+					if !errors.Is(got, tt.want) {
+						t.Errorf("Verify = %v, want %v", got, tt.want)
+					}
+					if ref := stdlibVerify(tt.alg, pub, tt.in, tt.sig); (ref == nil) != (got == nil) {
+						t.Errorf("Verify = %v, rsa.VerifyPKCS1v15 = %v", got, ref)
+					}
+				})
+			}
 		}
 	}
 	var nilKey *RSAKey
@@ -298,20 +314,22 @@ func TestRSAKeyForgedEncodings(t *testing.T) {
 				return em
 			}), false},
 		}
-		for _, tt := range tests {
-			t.Run(tt.name+"/e"+strconv.Itoa(key.E), func(t *testing.T) {
-				if len(tt.em) != size {
-					t.Fatalf("encoding of %d bytes, want %d", len(tt.em), size)
-				}
-				sig := rawSign(key, tt.em)
-				got := rk.Verify("RS256", in, sig)
-				if (got == nil) != tt.ok {
-					t.Errorf("Verify = %v, want ok %v", got, tt.ok)
-				}
-				if ref := stdlibVerify("RS256", &key.PublicKey, in, sig); (ref == nil) != (got == nil) {
-					t.Errorf("Verify = %v, rsa.VerifyPKCS1v15 = %v", got, ref)
-				}
-			})
+		for form, rk := range rsaKeyForms(rk) {
+			for _, tt := range tests {
+				t.Run(tt.name+"/e"+strconv.Itoa(key.E)+"/"+form, func(t *testing.T) {
+					if len(tt.em) != size {
+						t.Fatalf("encoding of %d bytes, want %d", len(tt.em), size)
+					}
+					sig := rawSign(key, tt.em)
+					got := rk.Verify("RS256", in, sig)
+					if (got == nil) != tt.ok {
+						t.Errorf("Verify = %v, want ok %v", got, tt.ok)
+					}
+					if ref := stdlibVerify("RS256", &key.PublicKey, in, sig); (ref == nil) != (got == nil) {
+						t.Errorf("Verify = %v, rsa.VerifyPKCS1v15 = %v", got, ref)
+					}
+				})
+			}
 		}
 	}
 }
@@ -353,16 +371,26 @@ func TestPKCS1v15EM(t *testing.T) {
 // TestRSAKeyAllocs: a 2048-bit verification allocates once (the result of
 // s^e mod n as bytes); crypto/rsa allocates 9 times.
 func TestRSAKeyAllocs(t *testing.T) {
-	key := fuzzKey(t, 2048)
-	rk := must(NewRSAKey(&key.PublicKey))
 	in := []byte("header.payload")
-	sig := signRSA(t, key, "RS256", in)
-	if n := testing.AllocsPerRun(20, func() {
-		if err := rk.Verify("RS256", in, sig); err != nil {
-			t.Fatal(err)
+	for _, bits := range []int{2048, 4096} {
+		key := fuzzKey(t, bits)
+		sig := signRSA(t, key, "RS256", in)
+		for form, rk := range rsaKeyForms(must(NewRSAKey(&key.PublicKey))) {
+			want := 1.0 // bigmod's result
+			switch {
+			case form == "montgomery":
+				want = 0 // everything on the stack up to 4096 bits
+			case bits > 2048:
+				continue // bigmod's scratch space is on the heap past 2048 bits
+			}
+			if n := testing.AllocsPerRun(20, func() {
+				if err := rk.Verify("RS256", in, sig); err != nil {
+					t.Fatal(err)
+				}
+			}); n > want {
+				t.Errorf("%d bits, %s: %v allocations per verification, want at most %v", bits, form, n, want)
+			}
 		}
-	}); n > 1 {
-		t.Errorf("%v allocations per verification, want at most 1", n)
 	}
 }
 

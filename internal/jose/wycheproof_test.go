@@ -74,22 +74,24 @@ func TestWycheproofRSA(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: key: %v", name, err)
 			}
-			for _, tc := range g.Tests {
-				msg, sig := unhex(t, tc.Msg), unhex(t, tc.Sig)
-				ours := rk.Verify(alg, msg, sig)
-				theirs := stdlibVerify(alg, pub, msg, sig)
-				where := filepath.Base(name) + " #" + strconv.Itoa(tc.ID) + " (" + tc.Comment + ")"
-				switch {
-				case (ours == nil) != (theirs == nil):
-					t.Errorf("%s: RSAKey %v, crypto/rsa %v", where, ours, theirs)
-				case tc.Result == "valid" && ours != nil:
-					t.Errorf("%s: valid, refused: %v %v", where, ours, tc.Flags)
-				case tc.Result == "invalid" && ours == nil:
-					t.Errorf("%s: invalid, accepted %v", where, tc.Flags)
-				}
-				ran++
-				if tc.Result == "valid" {
-					valid++
+			for form, rk := range rsaKeyForms(rk) {
+				for _, tc := range g.Tests {
+					msg, sig := unhex(t, tc.Msg), unhex(t, tc.Sig)
+					ours := rk.Verify(alg, msg, sig)
+					theirs := stdlibVerify(alg, pub, msg, sig)
+					where := filepath.Base(name) + " #" + strconv.Itoa(tc.ID) + " (" + tc.Comment + ", " + form + ")"
+					switch {
+					case (ours == nil) != (theirs == nil):
+						t.Errorf("%s: RSAKey %v, crypto/rsa %v", where, ours, theirs)
+					case tc.Result == "valid" && ours != nil:
+						t.Errorf("%s: valid, refused: %v %v", where, ours, tc.Flags)
+					case tc.Result == "invalid" && ours == nil:
+						t.Errorf("%s: invalid, accepted %v", where, tc.Flags)
+					}
+					ran++
+					if tc.Result == "valid" {
+						valid++
+					}
 				}
 			}
 		}
