@@ -27,13 +27,14 @@ import (
 type montModulus struct {
 	m     []uint // the modulus
 	m0inv uint   // -m⁻¹ mod 2^bits.UintSize
-	rr    []uint // R² mod m, to move a number into the Montgomery domain
+	e     uint   // the exponent exp raises to
+	fix   []uint // R^(j+1) mod m, for the j of e (see exp)
 	size  int    // the modulus size in bytes
 }
 
-// newMontModulus prepares n, which must be odd and above 1 (NewRSAKey
-// checks both first).
-func newMontModulus(n *big.Int) *montModulus {
+// newMontModulus prepares n, which must be odd and above 1, for raising
+// to e ≥ 2 (NewRSAKey checks all three first).
+func newMontModulus(n *big.Int, e uint) *montModulus {
 	words := n.Bits()
 	m := make([]uint, len(words))
 	for i, w := range words {
@@ -45,13 +46,31 @@ func newMontModulus(n *big.Int) *montModulus {
 	for range 6 {
 		inv *= 2 - m[0]*inv
 	}
-	r2 := new(big.Int).Lsh(big.NewInt(1), uint(2*len(m)*bits.UintSize))
-	r2.Mod(r2, n)
-	rr := make([]uint, len(m))
-	for i, w := range r2.Bits() {
-		rr[i] = uint(w)
+	r := new(big.Int).Lsh(big.NewInt(1), uint(len(m)*bits.UintSize))
+	fix := new(big.Int).Exp(r, new(big.Int).SetUint64(uint64(rExponent(e))+1), n)
+	return &montModulus{m: m, m0inv: -inv, e: e, fix: toLimbs(fix, len(m)), size: (n.BitLen() + 7) / 8}
+}
+
+// toLimbs is x, which must fit, as n limbs.
+func toLimbs(x *big.Int, n int) []uint {
+	z := make([]uint, n)
+	for i, w := range x.Bits() {
+		z[i] = uint(w)
 	}
-	return &montModulus{m: m, m0inv: -inv, rr: rr, size: (n.BitLen() + 7) / 8}
+	return z
+}
+
+// rExponent is the j for which exp's loop leaves x^e·R^-j: each squaring
+// of a·R^-i gives a²·R^-(2i+1), each multiplication by x adds 1.
+func rExponent(e uint) uint64 {
+	var j uint64
+	for i := bits.Len(e) - 2; i >= 0; i-- {
+		j = 2*j + 1
+		if e>>uint(i)&1 == 1 {
+			j++
+		}
+	}
+	return j
 }
 
 // stackLimbs is the largest modulus, in limbs, whose scratch space
@@ -62,41 +81,42 @@ const stackLimbs = 4096 / bits.UintSize
 // modulus size, for sig a big-endian number of that size (RSAVP1 of RFC
 // 8017 §5.2.2, with I2OSP). It returns false, and leaves em alone, when
 // sig is not below m. len(sig) and len(em) must be the modulus size.
-func (m *montModulus) expEncoded(em, sig []byte, e uint) bool {
+func (m *montModulus) expEncoded(em, sig []byte) bool {
 	n := len(m.m)
-	var stack [5 * stackLimbs]uint
+	var stack [4 * stackLimbs]uint
 	var scratch []uint
 	if n <= stackLimbs {
-		scratch = stack[:5*n]
+		scratch = stack[:4*n]
 	} else {
-		scratch = make([]uint, 5*n)
+		scratch = make([]uint, 4*n)
 	}
 	s, acc, t := scratch[:n], scratch[n:2*n], scratch[2*n:4*n]
-	sR := scratch[4*n : 5*n]
 	bytesToLimbs(s, sig)
 	if !less(s, m.m) {
 		return false
 	}
-	m.exp(acc, s, e, sR, t)
+	m.exp(acc, s, t)
 	limbsToBytes(em, acc)
 	return true
 }
 
-// exp sets out to x^e mod m, for x < m and e ≥ 2, by left-to-right
-// square-and-multiply over the bits of e in the Montgomery domain. xR and
-// t are scratch space of n and 2n limbs.
-func (m *montModulus) exp(out, x []uint, e uint, xR, t []uint) {
-	m.mul(xR, x, m.rr, t) // x·R mod m
-	copy(out, xR)
-	for i := bits.Len(e) - 2; i >= 0; i-- {
+// exp sets out to x^e mod m, for x < m, by left-to-right
+// square-and-multiply over the bits of e with Montgomery products. x is
+// not moved into the Montgomery domain first (a multiplication by R² mod
+// m) nor the result out of it at the end (a reduction): each product
+// multiplies by R⁻¹, the loop leaves x^e·R^-j for the j of e (rExponent),
+// and one last product with fix = R^(j+1) mod m gives x^e. That is one
+// multiplication instead of a multiplication and a reduction. t is
+// scratch space of 2n limbs; out must not be x.
+func (m *montModulus) exp(out, x, t []uint) {
+	copy(out, x)
+	for i := bits.Len(m.e) - 2; i >= 0; i-- {
 		m.sqr(out, out, t)
-		if e>>uint(i)&1 == 1 {
-			m.mul(out, out, xR, t)
+		if m.e>>uint(i)&1 == 1 {
+			m.mul(out, out, x, t)
 		}
 	}
-	clear(t) // out·R⁻¹, out of the Montgomery domain
-	copy(t, out)
-	m.reduce(out, t)
+	m.mul(out, out, m.fix, t)
 }
 
 // mul sets out to a·b·R⁻¹ mod m, for a, b < m; out may be a or b.

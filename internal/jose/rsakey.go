@@ -53,7 +53,7 @@ func NewRSAKey(pub *rsa.PublicKey) (*RSAKey, error) {
 	}
 	k := &RSAKey{pub: rsa.PublicKey{N: new(big.Int).Set(pub.N), E: pub.E}, n: n, e: uint(pub.E), size: n.Size()}
 	if haveMontgomery {
-		k.mont = newMontModulus(k.pub.N)
+		k.mont = newMontModulus(k.pub.N, k.e)
 	}
 	return k, nil
 }
@@ -109,7 +109,7 @@ func (k *RSAKey) Verify(alg string, signingInput, sig []byte) error {
 	// Step 2.b, RSAVP1: s must be below n (expEncoded and SetBytes refuse
 	// s ≥ n), and em is s^e mod n as k octets.
 	if k.mont != nil {
-		if !k.mont.expEncoded(em, sig, k.e) {
+		if !k.mont.expEncoded(em, sig) {
 			return ErrSignature
 		}
 	} else {
