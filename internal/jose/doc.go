@@ -78,27 +78,36 @@
 // FuzzVerify hold Verify, VerifyECDSA and RSAKey.Verify to it: same answer
 // on good signatures and on arbitrary changes to signature and input.
 //
-// The figures that decided it (2-vCPU AMD EPYC VM shared with other work,
-// Go 1.26.8, 1.1 KB signing input; BenchmarkVerifyInterleaved, which
-// alternates the three ways call by call, medians of the 5 runs made at a
-// load average of about 3 — 5 more at about 20 gave the same ratios — and
-// BenchmarkVerify for the allocations):
+// The figures (2-vCPU AMD EPYC VM, Go 1.26.8, 1.1 KB signing input,
+// 2026-12-02; BenchmarkVerifyInterleaved, which alternates the four ways
+// call by call, 5 runs at a load average of about 1.3, and BenchmarkVerify
+// for the allocations):
 //
-//	RS256, 2048-bit key       µs/call  × crypto/rsa       allocs/op   B/op
-//	  RSAKey (this package)      31.7   0.678 (0.666–0.685)       1    256
-//	  crypto/rsa                 47.6   1                         9   1376
-//	  jwx v3 verifier            48.9   1.02–1.03                12   1544
+//	RS256, 2048-bit key        µs/call  × crypto/rsa         allocs/op  B/op
+//	  RSAKey, montModulus        13.9   0.530 (0.526–0.533)          0     0
+//	  RSAKey, bigmod             18.1   0.68–0.69                    1   256
+//	  crypto/rsa                 26.3   1                            9  1376
+//	  jwx v3 verifier            26.5   1.01                        12  1544
 //	RS256, 4096-bit key
-//	  RSAKey                      260   0.698 (0.654–0.721)
-//	  crypto/rsa                  375   1
+//	  RSAKey, montModulus          49   0.20 (0.19–0.21)             0     0
+//	  RSAKey, bigmod              154   0.64
+//	  crypto/rsa                  246   1
+//
+// bigmod has unrolled code for moduli of 1024, 1536 and 2048 bits only,
+// so a 4096-bit key goes through its generic loop, and montModulus, whose
+// loop takes any length, gains most there.
+//
+// The earlier run that chose RSAKey over jwx's verifier (bigmod then, at
+// a load average of about 3): RSAKey 31.7 µs, 0.678× crypto/rsa's 47.6 µs;
+// jwx v3's verifier 1.02–1.03×.
 //
 // ES256 (BenchmarkVerify, earlier run): this package 11 allocs/op and 656
 // B/op, crypto/ecdsa alone 10 and 576, jwx v3's verifier 24 and 1384, at
 // ~90-115 µs per call whichever way.
 //
-// End to end, in bench/ (see bench/README.md: bench/compare.sh, 8 rounds),
-// a cold claims.Verifier.Verify whose jwks.Key verifies through an RSAKey
-// ran at 0.641× the standard-library floor with the verified-token cache
-// off (0.896× through crypto/rsa) and at 0.718× with a cache that misses
-// (0.981×).
+// End to end, in bench/ (see bench/README.md), a cold
+// claims.Verifier.Verify whose jwks.Key verifies through an RSAKey ran at
+// 0.518× the standard-library floor with the verified-token cache off and
+// 0.581× with a cache that misses (bench/run.sh 4, 2026-12-02; 0.650× and
+// 0.707× with bigmod's arithmetic in the run before it).
 package jose

@@ -13,10 +13,10 @@ import (
 //
 // Why not bigmod: its Montgomery multiplication is the only operation it
 // offers, and a verification with e = 65537 is 16 squarings and 2
-// multiplications. A squaring needs n(n+1)/2 limb products for a; n-limb
-// number where a multiplication needs n², so with the n² of the reduction
-// a squaring costs 1.5n² products against bigmod's 2n²: about a quarter
-// less work for the squarings, which are nearly all of it.
+// multiplications. Squaring an n-limb number needs n(n+1)/2 limb products
+// where a multiplication needs n², so with the n² of the reduction a
+// squaring costs about 1.5n² products against bigmod's 2n²: a quarter less
+// work for the squarings, which are nearly all of it.
 //
 // Everything here is variable-time, as bigmod's ExpShortVarTime (the call
 // crypto/rsa makes to verify) is: the inputs are the key, the signature
@@ -29,7 +29,6 @@ type montModulus struct {
 	m0inv uint   // -m⁻¹ mod 2^bits.UintSize
 	e     uint   // the exponent exp raises to
 	fix   []uint // R^(j+1) mod m, for the j of e (see exp)
-	size  int    // the modulus size in bytes
 }
 
 // newMontModulus prepares n, which must be odd and above 1, for raising
@@ -48,7 +47,7 @@ func newMontModulus(n *big.Int, e uint) *montModulus {
 	}
 	r := new(big.Int).Lsh(big.NewInt(1), uint(len(m)*bits.UintSize))
 	fix := new(big.Int).Exp(r, new(big.Int).SetUint64(uint64(rExponent(e))+1), n)
-	return &montModulus{m: m, m0inv: -inv, e: e, fix: toLimbs(fix, len(m)), size: (n.BitLen() + 7) / 8}
+	return &montModulus{m: m, m0inv: -inv, e: e, fix: toLimbs(fix, len(m))}
 }
 
 // toLimbs is x, which must fit, as n limbs.
