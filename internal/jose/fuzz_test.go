@@ -128,9 +128,7 @@ func FuzzRSAKeyVerify(f *testing.F) {
 	rks, bigmods := make([]*RSAKey, len(keys)), make([]*RSAKey, len(keys))
 	for i, k := range keys {
 		rks[i] = must(NewRSAKey(&k.PublicKey))
-		b := *rks[i]
-		b.mont = nil // the bigmod form, as where haveMontgomery is false
-		bigmods[i] = &b
+		bigmods[i] = must(newRSAKey(&k.PublicKey, false)) // as where haveMontgomery is false
 	}
 	msg := []byte("eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJ4In0")
 	for i := range keys {

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math/big"
 	"math/bits"
+	"slices"
 )
 
 // montModulus is an RSA modulus prepared for Montgomery arithmetic with
@@ -45,9 +46,27 @@ func newMontModulus(n *big.Int, e uint) *montModulus {
 	for range 6 {
 		inv *= 2 - m[0]*inv
 	}
-	r := new(big.Int).Lsh(big.NewInt(1), uint(len(m)*bits.UintSize))
-	fix := new(big.Int).Exp(r, new(big.Int).SetUint64(uint64(rExponent(e))+1), n)
-	return &montModulus{m: m, m0inv: -inv, e: e, fix: toLimbs(fix, len(m))}
+	mm := &montModulus{m: m, m0inv: -inv, e: e}
+	// fix = R^(j+1) mod m with the modulus's own products, about a third
+	// of the time of math/big's Exp: rr = R² mod m is R in the Montgomery
+	// domain (a·R stands for a), where mul multiplies what its operands
+	// stand for; raise it to j+1 there, then reduce it out of the domain.
+	rr := new(big.Int).Lsh(big.NewInt(1), uint(2*len(m)*bits.UintSize))
+	rr.Mod(rr, n)
+	r := toLimbs(rr, len(m))
+	k := rExponent(e) + 1
+	acc, t := slices.Clone(r), make([]uint, 2*len(m))
+	for i := bits.Len64(k) - 2; i >= 0; i-- {
+		mm.sqr(acc, acc, t)
+		if k>>uint(i)&1 == 1 {
+			mm.mul(acc, acc, r, t)
+		}
+	}
+	clear(t)
+	copy(t, acc)
+	mm.reduce(acc, t)
+	mm.fix = acc
+	return mm
 }
 
 // toLimbs is x, which must fit, as n limbs.

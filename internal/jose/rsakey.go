@@ -15,14 +15,14 @@ import (
 // RSAKey is an RSA public key made ready to verify RSASSA-PKCS1-v1_5
 // signatures: its modulus is prepared for Montgomery arithmetic once, by
 // NewRSAKey — as a montModulus where haveMontgomery (amd64 with ADX and
-// BMI2), and as a *bigmod.Modulus everywhere. rsa.VerifyPKCS1v15 computes
+// BMI2), as a *bigmod.Modulus elsewhere. rsa.VerifyPKCS1v15 computes
 // those constants again on every call (crypto/rsa keeps them for private
 // keys only), which is about a third of the cost of verifying with a
 // 2048-bit key. An RSAKey is immutable and safe for concurrent use.
 type RSAKey struct {
-	pub  rsa.PublicKey // a copy, for the standard library in FIPS 140-3 mode
-	n    *bigmod.Modulus
-	mont *montModulus // where haveMontgomery; nil elsewhere
+	pub  rsa.PublicKey   // a copy, for the standard library in FIPS 140-3 mode
+	mont *montModulus    // where haveMontgomery
+	n    *bigmod.Modulus // elsewhere
 	e    uint
 	size int // the modulus size in bytes, which is the signature size
 }
@@ -34,6 +34,12 @@ type RSAKey struct {
 // ParseJWK and jwx apply too (the error wraps ErrRSAModulusTooSmall). pub
 // is copied: changing it afterwards does not change the RSAKey.
 func NewRSAKey(pub *rsa.PublicKey) (*RSAKey, error) {
+	return newRSAKey(pub, haveMontgomery)
+}
+
+// newRSAKey is NewRSAKey with montModulus's arithmetic or, when mont is
+// false, bigmod's (the tests verify with both).
+func newRSAKey(pub *rsa.PublicKey, mont bool) (*RSAKey, error) {
 	switch {
 	case pub == nil || pub.N == nil || pub.N.Sign() <= 0:
 		return nil, fmt.Errorf("jose: rsa key: no modulus: %w", ErrRSAModulus)
@@ -44,17 +50,21 @@ func NewRSAKey(pub *rsa.PublicKey) (*RSAKey, error) {
 	case pub.E < 3 || pub.E%2 == 0 || pub.E > 1<<31-1:
 		return nil, fmt.Errorf("jose: rsa key: exponent %d: %w", pub.E, ErrRSAExponent)
 	}
-	// The checks above leave nothing for NewModulus to refuse (it wants a
-	// modulus above 1), and the modulus is odd, so that Exp and
-	// ExpShortVarTime, which panic on an even one, never do.
+	k := &RSAKey{pub: rsa.PublicKey{N: new(big.Int).Set(pub.N), E: pub.E}, e: uint(pub.E), size: (pub.N.BitLen() + 7) / 8}
+	if mont {
+		// The checks above are what newMontModulus needs: an odd modulus
+		// above 1 and e ≥ 2.
+		k.mont = newMontModulus(k.pub.N, k.e)
+		return k, nil
+	}
+	// They leave nothing for NewModulus to refuse (it wants a modulus above
+	// 1), and the modulus is odd, so that Exp and ExpShortVarTime, which
+	// panic on an even one, never do.
 	n, err := bigmod.NewModulus(pub.N.Bytes())
 	if err != nil {
 		return nil, fmt.Errorf("jose: rsa key: %v: %w", err, ErrRSAModulus)
 	}
-	k := &RSAKey{pub: rsa.PublicKey{N: new(big.Int).Set(pub.N), E: pub.E}, n: n, e: uint(pub.E), size: n.Size()}
-	if haveMontgomery {
-		k.mont = newMontModulus(k.pub.N, k.e)
-	}
+	k.n = n
 	return k, nil
 }
 

@@ -68,9 +68,7 @@ func rsaKeyForms(rk *RSAKey) map[string]*RSAKey {
 	if rk.mont != nil {
 		forms["montgomery"] = rk
 	}
-	b := *rk
-	b.mont = nil
-	forms["bigmod"] = &b
+	forms["bigmod"] = must(newRSAKey(&rk.pub, false))
 	return forms
 }
 
