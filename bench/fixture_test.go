@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"os"
 	"runtime"
 	"strings"
@@ -164,9 +163,4 @@ func flipSignature(tok string) string {
 	}
 	sig[len(sig)/2] ^= 0x01
 	return parts[0] + "." + parts[1] + "." + b64.EncodeToString(sig)
-}
-
-// describe prints the token's size, for the README.
-func (f *fixture) describe() string {
-	return fmt.Sprintf("%d-byte access token, %d-byte claims", len(f.tokens[0]), b64.DecodedLen(len(strings.Split(f.tokens[0], ".")[1])))
 }
