@@ -99,7 +99,7 @@ func (k *RSAKey) Verify(alg string, signingInput, sig []byte) error {
 	if !ok {
 		return ErrUnsupportedAlg
 	}
-	if k == nil {
+	if k == nil || k.mont == nil && k.n == nil { // nil, or not made by NewRSAKey
 		return fmt.Errorf("jose: no public key: %w", ErrSignature)
 	}
 	if fips140.Enabled() {
