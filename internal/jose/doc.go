@@ -30,8 +30,8 @@
 // reads is public (the key, the signed input, the signature), so nothing
 // secret can leak through its timing.
 //
-// The arithmetic, on amd64 with ADX and BMI2 (haveMontgomery: every x86
-// server processor since 2014), is this package's montModulus: word-by-word
+// The arithmetic, on amd64 with ADX and BMI2 (haveMontgomery: Intel since
+// Broadwell, AMD since Zen), is this package's montModulus: word-by-word
 // Montgomery multiplication and reduction as bigmod does them, and a
 // squaring that computes each product x[i]·x[j] below the diagonal once and
 // doubles them, 1.5n² limb products where a multiplication needs 2n². With

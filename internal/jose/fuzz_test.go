@@ -183,11 +183,14 @@ func FuzzRSAKeyVerify(f *testing.F) {
 		if (ours == nil) != (theirs == nil) {
 			t.Fatalf("%d bits, e = %d, %v signature as %s, mode %d: RSAKey %v, crypto/rsa %v", key.N.BitLen(), key.E, h, alg, mode%6, ours, theirs)
 		}
-		if viaBigmod := rkb.Verify(alg, in, sig); (viaBigmod == nil) != (theirs == nil) {
+		viaBigmod := rkb.Verify(alg, in, sig)
+		if (viaBigmod == nil) != (theirs == nil) {
 			t.Fatalf("%d bits, e = %d, %v signature as %s, mode %d: RSAKey with bigmod %v, crypto/rsa %v", key.N.BitLen(), key.E, h, alg, mode%6, viaBigmod, theirs)
 		}
-		if ours != nil && !errors.Is(ours, ErrSignature) && !(errors.Is(ours, ErrUnsupportedAlg) && !Supported(alg)) {
-			t.Fatalf("%s: error %v", alg, ours)
+		for _, err := range []error{ours, viaBigmod} {
+			if err != nil && !errors.Is(err, ErrSignature) && !(errors.Is(err, ErrUnsupportedAlg) && !Supported(alg)) {
+				t.Fatalf("%s: error %v", alg, err)
+			}
 		}
 		if wantH, ok := rsaHash(alg); ok && wantH == h && ((mode%6 == 0 || mode%6 == 1) && delta == 0) && ours != nil {
 			t.Fatalf("%d bits, e = %d: a good %s signature refused: %v", key.N.BitLen(), key.E, alg, ours)

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"math/big"
 	"math/bits"
-	"slices"
 )
 
 // montModulus is an RSA modulus prepared for Montgomery arithmetic with
@@ -35,11 +34,7 @@ type montModulus struct {
 // newMontModulus prepares n, which must be odd and above 1, for raising
 // to e ≥ 2 (NewRSAKey checks all three first).
 func newMontModulus(n *big.Int, e uint) *montModulus {
-	words := n.Bits()
-	m := make([]uint, len(words))
-	for i, w := range words {
-		m[i] = uint(w)
-	}
+	m := toLimbs(n, len(n.Bits()))
 	// Newton's iteration for m[0]⁻¹ mod 2^W: inv is right in the low 1
 	// bit (m[0] is odd), and each step doubles the bits that are right.
 	inv := uint(1)
@@ -54,14 +49,8 @@ func newMontModulus(n *big.Int, e uint) *montModulus {
 	rr := new(big.Int).Lsh(big.NewInt(1), uint(2*len(m)*bits.UintSize))
 	rr.Mod(rr, n)
 	r := toLimbs(rr, len(m))
-	k := rExponent(e) + 1
-	acc, t := slices.Clone(r), make([]uint, 2*len(m))
-	for i := bits.Len64(k) - 2; i >= 0; i-- {
-		mm.sqr(acc, acc, t)
-		if k>>uint(i)&1 == 1 {
-			mm.mul(acc, acc, r, t)
-		}
-	}
+	acc, t := make([]uint, len(m)), make([]uint, 2*len(m))
+	mm.pow(acc, r, rExponent(uint64(e))+1, t)
 	clear(t)
 	copy(t, acc)
 	mm.reduce(acc, t)
@@ -78,11 +67,11 @@ func toLimbs(x *big.Int, n int) []uint {
 	return z
 }
 
-// rExponent is the j for which exp's loop leaves x^e·R^-j: each squaring
-// of a·R^-i gives a²·R^-(2i+1), each multiplication by x adds 1.
-func rExponent(e uint) uint64 {
+// rExponent is the j for which pow leaves x^e·R^-j: each squaring of
+// a·R^-i gives a²·R^-(2i+1), each multiplication by x adds 1.
+func rExponent(e uint64) uint64 {
 	var j uint64
-	for i := bits.Len(e) - 2; i >= 0; i-- {
+	for i := bits.Len64(e) - 2; i >= 0; i-- {
 		j = 2*j + 1
 		if e>>uint(i)&1 == 1 {
 			j++
@@ -122,19 +111,27 @@ func (m *montModulus) expEncoded(em, sig []byte) bool {
 // square-and-multiply over the bits of e with Montgomery products. x is
 // not moved into the Montgomery domain first (a multiplication by R² mod
 // m) nor the result out of it at the end (a reduction): each product
-// multiplies by R⁻¹, the loop leaves x^e·R^-j for the j of e (rExponent),
+// multiplies by R⁻¹, pow leaves x^e·R^-j for the j of e (rExponent),
 // and one last product with fix = R^(j+1) mod m gives x^e. That is one
 // multiplication instead of a multiplication and a reduction. t is
 // scratch space of 2n limbs; out must not be x.
 func (m *montModulus) exp(out, x, t []uint) {
+	m.pow(out, x, uint64(m.e), t)
+	m.mul(out, out, m.fix, t)
+}
+
+// pow sets out to the Montgomery power of x: left-to-right
+// square-and-multiply over the bits of k ≥ 1 with Montgomery products, so
+// that out = x^k·R^-j for the j of k (rExponent). t is scratch space of 2n
+// limbs; out must not be x.
+func (m *montModulus) pow(out, x []uint, k uint64, t []uint) {
 	copy(out, x)
-	for i := bits.Len(m.e) - 2; i >= 0; i-- {
+	for i := bits.Len64(k) - 2; i >= 0; i-- {
 		m.sqr(out, out, t)
-		if m.e>>uint(i)&1 == 1 {
+		if k>>uint(i)&1 == 1 {
 			m.mul(out, out, x, t)
 		}
 	}
-	m.mul(out, out, m.fix, t)
 }
 
 // mul sets out to a·b·R⁻¹ mod m, for a, b < m; out may be a or b.
@@ -221,8 +218,8 @@ func putLimb(b []byte, v uint) {
 }
 
 // The generic forms of the three primitives the assembly implements, in
-// Go: the reference montgomery_amd64_test.go holds the assembly to, and
-// the implementation where there is no assembly.
+// Go: the reference FuzzMontgomery (montgomery_test.go) holds the assembly
+// to, and the implementation where there is no assembly.
 
 // addMulGeneric adds x·y to z (of len(z) limbs) and returns the carry limb.
 func addMulGeneric(z, x []uint, y uint) (c uint) {

@@ -4,12 +4,10 @@
 
 // Montgomery multiplication, squaring and reduction for montModulus
 // (montgomery.go has the algorithms and their Go forms, mulRowsGeneric,
-// sqrRowsGeneric and redcGeneric, which FuzzMontgomeryADX holds these to).
+// sqrRowsGeneric and redcGeneric, which FuzzMontgomery holds these to).
 //
-// The inner loop of all three is the same: z[0:k] += x[0:k]·y, with y in
-// DX, z in DI, x in SI and k in CX, leaving the carry limb in R9 and DI
-// pointing past z[k-1]. k mod 8 limbs go one at a time, then blocks of 8.
-// Only MULX, ADCX, ADOX, MOV, LEA, JCXZ and JMP run while a carry chain is
+// The inner loop of all three is one macro, ADDMUL. k mod 8 limbs go one
+// at a time, then blocks of 8. Only MULX, ADCX, ADOX, MOV, LEA, JCXZ and JMP run while a carry chain is
 // open, none of which touches CF or OF except as the chain means to; R10
 // is zero throughout, to fold the two flags into the carry limb at the
 // end. JCXZ cannot jump far, so each loop's exit code sits just above the
@@ -39,6 +37,37 @@
 	LEAQ  64(SI), SI;  \
 	LEAQ  64(DI), DI
 
+// ADDMUL is the inner loop: z[0:k] += x[0:k]·y for y in DX, z in DI, x in
+// SI and k ≥ 1 in CX; it leaves the carry limb in R9, DI past z[k-1], and
+// jumps to the label next, which each function defines right after it.
+// Labels are local to a TEXT block, so each function's copy of the macro
+// has its own.
+#define ADDMUL \
+	MOVQ CX, AX;             \
+	ANDQ $7, CX;             \
+	SHRQ $3, AX;             \
+	XORQ R9, R9;             \
+single:                      \
+	JCXZQ blocks;            \
+	STEP(0, R9, R11);        \
+	MOVQ  R11, R9;           \
+	LEAQ  8(SI), SI;         \
+	LEAQ  8(DI), DI;         \
+	LEAQ  -1(CX), CX;        \
+	JMP   single;            \
+blocks:                      \
+	MOVQ AX, CX;             \
+	JMP  block;              \
+tail:                        \
+	ADCXQ R10, R9;           \
+	ADOXQ R10, R9;           \
+	JMP   next;              \
+block:                       \
+	JCXZQ tail;              \
+	BLOCK8;                  \
+	LEAQ  -1(CX), CX;        \
+	JMP   block
+
 // func mulRowsADX(t, x, y *uint, n int)
 //
 // For each row i, t[i:i+n] += x·y[i] and t[i+n] = the carry limb: t += x·y,
@@ -54,34 +83,7 @@ row:
 	MOVQ R12, DI
 	MOVQ x+8(FP), SI
 	MOVQ n+24(FP), CX
-	MOVQ CX, AX
-	ANDQ $7, CX
-	SHRQ $3, AX
-	XORQ R9, R9
-
-single:
-	JCXZQ blocks
-	STEP(0, R9, R11)
-	MOVQ  R11, R9
-	LEAQ  8(SI), SI
-	LEAQ  8(DI), DI
-	LEAQ  -1(CX), CX
-	JMP   single
-
-blocks:
-	MOVQ AX, CX
-	JMP  block
-
-tail:
-	ADCXQ R10, R9
-	ADOXQ R10, R9
-	JMP   next
-
-block:
-	JCXZQ tail
-	BLOCK8
-	LEAQ  -1(CX), CX
-	JMP   block
+	ADDMUL
 
 next:
 	MOVQ R9, (DI)
@@ -111,34 +113,7 @@ row:
 	MOVQ R12, DI
 	LEAQ 8(R13), SI
 	MOVQ BX, CX
-	MOVQ CX, AX
-	ANDQ $7, CX
-	SHRQ $3, AX
-	XORQ R9, R9
-
-single:
-	JCXZQ blocks
-	STEP(0, R9, R11)
-	MOVQ  R11, R9
-	LEAQ  8(SI), SI
-	LEAQ  8(DI), DI
-	LEAQ  -1(CX), CX
-	JMP   single
-
-blocks:
-	MOVQ AX, CX
-	JMP  block
-
-tail:
-	ADCXQ R10, R9
-	ADOXQ R10, R9
-	JMP   next
-
-block:
-	JCXZQ tail
-	BLOCK8
-	LEAQ  -1(CX), CX
-	JMP   block
+	ADDMUL
 
 next:
 	MOVQ R9, (DI)
@@ -190,34 +165,7 @@ row:
 	MOVQ  R12, DI
 	MOVQ  m+8(FP), SI
 	MOVQ  n+16(FP), CX
-	MOVQ  CX, AX
-	ANDQ  $7, CX
-	SHRQ  $3, AX
-	XORQ  R9, R9
-
-single:
-	JCXZQ blocks
-	STEP(0, R9, R11)
-	MOVQ  R11, R9
-	LEAQ  8(SI), SI
-	LEAQ  8(DI), DI
-	LEAQ  -1(CX), CX
-	JMP   single
-
-blocks:
-	MOVQ AX, CX
-	JMP  block
-
-tail:
-	ADCXQ R10, R9
-	ADOXQ R10, R9
-	JMP   next
-
-block:
-	JCXZQ tail
-	BLOCK8
-	LEAQ  -1(CX), CX
-	JMP   block
+	ADDMUL
 
 next:
 	MOVQ (DI), R8
