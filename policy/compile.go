@@ -26,6 +26,7 @@ type Policy struct {
 	names    []string          // rule names in configuration order
 	def      Default
 	hasHosts bool // some pattern has a host: hosts must be canonical
+	dirs     []dirKey // the rule patterns that name a directory (pattern.namesDir)
 	live     bool // some rule has live_check
 	warnings []string
 	scratch  sync.Pool  // *scratch, for looking up a path other than the request's
@@ -233,6 +234,9 @@ func (c *compiler) route(cr *rule, field, s string, varFields map[string]string)
 	c.owner[s] = fmt.Sprintf("%s (rule %q)", field, cr.name)
 	c.p.routes[s] = rt
 	c.p.hasHosts = c.p.hasHosts || pat.host != ""
+	if k, ok := pat.dirKey(); ok {
+		c.p.dirs = append(c.p.dirs, k)
+	}
 	if pat.isCatchAll() {
 		c.catchAll = true
 	}

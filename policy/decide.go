@@ -93,7 +93,9 @@ func denied(reason claims.Reason, rule string, scopes []string) Decision {
 //     the rule's requirements; no match means the default.
 //  4. If the path ends in a slash and the same path without it matches a
 //     different rule, that rule must allow too, so that an upstream that
-//     ignores trailing slashes cannot be reached through a weaker rule.
+//     ignores trailing slashes cannot be reached through a weaker rule;
+//     likewise, without a slash, a rule whose pattern names the path with
+//     a slash as its directory ("GET /admin/" for "/admin").
 func (p *Policy) Decide(r *http.Request, tok *claims.Token) Decision {
 	return p.decide(r, tok, nil)
 }
@@ -146,10 +148,8 @@ func (p *Policy) decide(r *http.Request, tok *claims.Token, ex *Explanation) Dec
 	rt := p.lookup(r, path, path == escaped)
 	var vals [maxVars]string
 	d := p.judge(rt, path, tok, &vals, ex)
-	if d.Allow && len(path) > 1 && path[len(path)-1] == '/' {
-		twin := path[:len(path)-1]
-		t := p.lookup(r, twin, false)
-		if t != nil && t.rule != nil && (rt == nil || t.rule != rt.rule) {
+	if d.Allow {
+		if t, twin := p.twin(r, path); t != nil && t != rt {
 			if d2 := p.judge(t, twin, tok, &vals, ex); !d2.Allow {
 				d = d2
 			}
@@ -160,6 +160,41 @@ func (p *Policy) decide(r *http.Request, tok *claims.Token, ex *Explanation) Dec
 		ex.Decision = d
 	}
 	return d
+}
+
+// twin returns the route that judges path's trailing-slash twin, and the
+// twin, when that route belongs to a rule that must also allow the
+// request: an upstream that ignores trailing slashes serves both paths
+// alike, so neither may be reached through a weaker rule.
+//
+//   - For "/a/b/", the twin is "/a/b", and any rule matching it counts.
+//   - For "/a/b", the twin is "/a/b/", and a rule counts only if its
+//     pattern names that directory itself: it ends in a slash ("/a/b/",
+//     "/a/{x}/", "/a/b/{$}", "/a/b/{rest...}") with nothing matched past
+//     it. A pattern that merely contains the twin ("/", "/a/") says
+//     nothing about "/a/b" that ServeMux did not already weigh.
+//
+// It returns nil when there is no such rule.
+func (p *Policy) twin(r *http.Request, path string) (*route, string) {
+	if len(path) <= 1 {
+		return nil, ""
+	}
+	if path[len(path)-1] == '/' {
+		twin := path[:len(path)-1]
+		if t := p.lookup(r, twin, false); t != nil && t.rule != nil {
+			return t, twin
+		}
+		return nil, ""
+	}
+	if !mayNameDir(p.dirs, path) {
+		return nil, ""
+	}
+	twin := path + "/"
+	t := p.lookup(r, twin, false)
+	if t == nil || t.rule == nil || !t.pat.namesDir(strings.Count(path, "/")) {
+		return nil, ""
+	}
+	return t, twin
 }
 
 // judge decides the request for path by route rt (nil or the catch-all:

@@ -287,6 +287,52 @@ func TestTrailingSlashTwin(t *testing.T) {
 	}
 }
 
+// TestTrailingSlashTwinReverse checks the other direction: a path without
+// a trailing slash is also judged by a rule whose pattern names it as a
+// directory, so that a wildcard anonymous rule cannot open "/admin" to an
+// upstream that serves it as "/admin/".
+func TestTrailingSlashTwinReverse(t *testing.T) {
+	f := newFixture(t)
+	users := f.users(t)
+	p, err := policy.New(policy.Config{Rules: []policy.Rule{
+		{Name: "pages", Route: "GET /{page}", Anonymous: true},
+		{Name: "admin", Route: "GET /admin/", Requirement: policy.Requirement{GroupsAny: []string{"admin"}}},
+		{Name: "exact-dir", Route: "GET /ops/{$}", Requirement: policy.Requirement{GroupsAny: []string{"admin"}}},
+		{Name: "user-dir", Route: "GET /users/{id}/", Requirement: policy.Requirement{GroupsAny: []string{"admin"}}},
+		{Name: "user-page", Route: "GET /users/{id}", Anonymous: true},
+		{Name: "rest-dir", Route: "GET /files/{rest...}", Requirement: policy.Requirement{GroupsAny: []string{"admin"}}},
+		{Name: "everything", Route: "GET /", Requirement: policy.Requirement{GroupsAny: []string{"admin"}}},
+		{Name: "api", Route: "GET /api/", Requirement: policy.Requirement{GroupsAny: []string{"admin"}}},
+		{Name: "api-doc", Route: "GET /api/doc", Anonymous: true},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []decideCase{
+		{"directory rule judges the slash-less path", "GET", "/admin", "none", noToken("admin")},
+		{"directory rule, not in the group", "GET", "/admin", "alice", forbidden("admin", claims.ReasonGroupDenied)},
+		{"directory rule, in the group", "GET", "/admin", "bob", allow("pages")},
+		{"{$} directory", "GET", "/ops", "none", noToken("exact-dir")},
+		{"wildcard directory", "GET", "/users/7", "none", noToken("user-dir")},
+		{"wildcard directory, in the group", "GET", "/users/7", "bob", allow("user-page")},
+		{"{rest...} directory", "GET", "/files", "none", noToken("rest-dir")},
+		{"a page no directory rule names", "GET", "/about", "none", allow("pages")},
+		{"the catch-all names no directory", "GET", "/blog", "none", allow("pages")},
+		{"a containing directory adds nothing", "GET", "/api/doc", "none", allow("api-doc")},
+		{"the slash itself", "GET", "/admin/", "none", noToken("admin")},
+		{"root", "GET", "/", "none", noToken("everything")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := request(t, tc.method, tc.target)
+			tok := users[tc.user]
+			checkDecision(t, p.Decide(r, tok), tc.want, r)
+			if ex := p.Explain(r, tok); !equalDecision(ex.Decision, p.Decide(r, tok)) {
+				t.Errorf("Explain decided %v\n%s", ex.Decision, ex)
+			}
+		})
+	}
+}
+
 // TestDefaults checks the three defaults with and without a token.
 func TestDefaults(t *testing.T) {
 	f := newFixture(t)

@@ -148,7 +148,13 @@
 //     matches a different rule: both rules must allow. Routers that ignore
 //     trailing slashes (Express, Rails, ASP.NET, older Spring) serve
 //     "POST /orders/" as "POST /orders", so the rule for "POST /orders"
-//     applies to it too.
+//     applies to it too. The other way round, a path without a trailing
+//     slash is also judged with it when a rule's pattern names that very
+//     directory ("GET /admin/", "GET /admin/{$}", "GET /users/{id}/"):
+//     with "GET /{page}" anonymous, "GET /admin" still needs what
+//     "GET /admin/" needs. A pattern that only contains the directory ("/",
+//     "GET /admin/" for "/admin/x") adds nothing; ServeMux has already
+//     preferred the more specific one.
 //   - Methods and paths are case-sensitive, as in ServeMux and HTTP: "/Admin"
 //     is not matched by "/admin/". An upstream that routes paths
 //     case-insensitively needs its rules written for every spelling, or a

@@ -335,6 +335,13 @@ func FuzzRouteMemo(f *testing.F) {
 		checkMemoRequest(t, p, r, path)
 		if len(path) > 1 && path[len(path)-1] == '/' {
 			checkMemoRequest(t, p, r, path[:len(path)-1]) // the twin
+		} else if len(path) > 1 {
+			checkMemoRequest(t, p, r, path+"/") // the directory twin
+			// The filter never hides a directory rule.
+			if rt := p.muxLookup(r, path+"/", false); rt != nil && rt.rule != nil &&
+				rt.pat.namesDir(strings.Count(path, "/")) && !mayNameDir(p.dirs, path) {
+				t.Errorf("%s %s: %q names it as a directory, but mayNameDir says no", method, path, rt.pat.str)
+			}
 		}
 	})
 }

@@ -106,6 +106,62 @@ func (p *pattern) matchesEveryPath() bool {
 	return len(p.segs) == 1 && p.segs[0].kind == segMulti
 }
 
+// namesDir reports whether p, having matched a path of n segments plus a
+// trailing slash, matched it as a directory named by its own fixed
+// segments: p ends in a trailing slash, "{$}" or "{x...}" after exactly n
+// segments, so the final wildcard matched nothing.
+func (p *pattern) namesDir(n int) bool {
+	k := len(p.segs)
+	if k < 2 || k-1 != n {
+		return false
+	}
+	last := p.segs[k-1].kind
+	return last == segMulti || last == segEnd
+}
+
+// dirKey says which paths a pattern that names a directory could name:
+// those of n segments whose first segment is first ("" for a wildcard).
+type dirKey struct {
+	n     int
+	first string
+}
+
+// dirKey returns p's dirKey, and whether p names a directory at all: it
+// ends in a trailing slash, "{$}" or "{x...}" after a fixed part.
+func (p *pattern) dirKey() (dirKey, bool) {
+	k := len(p.segs)
+	if k < 2 || p.segs[k-1].kind != segMulti && p.segs[k-1].kind != segEnd {
+		return dirKey{}, false
+	}
+	d := dirKey{n: k - 1}
+	if p.segs[0].kind == segLiteral {
+		d.first = p.segs[0].name
+	}
+	return d, true
+}
+
+// mayNameDir reports whether some pattern of dirs could name the clean,
+// escaped path (no trailing slash) as a directory. It is a filter that
+// spares most requests the directory twin's lookup; it never says no to
+// a path that one of them names.
+func mayNameDir(dirs []dirKey, path string) bool {
+	if len(dirs) == 0 {
+		return false
+	}
+	n := strings.Count(path, "/")
+	first := path[1:]
+	if j := strings.IndexByte(first, '/'); j >= 0 {
+		first = first[:j]
+	}
+	escaped := strings.IndexByte(first, '%') >= 0
+	for _, d := range dirs {
+		if d.n == n && (d.first == "" || escaped || d.first == first) {
+			return true
+		}
+	}
+	return false
+}
+
 // extract stores in vals[k] the raw (still escaped) text that the wildcard
 // at segment index idx[k] of p matched in path, for every k. path is the
 // escaped, clean path that ServeMux matched to p, or that path without the
