@@ -25,9 +25,9 @@ type Policy struct {
 	routes   map[string]*route // pattern string → route, for ServeMux's redirect matches
 	names    []string          // rule names in configuration order
 	def      Default
-	hasHosts bool // some pattern has a host: hosts must be canonical
+	hasHosts bool     // some pattern has a host: hosts must be canonical
 	dirs     []dirKey // the rule patterns that name a directory (pattern.namesDir)
-	live     bool // some rule has live_check
+	live     bool     // some rule has live_check
 	warnings []string
 	scratch  sync.Pool  // *scratch, for looking up a path other than the request's
 	memo     *routeMemo // ServeMux's answers to requests seen before
