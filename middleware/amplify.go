@@ -9,6 +9,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/cognito-gate/cognito-gate/internal/cookiepair"
+
 	"github.com/cognito-gate/cognito-gate/claims"
 	"github.com/cognito-gate/cognito-gate/internal/msg"
 )
@@ -139,6 +141,9 @@ func (s *AmplifySource) Token(r *http.Request) (string, error) {
 	var val string
 	n := 0
 	for name, v := range cookies(r) {
+		if cookiepair.Hides(name, v, s.Owns) {
+			return "", fmt.Errorf("cookie %s hides an amplify cookie in its value: %w", quoted(name), errInvalidRequest)
+		}
 		dec, mine, _ := s.decode(name) // lastAuthUser has checked every name
 		if !mine || !strings.HasSuffix(dec, s.suffix) {
 			continue

@@ -176,6 +176,11 @@ func TestAmplifyCookie(t *testing.T) {
 		{name: "LastAuthUser malformed escape", cookies: []string{p + "LastAuthUser=al%ZZ; " + p + "alice.accessToken=" + tok}, wantErr: invalid},
 		{name: "LastAuthUser invalid UTF-8", cookies: []string{p + "LastAuthUser=%C3; " + p + "alice.accessToken=" + tok}, wantErr: invalid},
 		{name: "token with a space", cookies: []string{p + "LastAuthUser=alice; " + p + `alice.accessToken="a b"`}, wantErr: invalid},
+		{name: "token cookie hidden after a space", cookies: []string{amplifyCookies("alice", tok, id, false) + "; theme=dark " + p + "alice.accessToken=forged"}, wantErr: invalid},
+		{name: "token cookie hidden after a comma", cookies: []string{amplifyCookies("alice", tok, id, false) + "; theme=dark," + p + "alice.accessToken=forged"}, wantErr: invalid},
+		{name: "LastAuthUser hidden", cookies: []string{amplifyCookies("alice", tok, id, false) + "; theme=dark " + p + "LastAuthUser=bob"}, wantErr: invalid},
+		{name: "escaped name hidden", cookies: []string{amplifyCookies("alice", tok, id, false) + "; theme=dark %43ognitoIdentityServiceProvider." + testClient + ".alice.accessToken=forged"}, wantErr: invalid},
+		{name: "hidden without a LastAuthUser", cookies: []string{"theme=dark " + p + "alice.accessToken=forged"}, wantErr: invalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

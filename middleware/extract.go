@@ -7,6 +7,8 @@ import (
 	"net/textproto"
 	"net/url"
 	"strings"
+
+	"github.com/cognito-gate/cognito-gate/internal/cookiepair"
 )
 
 // TokenSource finds a bearer token in a request. It returns the token, or
@@ -155,9 +157,12 @@ func (c cookie) Token(r *http.Request) (string, error) {
 	var val string
 	n := 0
 	for name, v := range cookies(r) {
-		if name == c.name {
+		switch {
+		case name == c.name:
 			n++
 			val = v
+		case cookiepair.Hides(name, v, func(h string) bool { return h == c.name }):
+			return "", fmt.Errorf("cookie %s hides a cookie %s in its value: %w", quoted(name), c.name, errInvalidRequest)
 		}
 	}
 	return soleCookie(c.name, n, val)

@@ -83,6 +83,17 @@ func TestCredentialSyntax(t *testing.T) {
 		{name: "cookie value a lone double quote", sources: []middleware.TokenSource{middleware.Cookie("access_token")}, headers: []hdr{{"Cookie", `access_token="`}}, want: 400},
 		{name: "cookie value with a quote inside", sources: []middleware.TokenSource{middleware.Cookie("access_token")}, headers: []hdr{{"Cookie", `access_token=""` + tok + `""`}}, want: 400},
 		{name: "cookie with a space in the value", sources: []middleware.TokenSource{middleware.Cookie("access_token")}, headers: []hdr{{"Cookie", "access_token=a b"}}, want: 400},
+		// A token cookie hidden in another's value: one cookie to net/http,
+		// two to Python (whitespace) or Rack 2 (commas).
+		{name: "cookie hidden after a space", sources: []middleware.TokenSource{middleware.Cookie("access_token")}, headers: []hdr{{"Cookie", "theme=dark access_token=forged"}}, want: 400},
+		{name: "cookie hidden after a tab", sources: []middleware.TokenSource{middleware.Cookie("access_token")}, headers: []hdr{{"Cookie", "theme=dark\taccess_token=forged"}}, want: 400},
+		{name: "cookie hidden after a comma", sources: []middleware.TokenSource{middleware.Cookie("access_token")}, headers: []hdr{{"Cookie", "theme=dark,access_token=forged"}}, want: 400},
+		{name: "cookie hidden, spaces before =", sources: []middleware.TokenSource{middleware.Cookie("access_token")}, headers: []hdr{{"Cookie", "theme=dark, access_token =forged"}}, want: 400},
+		{name: "cookie hidden beside the real one", sources: []middleware.TokenSource{middleware.Cookie("access_token")}, headers: []hdr{{"Cookie", "access_token=" + tok + "; theme=dark access_token=forged"}}, want: 400},
+		{name: "cookie hidden in quotes", sources: []middleware.TokenSource{middleware.Cookie("access_token")}, headers: []hdr{{"Cookie", `theme="dark access_token=forged"`}}, want: 400},
+		{name: "cookie hidden in a nameless pair", sources: []middleware.TokenSource{middleware.Cookie("access_token")}, headers: []hdr{{"Cookie", "x access_token=forged"}}, want: 400},
+		{name: "the name in a value, not as a cookie", sources: []middleware.TokenSource{middleware.Cookie("access_token")}, headers: []hdr{{"Cookie", "a=access_token=1; b=x,access_tokens=2; c=x access_token; access_token=" + tok}}, want: 200},
+		{name: "commas and spaces in other values", sources: []middleware.TokenSource{middleware.Cookie("access_token")}, headers: []hdr{{"Cookie", "prefs=a,b c=d; access_token=" + tok}}, want: 200},
 
 		// The query.
 		{name: "query", sources: []middleware.TokenSource{middleware.Query("access_token")}, target: "/me?access_token=" + tok, want: 200},

@@ -102,12 +102,13 @@ func newAmplifyCookies(src *middleware.AmplifySource, clientID string) *amplifyC
 // look-alikes, LastAuthUser and every user's access, ID and refresh
 // tokens included.
 func (a *amplifyCookies) strip(h http.Header, keep bool) {
+	lookalike := func(name string) bool { return strings.HasPrefix(paramName(lenientEscapes(name)), a.php) }
 	filterCookies(h, func(name string) bool {
 		if a.src.Owns(name) {
 			return !keep
 		}
-		return strings.HasPrefix(paramName(lenientEscapes(name)), a.php)
-	})
+		return lookalike(name)
+	}, func(name string) bool { return a.src.Owns(name) || lookalike(name) })
 }
 
 // lenientEscapes returns s with every '%' that does not begin a %XX

@@ -260,7 +260,7 @@ func (g *gate) credentialEdits(r *http.Request, verified bool) (set http.Header,
 	if c.cookie != "" && len(r.Header["Cookie"]) > 0 {
 		cookies := http.Header{"Cookie": slices.Clone(r.Header["Cookie"])}
 		if keep == carrierCookie {
-			filterCookies(cookies, func(n string) bool { return n != c.cookie && sameParam(n, c.cookie) })
+			filterCookies(cookies, func(n string) bool { return n != c.cookie && sameParam(n, c.cookie) }, func(n string) bool { return sameParam(n, c.cookie) })
 		} else {
 			removeCookie(cookies, c.cookie)
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/cognito-gate/cognito-gate/internal/cookiepair"
 	"github.com/cognito-gate/cognito-gate/internal/msg"
 	"github.com/cognito-gate/cognito-gate/middleware"
 
@@ -295,7 +296,7 @@ func (c *credentials) strip(in, out *http.Request, verified, forward bool) {
 	// them as the token's name (see paramName).
 	switch {
 	case c.cookie != "" && keep == carrierCookie:
-		filterCookies(out.Header, func(n string) bool { return n != c.cookie && sameParam(n, c.cookie) })
+		filterCookies(out.Header, func(n string) bool { return n != c.cookie && sameParam(n, c.cookie) }, func(n string) bool { return sameParam(n, c.cookie) })
 	case c.cookie != "":
 		removeCookie(out.Header, c.cookie)
 	}
@@ -336,12 +337,16 @@ func stripALB(h http.Header, keep bool) {
 // others read as name (sameParam), from the Cookie headers of h, keeping
 // the others as they were.
 func removeCookie(h http.Header, name string) {
-	filterCookies(h, func(n string) bool { return sameParam(n, name) })
+	same := func(n string) bool { return sameParam(n, name) }
+	filterCookies(h, same, same)
 }
 
-// filterCookies removes the cookies whose name drop reports from the
-// Cookie headers of h, keeping the others as they were.
-func filterCookies(h http.Header, drop func(name string) bool) {
+// filterCookies removes from the Cookie headers of h the cookies whose
+// name drop reports, and those that hide in their value (or name) a
+// cookie whose name hide reports (cookiepair.Hides: "theme=dark
+// access_token=x" is an access_token cookie to Python and Rack 2),
+// keeping the others as they were.
+func filterCookies(h http.Header, drop, hide func(name string) bool) {
 	vals := h.Values("Cookie")
 	if len(vals) == 0 {
 		return
@@ -350,10 +355,10 @@ func filterCookies(h http.Header, drop func(name string) bool) {
 	for _, v := range vals {
 		for _, part := range strings.Split(v, ";") {
 			p := strings.TrimSpace(part)
-			n, _, _ := strings.Cut(p, "=")
+			n, val, _ := strings.Cut(p, "=")
 			// The name as sent too: a PHP-style upstream reads trailing
 			// spaces of a name as '_' ("a " is $_COOKIE["a_"]).
-			if p == "" || drop(strings.TrimSpace(n)) || drop(n) {
+			if p == "" || drop(strings.TrimSpace(n)) || drop(n) || cookiepair.Hides(strings.TrimSpace(n), val, hide) {
 				continue
 			}
 			kept = append(kept, p)

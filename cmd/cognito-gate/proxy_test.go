@@ -47,6 +47,13 @@ func TestRemoveCookie(t *testing.T) {
 		{[]string{"access%5Ftoken=x; a=1"}, []string{"a=1"}},
 		{[]string{"access token=x; a=1"}, []string{"a=1"}},
 		{[]string{"access_token[0]=x; a=1"}, []string{"a=1"}},
+		// A token cookie hidden in another's value or name (Python splits
+		// on whitespace, Rack 2 on commas): the pair that hides it goes.
+		{[]string{"theme=dark access_token=x; a=1"}, []string{"a=1"}},
+		{[]string{"theme=dark,access.token=x; a=1"}, []string{"a=1"}},
+		{[]string{"theme=dark\taccess_token =x; a=1"}, []string{"a=1"}},
+		{[]string{"x access_token=y; a=1"}, []string{"a=1"}},
+		{[]string{"prefs=a,b c=d; a=access_token=1"}, []string{"prefs=a,b c=d; a=access_token=1"}},
 	} {
 		h := http.Header{}
 		for _, v := range tt.in {
