@@ -194,7 +194,8 @@ func TestBoundaryServeHeaders(t *testing.T) {
 		"X-Original-URI: /admin/x", "X-Original-Method: DELETE", "X-Client-IP: 10.0.0.1", "X_Client_IP: 10.0.0.1",
 		"True-Client-IP: 10.0.0.1", "True.Client.IP: 10.0.0.1", "X-Url-Scheme: https", "Front-End-Https: on",
 		"X-Forwarded-Scheme: https", "X-Forwarded-Ssl: on", "X-Forwarded-Uri: /admin/x", "X-Forwarded-Method: DELETE",
-		"X-Forwarded-Prefix: /kept",
+		"X-Forwarded-Prefix: /kept", "X-Script-Name: /admin", "X_Script_Name: /admin", "X-Scheme: https",
+		"Client-IP: 10.0.0.1", "X-Cluster-Client-IP: 10.0.0.1", "X-Original-Forwarded-For: 10.0.0.1",
 		"Upgrade: h2c", "Connection: Upgrade, HTTP2-Settings", "HTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA",
 	}, identityLookalikes...)
 	forbidden := []string{
@@ -204,6 +205,7 @@ func TestBoundaryServeHeaders(t *testing.T) {
 		"HTTP2-Settings", "Upgrade",
 		"X-Original-URI", "X-Original-Method", "X-Client-IP", "True-Client-IP", "X-Url-Scheme", "Front-End-Https",
 		"X-Forwarded-Scheme", "X-Forwarded-Ssl", "X-Forwarded-Uri", "X-Forwarded-Method",
+		"X-Script-Name", "X-Scheme", "Client-IP", "X-Cluster-Client-IP", "X-Original-Forwarded-For",
 	}
 	for _, tc := range []struct {
 		name, target, tok string

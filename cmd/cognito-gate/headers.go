@@ -83,6 +83,11 @@ var overrideHeaders = []string{
 	"X-Forwarded-Prefix", "X-Forwarded-Path", "X-Forwarded-Server", "X-Forwarded-Port",
 	"X-Forwarded-Scheme", "X-Forwarded-Ssl", "X-Forwarded-Uri", "X-Forwarded-Method",
 	"X-Url-Scheme", "Front-End-Https",
+	// Flask's ReverseProxied recipe mounts the app under X-Script-Name and
+	// takes the scheme from X-Scheme; Rails' RemoteIp reads Client-IP,
+	// others X-Cluster-Client-IP and ingress-nginx's
+	// X-Original-Forwarded-For.
+	"X-Script-Name", "X-Scheme", "Client-IP", "X-Cluster-Client-IP", "X-Original-Forwarded-For",
 }
 
 // routingOverrides are the override headers that change which route a
