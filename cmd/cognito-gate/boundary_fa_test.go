@@ -61,6 +61,9 @@ func TestBoundaryForwardAuthHeaders(t *testing.T) {
 		{"a fragment in the URI", orig("GET", "/admin#/public/x", "a.example"), 400, ""},
 		{"routing override", append(orig("GET", "/public/x", "a.example"), "X-Original-URL: /admin/x"), 400, ""},
 		{"method override", append(orig("GET", "/public/x", "a.example"), "X-HTTP-Method-Override: DELETE"), 400, ""},
+		{"method override parameter", orig("POST", "/public/x?_method=DELETE", "a.example"), 400, ""},
+		{"method override parameter, encoded", orig("POST", "/public/x?a=1&%5Fmethod=DELETE", "a.example"), 400, ""},
+		{"a parameter like it", orig("POST", "/public/x?my_method=DELETE", "a.example"), 200, ""},
 	}
 	// Every routing override, and spellings a framework reads as one.
 	for _, l := range []string{"X-Original-URL: /admin/x", "X-Rewrite-URL: /admin/x", "X-HTTP-Method-Override: DELETE",
@@ -166,6 +169,7 @@ func boundaryAttacks(admin, bob string) []proxyAttack {
 		{"double slash", "GET", "//admin/secret", "api.example.com", nil, false, false},
 		{"X-Original-URL", "GET", "/public/x", "api.example.com", []string{"X-Original-URL: /admin/secret"}, false, false},
 		{"method override", "POST", "/public/x", "api.example.com", []string{"X-HTTP-Method-Override: DELETE", "Content-Length: 0"}, false, false},
+		{"method override parameter", "POST", "/public/x?_method=DELETE", "api.example.com", []string{"Content-Length: 0"}, false, false},
 		{"identity X-Auth-Groups", "GET", "/public/x", "api.example.com", []string{"X-Auth-Groups: admin"}, false, true},
 		{"identity X-Auth.Groups", "GET", "/public/x", "api.example.com", []string{"X-Auth.Groups: admin"}, false, true},
 		{"identity X_Auth_Sub", "GET", "/public/x", "api.example.com", []string{"X_Auth_Sub: spoofed"}, false, true},

@@ -321,6 +321,34 @@ func TestBoundaryServeCredentials(t *testing.T) {
 	}
 }
 
+// TestBoundaryServeMethodParam guards review finding R4: a _method query
+// parameter, with which Symfony and Express's method-override turn the
+// POST the policy judged into a DELETE, never reaches the upstream, in no
+// spelling PHP reads as it; other parameters stay byte for byte.
+func TestBoundaryServeMethodParam(t *testing.T) {
+	pool := cognitotest.New(t, cognitotest.Config{})
+	up := newRawUpstream(t)
+	cfg := writeConfig(t, pool, "http://"+up.addr, boundaryPolicy, "")
+	p := start(t, []string{"proxy", "admin"}, "serve", "--config", cfg)
+	for _, tc := range []struct{ target, want string }{
+		{"/public/x?_method=DELETE", "/public/x"},
+		{"/public/x?a=1&_method=DELETE&b=%20", "/public/x?a=1&b=%20"},
+		{"/public/x?%5Fmethod=DELETE&_method[]=PUT&.method=PATCH&+_method=PUT&_method", "/public/x"},
+		{"/public/x?my_method=1&_methods=2&a=_method", "/public/x?my_method=1&_methods=2&a=_method"},
+	} {
+		t.Run(tc.target, func(t *testing.T) {
+			before := up.count()
+			resp := rawDo(t, p.addr["proxy"], head("POST", tc.target, "api.example.com", "Content-Length: 0"))
+			if resp.status != 200 {
+				t.Fatalf("status %d: %s", resp.status, resp.body)
+			}
+			if got := up.since(before)[0].target(); got != tc.want {
+				t.Errorf("upstream target %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
 // TestBoundaryServePreflight guards finding 11: with cors_preflight, a
 // preflight still passes the path and host checks, carries no body, and
 // never forwards a token.

@@ -113,6 +113,9 @@ func (g *gate) extAuthzCheck(ctx context.Context, req *authv3.CheckRequest) *aut
 		// upstream beside the real answer. Its value is not logged.
 		return g.extAuthzRefuse(r, claims.ReasonBadRequest, fmt.Errorf("ext-authz: the request carries %q, a spelling of an identity header or a routing override: %w", msg.Clip(name, 64), errBadRequest))
 	}
+	if k := methodOverride(r.URL.RawQuery); k != "" {
+		return g.extAuthzRefuse(r, claims.ReasonBadRequest, fmt.Errorf("ext-authz: the query carries %q, a method override the upstream may obey: %w", msg.Clip(k, 64), errBadRequest))
+	}
 	rule, refusal := g.routeRule(r, req.GetAttributes().GetContextExtensions())
 	if refusal != nil {
 		return refusal

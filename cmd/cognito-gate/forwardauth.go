@@ -47,6 +47,10 @@ func (g *gate) forwardAuthHandler() http.Handler {
 			g.refuse(w, r, err)
 			return
 		}
+		if k := methodOverride(orig.URL.RawQuery); k != "" {
+			g.refuse(w, r, fmt.Errorf("forward-auth: the URI's query carries %q, a method override the upstream may obey: %w", msg.Clip(k, 64), errBadRequest))
+			return
+		}
 		// The gateway forwards the path as the client wrote it, which its
 		// router may match differently from a cleaned path the policy
 		// judged: such requests are refused.

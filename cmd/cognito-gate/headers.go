@@ -99,6 +99,27 @@ var routingOverrides = []string{
 	"X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override",
 }
 
+// methodParam is the query parameter with which Symfony (with
+// http_method_override) and Express's method-override (given the name)
+// let a client turn a POST into another method: the policy judged the
+// request line's method. Serve removes it in every spelling PHP reads as
+// it (sameParam); forward-auth and ext_authz refuse a request that
+// carries it. The same field in a form body is not read (docs/security.md).
+const methodParam = "_method"
+
+// methodOverride returns the raw key of the first parameter of the raw
+// query q that an upstream may read as methodParam, or "".
+func methodOverride(q string) string {
+	for q != "" {
+		var p string
+		p, q, _ = strings.Cut(q, "&")
+		if k, _, _ := strings.Cut(p, "="); sameParam(k, methodParam) {
+			return k
+		}
+	}
+	return ""
+}
+
 // forwardedPrefix is the family of headers the gate sets itself (For, Host,
 // Proto) or removes: in serve mode no client-sent X-Forwarded-* header
 // reaches the upstream.

@@ -128,6 +128,9 @@ func (g *gate) rewrite(pr *httputil.ProxyRequest) {
 	dropH2C(out.Header)
 	tok, _ := claims.FromContext(in.Context())
 	g.cfg.credentials.strip(in, out, tok != nil, g.cfg.forwardAuthorization)
+	if methodOverride(out.URL.RawQuery) != "" {
+		out.URL.RawQuery = filterQuery(out.URL.RawQuery, func(k string) bool { return sameParam(k, methodParam) })
+	}
 	// X-Forwarded-* are the gate's: the client's values were removed above
 	// and are not appended to.
 	if ip, _, err := net.SplitHostPort(in.RemoteAddr); err == nil {
