@@ -80,7 +80,9 @@ type Config struct {
 	// only in cleaned form (401, never a redirect). Its token, if any, is never verified and never reaches
 	// the next handler's context; the request's headers are passed on as
 	// they are, so the next handler must answer the preflight and nothing
-	// more (a proxy should strip its credentials).
+	// more (a proxy should strip its credentials, and pass back only the
+	// status and CORS headers of the upstream's answer, as cognito-gate
+	// serve does; see IsPreflight).
 	AllowCORSPreflight bool
 
 	// ErrorHandler writes the response for a denied request; err is an

@@ -112,7 +112,7 @@ func (m *Middleware) decide(r *http.Request) (o outcome) {
 	if m.cfg.Skipper != nil && m.cfg.Skipper(r) {
 		return outcome{result: ResultSkipped, reason: claims.ReasonOK, status: http.StatusOK}
 	}
-	if m.cfg.AllowCORSPreflight && isPreflight(r) {
+	if m.cfg.AllowCORSPreflight && IsPreflight(r) {
 		return m.preflight(r)
 	}
 	if m.cfg.Headers != nil {
@@ -246,8 +246,13 @@ func (m *Middleware) preflight(r *http.Request) outcome {
 	return outcome{result: ResultPreflight, reason: claims.ReasonOK, status: http.StatusOK}
 }
 
-// isPreflight reports whether r is a CORS preflight request.
-func isPreflight(r *http.Request) bool {
+// IsPreflight reports whether r is a CORS preflight request (OPTIONS with
+// Origin and Access-Control-Request-Method), as Config.AllowCORSPreflight
+// reads one. With AllowCORSPreflight the next handler sees such a request
+// without a token check, and should answer it with nothing but CORS
+// headers: cognito-gate serve drops everything else of the upstream's
+// answer.
+func IsPreflight(r *http.Request) bool {
 	return r.Method == http.MethodOptions && r.Header.Get("Origin") != "" && r.Header.Get("Access-Control-Request-Method") != ""
 }
 

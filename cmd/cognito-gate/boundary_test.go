@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -393,6 +394,66 @@ func TestBoundaryServePreflight(t *testing.T) {
 				t.Errorf("an unverified token reached the upstream: %q", a)
 			}
 		})
+	}
+}
+
+// TestBoundaryServePreflightAnswer guards review finding R5: the answer to
+// a preflight the gate let through without a token carries only its
+// status and the CORS headers, whatever an upstream handler that ignores
+// the method sends (the admin page, a session cookie).
+func TestBoundaryServePreflightAnswer(t *testing.T) {
+	pool := cognitotest.New(t, cognitotest.Config{})
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", "https://app.example.com")
+		h.Set("Access-Control-Allow-Methods", "GET, DELETE")
+		h.Set("Access-Control-Max-Age", "600")
+		h.Set("Vary", "Origin")
+		h.Set("Allow", "GET, DELETE, OPTIONS")
+		h.Set("Set-Cookie", "session=upstream")
+		h.Set("X-Internal-Build", "secret")
+		h.Set("Content-Type", "text/html")
+		h.Set("Location", "/elsewhere")
+		if r.URL.Path == "/admin/status" {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		io.WriteString(w, "admin report: secret")
+	}))
+	t.Cleanup(up.Close)
+	cfg := writeConfig(t, pool, up.URL, boundaryPolicy, "cors_preflight: true\n")
+	p := start(t, []string{"proxy", "admin"}, "serve", "--config", cfg)
+	pre := []string{"Origin: https://app.example.com", "Access-Control-Request-Method: DELETE"}
+	for _, tc := range []struct {
+		target string
+		status int
+	}{{"/admin/report", 200}, {"/admin/status", 204}} {
+		t.Run(tc.target, func(t *testing.T) {
+			resp := rawDo(t, p.addr["proxy"], head("OPTIONS", tc.target, "api.example.com", pre...))
+			if resp.status != tc.status {
+				t.Fatalf("status %d, want %d", resp.status, tc.status)
+			}
+			if len(resp.body) != 0 {
+				t.Errorf("body %q reached the client", resp.body)
+			}
+			for _, name := range []string{"Set-Cookie", "X-Internal-Build", "Content-Type", "Location"} {
+				if v := resp.header.Values(name); len(v) > 0 {
+					t.Errorf("%s: %q reached the client", name, v)
+				}
+			}
+			for name, want := range map[string]string{"Access-Control-Allow-Origin": "https://app.example.com", "Access-Control-Allow-Methods": "GET, DELETE",
+				"Access-Control-Max-Age": "600", "Vary": "Origin", "Allow": "GET, DELETE, OPTIONS"} {
+				if got := resp.header.Get(name); got != want {
+					t.Errorf("%s = %q, want %q", name, got, want)
+				}
+			}
+		})
+	}
+	// Not a preflight (no Access-Control-Request-Method): judged, and its
+	// answer is not touched.
+	resp := rawDo(t, p.addr["proxy"], head("OPTIONS", "/public/x", "api.example.com", "Origin: https://app.example.com"))
+	if resp.status != 200 || resp.body != "admin report: secret" || resp.header.Get("Set-Cookie") == "" {
+		t.Errorf("an anonymous OPTIONS: status %d, body %q, Set-Cookie %q", resp.status, resp.body, resp.header.Get("Set-Cookie"))
 	}
 }
 

@@ -59,10 +59,16 @@ func (g *gate) proxyHandler() http.Handler {
 			ExpectContinueTimeout: time.Second,
 			TLSClientConfig:       g.cfg.ops.upstreamClientConfig(), // upstream_tls (operations.go); nil: Go's defaults
 		},
-		ModifyResponse: ws.modifyResponse,
-		ErrorHandler:   g.proxyError,
-		BufferPool:     proxyBuffers,
-		ErrorLog:       zap.NewStdLog(g.logger.Named("proxy")),
+		ModifyResponse: func(res *http.Response) error {
+			if g.cfg.raw.CORSPreflight && middleware.IsPreflight(res.Request) {
+				preflightAnswer(res)
+				return nil
+			}
+			return ws.modifyResponse(res)
+		},
+		ErrorHandler: g.proxyError,
+		BufferPool:   proxyBuffers,
+		ErrorLog:     zap.NewStdLog(g.logger.Named("proxy")),
 	}
 	next := g.mw.Handler(ws.watch(g.withAssertion(rp)))
 	rm := g.resourceMetadata()
@@ -116,6 +122,24 @@ func (b *bufferPool) Put(buf []byte) {
 	}
 	buf = buf[:proxyBufferBytes]
 	b.p.Put(&buf)
+}
+
+// preflightAnswer reduces the upstream's answer to a CORS preflight, which
+// the gate let through without a token (cors_preflight), to its status and
+// the headers a browser reads of a preflight: Access-Control-*, Vary and
+// Allow. An upstream handler that does not look at the method (a Go
+// ServeMux pattern without one, a catch-all route) answers OPTIONS
+// /admin/report with the report, and its cookies; none of it reaches the
+// client.
+func preflightAnswer(res *http.Response) {
+	for name := range res.Header {
+		if !hasHeaderPrefix(name, "Access-Control-") && !sameHeader(name, "Vary") && !sameHeader(name, "Allow") {
+			delete(res.Header, name)
+		}
+	}
+	res.Body.Close()
+	res.Body, res.ContentLength = http.NoBody, 0
+	res.TransferEncoding, res.Trailer = nil, nil
 }
 
 // rewrite builds the upstream request from an allowed one.
