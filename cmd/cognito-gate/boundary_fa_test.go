@@ -46,7 +46,15 @@ func TestBoundaryForwardAuthHeaders(t *testing.T) {
 		{"host rule", orig("GET", "/public/x", "internal.example.com"), 401, ""},
 		{"X-Original-URI is not read", []string{"X-Original-URI: /public/x", "X-Forwarded-Method: GET", "X-Forwarded-Host: a.example"}, 400, ""},
 		{"X-Original-URI does not override", append(orig("GET", "/admin/secret", "api.example.com"), "X-Original-URI: /public/x"), 401, ""},
-		{"underscore spelling is not read", append(orig("GET", "/admin/secret", "api.example.com"), "X_Forwarded_Uri: /public/x"), 401, ""},
+		// Another spelling of a forwarded or override header is refused:
+		// the proxy would pass it on, and a CGI-style upstream read it.
+		{"underscore spelling is refused", append(orig("GET", "/admin/secret", "api.example.com"), "X_Forwarded_Uri: /public/x"), 400, ""},
+		{"underscore X-Forwarded-Host", append(orig("GET", "/public/x", "api.example.com"), "X_Forwarded_Host: internal.example.com"), 400, ""},
+		{"dotted X-Forwarded-Proto", append(orig("GET", "/public/x", "api.example.com"), "X-Forwarded.Proto: http"), 400, ""},
+		{"underscore X-Real-IP", append(orig("GET", "/public/x", "api.example.com"), "X_Real_IP: 10.0.0.1"), 400, ""},
+		{"underscore X-Script-Name", append(orig("GET", "/public/x", "api.example.com"), "X_Script_Name: /admin"), 400, ""},
+		{"plain X-Real-IP is the proxy's", append(orig("GET", "/public/x", "api.example.com"), "X-Real-IP: 10.0.0.1", "X-Forwarded-For: 10.0.0.1", "X-Forwarded-Port: 443"), 200, ""},
+		{"an unrelated underscore name", append(orig("GET", "/public/x", "api.example.com"), "X_Request_Id: 1"), 200, ""},
 		{"no URI header", []string{"X-Forwarded-Method: GET", "X-Forwarded-Host: a.example"}, 400, ""},
 		{"no method header", []string{"X-Forwarded-Uri: /public/x", "X-Forwarded-Host: a.example"}, 400, ""},
 		{"no host header", []string{"X-Forwarded-Method: GET", "X-Forwarded-Uri: /public/x"}, 400, ""},
@@ -170,6 +178,22 @@ func boundaryAttacks(admin, bob string) []proxyAttack {
 		{"X-Original-URL", "GET", "/public/x", "api.example.com", []string{"X-Original-URL: /admin/secret"}, false, false},
 		{"method override", "POST", "/public/x", "api.example.com", []string{"X-HTTP-Method-Override: DELETE", "Content-Length: 0"}, false, false},
 		{"method override parameter", "POST", "/public/x?_method=DELETE", "api.example.com", []string{"Content-Length: 0"}, false, false},
+		// Headers an upstream routes or trusts by, on an allowed request:
+		// the proxy sets or blanks them (review finding R6).
+		{"routing headers on a public route", "GET", "/public/x", "api.example.com", []string{
+			"Forwarded: for=spoofed;host=spoofed", "X-Forwarded-Uri: /spoofed", "X-Forwarded-Method: spoofed", "X-Original-URI: /spoofed",
+			"X-Original-Method: spoofed", "X-Forwarded-Ssl: spoofed", "X-Forwarded-Scheme: spoofed", "Front-End-Https: spoofed",
+			"X-Url-Scheme: spoofed", "X-Script-Name: /spoofed", "X-Scheme: spoofed", "Client-IP: spoofed", "X-Cluster-Client-IP: spoofed",
+			"X-Original-Forwarded-For: spoofed", "X-Forwarded-Prefix: /spoofed", "X-Real-IP: spoofed",
+		}, true, false},
+		// Other spellings of them: nginx drops them; through Caddy the gate
+		// refuses the subrequest (review finding R7).
+		{"X_Forwarded_Host", "GET", "/public/x", "api.example.com", []string{"X_Forwarded_Host: spoofed.example"}, false, true},
+		{"X_Forwarded_Uri", "GET", "/public/x", "api.example.com", []string{"X_Forwarded_Uri: /spoofed"}, false, true},
+		{"X-Forwarded.Proto", "GET", "/public/x", "api.example.com", []string{"X-Forwarded.Proto: spoofed"}, false, true},
+		{"X_Real_IP", "GET", "/public/x", "api.example.com", []string{"X_Real_IP: spoofed"}, false, true},
+		{"X_Original_URI", "GET", "/public/x", "api.example.com", []string{"X_Original_URI: /spoofed"}, false, true},
+		{"X_Script_Name", "GET", "/public/x", "api.example.com", []string{"X_Script_Name: /spoofed"}, false, true},
 		{"identity X-Auth-Groups", "GET", "/public/x", "api.example.com", []string{"X-Auth-Groups: admin"}, false, true},
 		{"identity X-Auth.Groups", "GET", "/public/x", "api.example.com", []string{"X-Auth.Groups: admin"}, false, true},
 		{"identity X_Auth_Sub", "GET", "/public/x", "api.example.com", []string{"X_Auth_Sub: spoofed"}, false, true},

@@ -92,6 +92,8 @@ func TestExtAuthzCheck(t *testing.T) {
 		{"identity header, renamed default", get("/public/x", map[string]string{"x-auth-token_use": "id"}), 400, codes.InvalidArgument, "bad_request", "", "", ""},
 		{"routing override", get("/public/x", map[string]string{"x-original-url": "/admin/x"}), 400, codes.InvalidArgument, "bad_request", "", "", ""},
 		{"method override", envoyCheck("POST", host, "/public/x", map[string]string{"x-http-method-override": "DELETE"}, nil), 400, codes.InvalidArgument, "bad_request", "", "", ""},
+		{"forwarded header, underscores", get("/public/x", map[string]string{"x_forwarded_host": "internal.example.com"}), 400, codes.InvalidArgument, "bad_request", "", "", ""},
+		{"override header, dots", get("/public/x", map[string]string{"x.real.ip": "10.0.0.1"}), 400, codes.InvalidArgument, "bad_request", "", "", ""},
 		{"method override parameter", envoyCheck("POST", host, "/public/x?_method=DELETE", nil, nil), 400, codes.InvalidArgument, "bad_request", "", "", ""},
 		{"method override parameter, later", get("/public/x?a=1&_method=DELETE", nil), 400, codes.InvalidArgument, "bad_request", "", "", ""},
 		{"method override parameter, encoded", get("/public/x?%5Fmethod=DELETE", nil), 400, codes.InvalidArgument, "bad_request", "", "", ""},

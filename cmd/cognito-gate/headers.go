@@ -299,11 +299,18 @@ func (f *requestFilter) strip(h http.Header) {
 
 // smuggled returns the name of the first header in h that a forward-auth
 // subrequest must not carry: a spelling of an identity header (the proxy
-// would pass it on to the upstream beside the real one) or a routing
-// override, unless kept. It returns "" when there is none.
+// would pass it on to the upstream beside the real one), a routing
+// override unless kept, or an override or X-Forwarded-* header spelled
+// with other punctuation than '-' (X_Forwarded_Host, X-Forwarded.Uri: no
+// proxy sets such a name, the proxy passes it on, and a CGI-style upstream
+// reads it as the real one, which the proxy set). It returns "" when there
+// is none.
 func (f *requestFilter) smuggled(h http.Header) string {
 	for name := range h {
 		if f.identity.isIdentity(name) {
+			return name
+		}
+		if punctuated(name) && (hasHeaderPrefix(name, forwardedPrefix) || slices.ContainsFunc(overrideHeaders, func(o string) bool { return sameHeader(o, name) })) {
 			return name
 		}
 		for _, o := range routingOverrides {
@@ -313,6 +320,17 @@ func (f *requestFilter) smuggled(h http.Header) string {
 		}
 	}
 	return ""
+}
+
+// punctuated reports whether a header name holds a byte other than a
+// letter, a digit or '-'.
+func punctuated(name string) bool {
+	for i := 0; i < len(name); i++ {
+		if c := name[i] | 0x20; (c < 'a' || c > 'z') && (name[i] < '0' || name[i] > '9') && name[i] != '-' {
+			return true
+		}
+	}
+	return false
 }
 
 // keepable reports whether name may be listed in request_headers.keep: an
