@@ -13,13 +13,14 @@ import (
 // reload.watch, the configuration's files, a change of which asks for a
 // reload (triggers) as SIGHUP does. It reads the files rather than
 // watching for events: no inotify, and it follows the symbolic-link
-// swaps of Kubernetes volumes like any other change.
+// swaps of Kubernetes volumes like any other change. A change is loaded
+// once the files have stayed the same for one poll (see fileStates).
 type watcher struct {
 	in       *instance
 	triggers chan<- struct{}
 
-	sums     map[string][sha256.Size]byte // the watched files as last seen
-	lastErrs map[string]string            // the last failure logged, by certificate file
+	files    fileStates
+	lastErrs map[string]string // the last failure logged, by certificate file
 }
 
 // loop checks at each tick until done; a nil tick means a timer of the
@@ -68,19 +69,11 @@ func (w *watcher) check() {
 	if !cfg.raw.Reload.Watch {
 		return
 	}
-	first := w.sums == nil
-	if first {
-		w.sums = map[string][sha256.Size]byte{}
-	}
-	changed := false
+	sums := make(map[string][sha256.Size]byte, len(cfg.ops.watched))
 	for _, f := range cfg.ops.watched {
-		sum := fileSum(f)
-		if old, seen := w.sums[f]; seen && old != sum {
-			changed = true
-		}
-		w.sums[f] = sum
+		sums[f] = fileSum(f)
 	}
-	if changed {
+	if w.files.poll(sums) {
 		select {
 		case w.triggers <- struct{}{}:
 		default: // a reload is asked for already
@@ -96,4 +89,41 @@ func fileSum(file string) [sha256.Size]byte {
 		return sha256.Sum256([]byte("unreadable: " + err.Error()))
 	}
 	return sha256.Sum256(data)
+}
+
+// fileStates decides, poll by poll, when the watched files ask for a
+// reload: when one differs from what was last loaded and none changed
+// since the previous poll. A file written in place (an editor, a
+// ConfigMap tool that truncates and writes) can be read half written, and
+// half a policy can be a valid one with rules or requirements missing;
+// waiting for a quiet poll loads it whole. A rename (Kubernetes' symbolic
+// link swap) is whole at once, and is loaded one poll later than it was
+// seen.
+type fileStates struct {
+	loaded map[string][sha256.Size]byte // as at the last reload, or at start
+	last   map[string][sha256.Size]byte // as at the previous poll
+}
+
+// poll takes the files' sums at one poll and reports whether to reload.
+// The first poll is the baseline.
+func (s *fileStates) poll(sums map[string][sha256.Size]byte) bool {
+	if s.loaded == nil {
+		s.loaded, s.last = sums, sums
+		return false
+	}
+	stable, changed := true, false
+	for f, sum := range sums {
+		if last, ok := s.last[f]; !ok || last != sum {
+			stable = false
+		}
+		if loaded, ok := s.loaded[f]; !ok || loaded != sum {
+			changed = true
+		}
+	}
+	s.last = sums
+	if stable && changed {
+		s.loaded = sums
+		return true
+	}
+	return false
 }
