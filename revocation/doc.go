@@ -41,9 +41,12 @@
 //     sign-out rounded up to the second. Without issued_before, every
 //     token of the user or client is refused until the entry expires (a
 //     disabled user). At most MaxClockSkew in the future.
-//   - iss (optional): only tokens of that user pool (its issuer, exactly).
-//     Usernames are unique only within a pool. When Options.Issuers is
-//     set, iss must be one of them.
+//   - iss (optional): only tokens of that user pool. A Cognito issuer
+//     names the pool, in either form and any region: the original and
+//     updated forms of one pool, and a replica region's issuer, are one
+//     pool (its id); any other issuer is compared exactly. Usernames are
+//     unique only within a pool. When Options.Issuers is set, iss must
+//     name one of their pools.
 //   - expires (required): when the entry stops matching and is dropped.
 //     No entry needs to outlive the tokens it stops: Cognito access and
 //     ID tokens live at most a day (an app client's token validity ranges

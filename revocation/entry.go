@@ -92,9 +92,10 @@ type Entry struct {
 	// is exactly Value.
 	Kind  Kind
 	Value string
-	// Issuer, when set, narrows the entry to the tokens of that user pool
-	// (iss, exactly). Usernames in particular are only unique within a
-	// pool.
+	// Issuer, when set, narrows the entry to the tokens of that user pool:
+	// of a Cognito issuer, its pool id, whatever the form or region of the
+	// token's iss; any other issuer exactly. Usernames in particular are
+	// only unique within a pool.
 	Issuer string
 	// IssuedBefore, when set (Subject, Username and ClientID entries
 	// only), narrows the entry to tokens whose sign-in began before it:

@@ -179,7 +179,7 @@ func (p *parser) line(n int, line []byte) (_ Entry, ok bool) {
 		if why := checkValue(e.Issuer); why != "" {
 			p.fail(n, keyIssuer, "%s", why)
 			ok = false
-		} else if len(p.opts.issuers) > 0 && !slices.Contains(p.opts.issuers, e.Issuer) {
+		} else if len(p.opts.issuers) > 0 && !slices.ContainsFunc(p.opts.issuers, func(iss string) bool { return poolKey(iss) == poolKey(e.Issuer) }) {
 			p.fail(n, keyIssuer, "%q is not the issuer of a configured user pool (%s): the entry could never match", clip(e.Issuer), strings.Join(p.opts.issuers, ", "))
 			ok = false
 		}

@@ -59,6 +59,18 @@ func TestRevoked(t *testing.T) {
 		{name: "another client", entry: `{"client_id":"otherclient","expires":"` + until + `"}`},
 		{name: "issuer of the token", entry: `{"username":"alice","iss":"` + issA + `","expires":"` + until + `"}`, want: true},
 		{name: "another pool's alice", entry: `{"username":"alice","iss":"` + issB + `","expires":"` + until + `"}`},
+		// iss names the pool, in whichever form and region (review finding
+		// R9): a replica's tokens and the updated issuer form are the pool's.
+		{name: "the pool's updated issuer form", entry: `{"username":"alice","iss":"https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_PoolA","expires":"` + until + `"}`, want: true},
+		{name: "a token of the updated form", entry: `{"username":"alice","iss":"` + issA + `","expires":"` + until + `"}`,
+			edit: func(t *claims.Token) { t.Issuer = "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_PoolA" }, want: true},
+		{name: "a token of a replica region", entry: `{"username":"alice","iss":"` + issA + `","expires":"` + until + `"}`,
+			edit: func(t *claims.Token) { t.Issuer = "https://cognito-idp.eu-central-1.amazonaws.com/eu-west-1_PoolA" }, want: true},
+		{name: "another pool's alice, updated form", entry: `{"username":"alice","iss":"https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_PoolB","expires":"` + until + `"}`},
+		{name: "a non-Cognito issuer is compared exactly", entry: `{"username":"alice","iss":"http://127.0.0.1:9229/local_PoolA","expires":"` + until + `"}`,
+			edit: func(t *claims.Token) { t.Issuer = "http://127.0.0.1:9229/local_PoolA/" }},
+		{name: "a non-Cognito issuer, the same", entry: `{"username":"alice","iss":"http://127.0.0.1:9229/local_PoolA","expires":"` + until + `"}`,
+			edit: func(t *claims.Token) { t.Issuer = "http://127.0.0.1:9229/local_PoolA" }, want: true},
 		{name: "entry before its expiry", entry: `{"jti":"` + tok.JTI + `","expires":"` + until + `"}`, at: time.Hour - time.Second, want: true},
 		{name: "expired entry ignored", entry: `{"jti":"` + tok.JTI + `","expires":"` + until + `"}`, at: time.Hour},
 		{name: "expired entry ignored, watermark", entry: `{"sub":"` + tok.Subject + `","issued_before":"` + signOut + `","expires":"` + until + `"}`, at: 2 * time.Hour},

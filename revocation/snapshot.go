@@ -31,7 +31,7 @@ type snapshot struct {
 	expiries []int64 // every rule's expires, sorted, to count the expired
 
 	rules   [len(kinds)]map[string]rule // per kind, by value
-	issuers []string                    // issuers[0] is "", for rules of every issuer
+	issuers []string                    // pool keys (see poolKey); issuers[0] is "", for rules of every issuer
 }
 
 // size returns the number of rules held, expired or not.
@@ -63,6 +63,7 @@ func kindIndex(k Kind) int { return slices.Index(kinds[:], k) }
 // the same issuer and watermark as one held is merged into it, keeping the
 // later expiry: appending the same revocation twice costs nothing.
 func (b *builder) add(k int, value, issuer string, r rule) {
+	issuer = poolKey(issuer)
 	idx, ok := b.issIdx[issuer]
 	if !ok {
 		idx = int32(len(b.s.issuers))
@@ -180,16 +181,31 @@ func (s *snapshot) revoked(t *claims.Token, now int64) bool {
 	if !t.AuthTime.IsZero() {
 		start = min(start, t.AuthTime.Unix())
 	}
+	iss := poolKey(t.Issuer)
 	for k, v := range values {
-		if maybe&(1<<k) != 0 && s.match(k, v, t.Issuer, start, now) {
+		if maybe&(1<<k) != 0 && s.match(k, v, iss, start, now) {
 			return true
 		}
 	}
 	return false
 }
 
+// poolKey is what an entry's iss and a token's issuer are compared by:
+// the user pool id of a Cognito issuer (claims.ParseIssuer), so that an
+// entry names the pool whether its tokens carry the original or the
+// updated issuer form, or a replica region's; any other issuer (an
+// emulator's) as it is, exactly. A pool id has no "/", so it never
+// equals an issuer URL. It allocates nothing.
+func poolKey(iss string) string {
+	if info, ok := claims.ParseIssuer(iss); ok {
+		return info.PoolID
+	}
+	return iss
+}
+
 // match reports whether a rule of kind k (an index in kinds) for value
-// matches a token of issuer iss whose sign-in began at start.
+// matches a token of pool key iss (see poolKey) whose sign-in began at
+// start.
 func (s *snapshot) match(k int, value, iss string, start, now int64) bool {
 	head, ok := s.rules[k][value]
 	if !ok {
