@@ -70,6 +70,10 @@ type condition struct {
 	spec  opSpec
 	args  []operand // one for oneValue and flagValue operators
 	text  string    // `tenant.id equals "{tenant}"`, for Explain
+	// clientNeedle: the value of a contains holds a path variable, which
+	// the client chooses: it is compared with array elements only, never
+	// looked for inside a string claim (see checkNeedle).
+	clientNeedle bool
 }
 
 // compileCondition validates and compiles cond, the condition at field f.
@@ -115,6 +119,9 @@ func compileCondition(cond *Condition, f string, vars *[]string, varFields map[s
 		o, why := compileOperand(cond.Value, vars)
 		if why == "" && opOK {
 			why = c.checkOperand(&o)
+		}
+		if why == "" && o.kind == vString {
+			why = c.checkNeedle(&o, *vars)
 		}
 		if why != "" {
 			errs.add(f, why)
@@ -241,6 +248,30 @@ func (c *condition) checkOperand(o *operand) string {
 			return why
 		}
 	}
+	return ""
+}
+
+// checkNeedle returns why the string value o of starts_with or contains
+// must not hold a path variable (vars are the rule's, by slot), or "".
+// The client chooses the path: with "/tenants/{t}/" and custom:tenant
+// starts_with "{t}", a user of tenant "acme" would reach /tenants/a/,
+// /tenants/ac/ and every other prefix; contains would open every
+// substring. Whole values are compared with equals or in. On a claim that
+// may be an array, contains with such a value is kept for its elements
+// (element equality) and never holds on a string (c.clientNeedle).
+func (c *condition) checkNeedle(o *operand, vars []string) string {
+	v := o.tmpl.pathVar(vars)
+	if v == "" || (c.op != OpStartsWith && c.op != OpContains) {
+		return ""
+	}
+	name := c.claim.path.String()
+	switch {
+	case c.op == OpStartsWith:
+		return fmt.Sprintf("{%s} is a path wildcard, which the client chooses: %s starts_with would hold for every prefix of the claim the client writes in the path; compare the whole value with equals", v, name)
+	case c.claim.typ() == typeString:
+		return fmt.Sprintf("{%s} is a path wildcard, which the client chooses: %s is a string, and contains would hold for every part of it the client writes in the path; compare the whole value with equals", v, name)
+	}
+	c.clientNeedle = true
 	return ""
 }
 

@@ -100,7 +100,9 @@ func (c *condition) evalString(s string, tok *claims.Token, vars []string) bool 
 	case OpNotEquals:
 		return s != v
 	case OpContains:
-		return strings.Contains(s, v)
+		// A needle the client chose is for array elements only
+		// (checkNeedle).
+		return !c.clientNeedle && strings.Contains(s, v)
 	}
 	return strings.HasPrefix(s, v)
 }

@@ -197,7 +197,8 @@ func (q *Requirement) isZero() bool {
 //     string value is a substring.
 //   - contains_any, contains_all: a list; on an array, holds when one or
 //     every value is an element.
-//   - starts_with: a string, a prefix of a string claim.
+//   - starts_with: a string, a prefix of a string claim; not a template
+//     with a path wildcard (the client would choose the prefix).
 //
 // In Go, a string is a string, a bool a boolean, and any integer or float
 // type, or a json.Number, a number; lists are slices ([]any, []string,

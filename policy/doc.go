@@ -47,7 +47,10 @@
 // Where New knows a claim's type (those claims.Verifier checks), a
 // condition its type can never satisfy is an error. String values may
 // name path wildcards or other claims, so that "/users/{sub}/…" can
-// require sub == {sub}. See Condition.
+// require sub == {sub}. A path wildcard, which the client chooses, is
+// never the needle of a prefix or substring test: with starts_with, or
+// contains on a string claim, it is an error of New; contains on a claim
+// that may be an array compares it with elements only. See Condition.
 //
 // When the verifier accepts tokens of several user pools, name the pool in
 // the rules: group names, usernames and custom attributes are each pool's

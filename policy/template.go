@@ -238,6 +238,17 @@ func parseTemplate(s string, vars *[]string) (template, string) {
 // ok is false when a variable or claim is missing or the result is empty.
 // A template of one part does not allocate (unless it reads a claim from
 // the token's JSON).
+// pathVar returns the name of the first path variable t holds, among
+// the rule's variables vars, or "".
+func (t *template) pathVar(vars []string) string {
+	for _, p := range t.parts {
+		if p.slot >= 0 && p.slot < len(vars) {
+			return vars[p.slot]
+		}
+	}
+	return ""
+}
+
 func (t *template) resolve(tok *claims.Token, vars []string) (string, bool) {
 	if len(t.parts) == 1 {
 		return t.parts[0].value(tok, vars)

@@ -339,6 +339,43 @@ func TestConditionErrors(t *testing.T) {
 	}
 }
 
+// TestPathWildcardNeedle guards review finding R10: a path wildcard, which
+// the client chooses, is never the needle of a prefix or substring test
+// (with "/tenants/{t}/" and custom:tenant starts_with "{t}", tenant acme
+// would open /tenants/a/); contains on a claim that may be an array keeps
+// it for element equality (TestConditions, "path wildcard" rows).
+func TestPathWildcardNeedle(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		cond       policy.Condition
+		field, msg string // "" for no error
+	}{
+		{"starts_with a path wildcard", policy.Condition{Claim: "custom:tenant", Op: policy.OpStartsWith, Value: "{id}"}, "claims[0].starts_with", "{id} is a path wildcard"},
+		{"starts_with a path wildcard in a template", policy.Condition{Claim: "custom:tenant", Op: policy.OpStartsWith, Value: "t-{id}/"}, "claims[0].starts_with", "every prefix"},
+		{"contains a path wildcard, a string claim", policy.Condition{Claim: "email", Op: policy.OpContains, Value: "@{id}"}, "claims[0].contains", "email is a string"},
+		{"contains a path wildcard, a list claim", policy.Condition{Claim: "cognito:groups", Op: policy.OpContains, Value: "{id}"}, "", ""},
+		{"contains a path wildcard, an unknown claim", policy.Condition{Claim: "custom:teams", Op: policy.OpContains, Value: "{id}"}, "", ""},
+		{"starts_with a literal", policy.Condition{Claim: "custom:tenant", Op: policy.OpStartsWith, Value: "t-"}, "", ""},
+		{"starts_with a claim reference", policy.Condition{Claim: "custom:path", Op: policy.OpStartsWith, Value: "{claim:custom:tenant}/"}, "", ""},
+		{"equals a path wildcard", policy.Condition{Claim: "custom:tenant", Op: policy.OpEquals, Value: "{id}"}, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := policy.New(policy.Config{Rules: []policy.Rule{{Name: "r", Route: "/t/{id}/", Requirement: policy.Requirement{Claims: []policy.Condition{tc.cond}}}}})
+			if tc.field == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			firstLoadError(t, err, policy.ErrConfig)
+			want := "rules[0]." + tc.field
+			if !slices.ContainsFunc(loadErrors(err), func(le *policy.LoadError) bool { return le.Field == want && strings.Contains(le.Msg, tc.msg) }) {
+				t.Errorf("error %v; want field %s and %q", err, want, tc.msg)
+			}
+		})
+	}
+}
+
 // firstLoadError returns the first *LoadError of err, which must match
 // sentinel.
 func firstLoadError(t *testing.T, err error, sentinel error) *policy.LoadError {
