@@ -95,6 +95,8 @@ func TestKeySetAnswers(t *testing.T) {
 		{"an RSA key set (Cognito's)", body(200, string(pool.JWKS())), claims.ReasonJWKSUnavailable},
 		{"the key twice", body(200, `{"keys":[`+jwk+`,`+jwk+`]}`), claims.ReasonJWKSUnavailable},
 		{"the key with use enc", body(200, `{"keys":[`+strings.Replace(jwk, `"use":"sig"`, `"use":"enc"`, 1)+`]}`), claims.ReasonJWKSUnavailable},
+		{"the key with key_ops for signing only", body(200, `{"keys":[`+strings.Replace(jwk, `"use":"sig"`, `"key_ops":["sign"]`, 1)+`]}`), claims.ReasonJWKSUnavailable},
+		{"the key with key_ops verify", body(200, `{"keys":[`+strings.Replace(jwk, `"use":"sig"`, `"key_ops":["verify"]`, 1)+`]}`), claims.ReasonOK},
 		{"the key with alg ES384", body(200, `{"keys":[`+strings.Replace(jwk, `"alg":"ES256"`, `"alg":"ES384"`, 1)+`]}`), claims.ReasonJWKSUnavailable},
 		{"the key and an RSA key", body(200, `{"keys":[`+jwk+`,`+strings.TrimSuffix(strings.TrimPrefix(string(pool.JWKS()), `{"keys":[`), `]}`)+`]}`), claims.ReasonOK},
 		{"another key only", body(200, `{"keys":[`+string(newGate(t, assertion.SignerConfig{}).key.JWK())+`]}`), claims.ReasonUnknownKID},

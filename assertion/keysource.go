@@ -110,6 +110,8 @@ func parseEntry(e []byte) (kid string, pub *ecdsa.PublicKey, reason, detail stri
 		return jk.KeyID, nil, jwks.SkipInvalid, fmt.Sprintf("kty %s, not an EC P-256 key", quote(jk.KeyType))
 	case jk.Use != "" && jk.Use != "sig":
 		return jk.KeyID, nil, jwks.SkipUse, fmt.Sprintf("use is %s, not \"sig\"", quote(jk.Use))
+	case jk.NotForVerify:
+		return jk.KeyID, nil, jwks.SkipUse, "key_ops does not hold \"verify\""
 	case jk.Alg != "" && jk.Alg != "ES256":
 		return jk.KeyID, nil, jwks.SkipAlg, fmt.Sprintf("alg is %s, not ES256", quote(jk.Alg))
 	case jk.KeyID == "" || len(jk.KeyID) > maxKIDBytes:

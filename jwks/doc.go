@@ -19,7 +19,8 @@
 // fetched, for tests, air-gapped deployments and pools whose keys are known.
 //
 // Keys are accepted only when they are RSA public keys of 2048 to 8192 bits,
-// with "use" "sig" or absent, "alg" RS256, RS384, RS512 or absent, and a
+// with "use" "sig" or absent, "key_ops" holding "verify" or absent, "alg"
+// RS256, RS384, RS512 or absent, and a
 // unique non-empty "kid". Any other entry is skipped and reported (with a
 // snake_case reason, [SkippedKey]); a fetched set with no usable key is a
 // failed fetch, a static set with any unusable entry a configuration error.

@@ -46,7 +46,7 @@ type SkippedKey struct {
 const (
 	SkipInvalid      = "invalid_jwk"     // not a JSON Web Key
 	SkipNotRSA       = "not_rsa"         // kty is not RSA
-	SkipUse          = "use_not_sig"     // use is present and not "sig"
+	SkipUse          = "use_not_sig"     // use is present and not "sig", or key_ops is present without "verify"
 	SkipAlg          = "alg_not_allowed" // alg is present and not RS256, RS384 or RS512
 	SkipNoKID        = "missing_kid"     // no kid, an empty one, or one over 256 bytes
 	SkipDuplicateKID = "duplicate_kid"   // another entry has the same kid (both are skipped)
@@ -130,6 +130,9 @@ func parseKey(raw json.RawMessage) (k parsedKey, reason, detail string) {
 		return k, SkipNotRSA, fmt.Sprintf("kty is %q, not RSA", msg.Clip(jk.KeyType, 16))
 	case jk.Use != "" && jk.Use != "sig":
 		return k, SkipUse, fmt.Sprintf("use is %q, not \"sig\"", msg.Clip(jk.Use, 16))
+	case jk.NotForVerify:
+		// RFC 7517 section 4.3: the key is for these operations only.
+		return k, SkipUse, "key_ops does not hold \"verify\""
 	case jk.Alg != "" && !jose.Supported(jk.Alg):
 		return k, SkipAlg, fmt.Sprintf("alg is %q, not RS256, RS384 or RS512", msg.Clip(jk.Alg, 16))
 	case jk.KeyID == "":

@@ -56,6 +56,11 @@ func TestParse(t *testing.T) {
 		{name: "ec key skipped", doc: set(good, ecJWK), wantKIDs: []string{kids[0]}, wantSkipped: []string{jwks.SkipNotRSA}},
 		{name: "symmetric key skipped", doc: set(good, map[string]any{"kty": "oct", "kid": "h", "k": "c2VjcmV0"}), wantKIDs: []string{kids[0]}, wantSkipped: []string{jwks.SkipPrivate}},
 		{name: "enc key skipped", doc: set(good, jwk("e", k1, map[string]any{"use": "enc"})), wantKIDs: []string{kids[0]}, wantSkipped: []string{jwks.SkipUse}},
+		// key_ops restricts the key to its operations (RFC 7517 section
+		// 4.3): without "verify" it verifies nothing (review finding R11).
+		{name: "key_ops without verify skipped", doc: set(good, jwk("o", k1, map[string]any{"key_ops": []string{"encrypt", "wrapKey"}})), wantKIDs: []string{kids[0]}, wantSkipped: []string{jwks.SkipUse}},
+		{name: "empty key_ops skipped", doc: set(good, jwk("o", k1, map[string]any{"key_ops": []string{}})), wantKIDs: []string{kids[0]}, wantSkipped: []string{jwks.SkipUse}},
+		{name: "key_ops with verify", doc: set(good, jwk("o", k1, map[string]any{"key_ops": []string{"verify"}})), wantKIDs: []string{kids[0], "o"}},
 		{name: "PS256 key skipped", doc: set(good, jwk("p", k1, map[string]any{"alg": "PS256"})), wantKIDs: []string{kids[0]}, wantSkipped: []string{jwks.SkipAlg}},
 		{name: "none alg key skipped", doc: set(good, jwk("p", k1, map[string]any{"alg": "none"})), wantKIDs: []string{kids[0]}, wantSkipped: []string{jwks.SkipAlg}},
 		{name: "missing kid skipped", doc: set(good, jwk("", k1, map[string]any{"kid": nil})), wantKIDs: []string{kids[0]}, wantSkipped: []string{jwks.SkipNoKID}},

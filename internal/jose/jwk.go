@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 
 	"github.com/lestrrat-go/jwx/v3/jwk"
@@ -18,6 +19,10 @@ type PublicKey struct {
 	KeyType string // "kty": "RSA", "EC", "OKP", "oct", ...
 	Use     string // "use", empty when absent
 	Alg     string // "alg", empty when absent
+	// NotForVerify reports that "key_ops" (RFC 7517 section 4.3) is
+	// present and does not hold "verify": the key is for other operations
+	// only.
+	NotForVerify bool
 	// RSA is set when KeyType is "RSA" and the key is public.
 	RSA *rsa.PublicKey
 	// EC is set when KeyType is "EC" and the key is public. jwx has checked
@@ -58,6 +63,9 @@ func ParseJWK(data []byte) (PublicKey, error) {
 	out := PublicKey{KeyType: key.KeyType().String()}
 	out.KeyID, _ = key.KeyID()
 	out.Use, _ = key.KeyUsage()
+	if ops, ok := key.KeyOps(); ok {
+		out.NotForVerify = !slices.Contains(ops, jwk.KeyOpVerify)
+	}
 	if a, ok := key.Algorithm(); ok {
 		out.Alg = a.String()
 	}
