@@ -56,6 +56,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"no token source", validConfig + "tokens:\n  authorization: false\n", "gate.yaml:11: tokens: no token source"},
 		{"policy and policy file", validConfig + "policy_file: p.yaml\n", "set policy or policy_file, not both"},
 		{"no policy", strings.Split(validConfig, "policy:")[0], "policy: no policy"},
+		{"empty policy file", strings.Split(validConfig, "policy:")[0] + "policy_file: \"\"\n", "gate.yaml:7: policy_file: empty; name the policy file"},
 		{"bad inline policy", strings.Replace(validConfig, "route: /", "route: GET admin", 1), "gate.yaml:10: policy.rules[0].route"},
 		{"unknown policy key", validConfig + "  extra: 1\n", "gate.yaml:11: policy.extra"},
 		{"unset env var", strings.Replace(validConfig, "us-east-1_AbC123", "${COGNITO_POOL_ID}", 1), "gate.yaml:4: pools[0].user_pool_id: environment variable COGNITO_POOL_ID is not set"},

@@ -460,6 +460,8 @@ func (v *validator) policy() {
 			v.inlinePolicyErrors(err)
 		}
 		gc.policy = p
+	case v.d.Line("policy_file") > 0:
+		v.bad("policy_file", "empty; name the policy file (relative to this file), or write the policy inline under policy")
 	default:
 		v.bad("policy", "no policy: set policy (inline) or policy_file")
 	}
