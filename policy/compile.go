@@ -240,8 +240,12 @@ func (c *compiler) route(cr *rule, field, s string, varFields map[string]string)
 	if pat.isCatchAll() {
 		c.catchAll = true
 	}
-	if cr.anonymous && pat.matchesEveryPath() {
+	switch {
+	case !cr.anonymous:
+	case pat.matchesEveryPath():
 		c.p.warnings = append(c.p.warnings, openWarning(cr.name, &pat))
+	case pat.allWildcards():
+		c.p.warnings = append(c.p.warnings, fmt.Sprintf("rule %q: route %q is anonymous and names no path segment: every path of its shape that no other rule matches needs no token (/admin, /metrics, /debug, and paths the upstream adds later); name the public paths instead", cr.name, pat.str))
 	}
 }
 

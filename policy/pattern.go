@@ -106,6 +106,22 @@ func (p *pattern) matchesEveryPath() bool {
 	return len(p.segs) == 1 && p.segs[0].kind == segMulti
 }
 
+// allWildcards reports whether p has no literal segment and a wildcard:
+// "/{page}", "/{a}/{b}/", "/{a}/{rest...}" match every path of their
+// depth (or more), whatever its names.
+func (p *pattern) allWildcards() bool {
+	wild := false
+	for _, s := range p.segs {
+		switch s.kind {
+		case segLiteral:
+			return false
+		case segSingle, segMulti:
+			wild = true
+		}
+	}
+	return wild
+}
+
 // namesDir reports whether p, having matched a path of n segments plus a
 // trailing slash, matched it as a directory named by its own fixed
 // segments: p ends in a trailing slash, "{$}" or "{x...}" after exactly n

@@ -44,6 +44,13 @@ func TestWarnings(t *testing.T) {
 			[]string{"default: allow", `route "GET /"`}},
 		{"the root only", policy.Config{Rules: []policy.Rule{anon("GET /{$}"), anon2("/{$}")}}, 0, nil},
 		{"a subtree", policy.Config{Rules: []policy.Rule{anon("GET /static/")}}, 0, nil},
+		// Routes without a literal segment open every path of their shape
+		// (review finding R12).
+		{"anonymous GET /{page}", policy.Config{Rules: []policy.Rule{admin, anon("GET /{page}")}}, 1, []string{`route "GET /{page}" is anonymous and names no path segment`}},
+		{"anonymous /{a}/{b}/", policy.Config{Rules: []policy.Rule{anon("/{a}/{b}/")}}, 1, []string{`route "/{a}/{b}/" is anonymous and names no path segment`}},
+		{"anonymous /{a}/{rest...}", policy.Config{Rules: []policy.Rule{anon("/{a}/{rest...}")}}, 1, []string{`names no path segment`}},
+		{"anonymous with a literal", policy.Config{Rules: []policy.Rule{anon("GET /docs/{page}", "GET /{lang}/docs/")}}, 0, nil},
+		{"a wildcard, with a token", policy.Config{Rules: []policy.Rule{{Name: "any-token", Route: "GET /{page}"}}}, 0, nil},
 		{"every path, with a token", policy.Config{Rules: []policy.Rule{{Name: "any-token", Route: "GET /"}}}, 0, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
