@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -132,6 +134,9 @@ func compile(cfg Config) (*Policy, errorList) {
 	}
 	for i := range cfg.Rules {
 		c.rule(i, &cfg.Rules[i])
+		if b, err := json.Marshal(&cfg.Rules[i]); err == nil && bytes.Contains(b, []byte("${")) {
+			p.warnings = append(p.warnings, fmt.Sprintf("rule %q holds \"${\": a policy file (and a Config) is read without substitution, so ${VAR} is literal text here (a group, scope or value no token has); write the value, or put the policy inline in gate.yaml, where ${VAR} is substituted", cfg.Rules[i].Name))
+		}
 	}
 	if len(c.errs) > 0 {
 		return nil, c.errs

@@ -50,6 +50,14 @@ func TestWarnings(t *testing.T) {
 		{"anonymous /{a}/{b}/", policy.Config{Rules: []policy.Rule{anon("/{a}/{b}/")}}, 1, []string{`route "/{a}/{b}/" is anonymous and names no path segment`}},
 		{"anonymous /{a}/{rest...}", policy.Config{Rules: []policy.Rule{anon("/{a}/{rest...}")}}, 1, []string{`names no path segment`}},
 		{"anonymous with a literal", policy.Config{Rules: []policy.Rule{anon("GET /docs/{page}", "GET /{lang}/docs/")}}, 0, nil},
+		// ${VAR} in a policy file is literal (review finding R13).
+		{"an unsubstituted variable", policy.Config{Rules: []policy.Rule{{Name: "admin", Route: "/admin/", Requirement: policy.Requirement{GroupsAny: []string{"${ADMIN_GROUP}"}}}}}, 1,
+			[]string{`rule "admin" holds "${": a policy file (and a Config) is read without substitution`}},
+		// (In a condition value, "${X}" is already an error: {X} names no
+		// path wildcard.)
+		{"an unsubstituted variable in clients", policy.Config{Rules: []policy.Rule{{Name: "t", Route: "/t/", Requirement: policy.Requirement{Clients: []string{"${CLIENT_ID}"}}}}}, 1,
+			[]string{`rule "t" holds "${"`}},
+		{"a dollar and a brace apart", policy.Config{Rules: []policy.Rule{{Name: "t", Route: "/t/", Requirement: policy.Requirement{Claims: []policy.Condition{{Claim: "custom:price", Op: policy.OpEquals, Value: "$5 {{x}}"}}}}}}, 0, nil},
 		{"a wildcard, with a token", policy.Config{Rules: []policy.Rule{{Name: "any-token", Route: "GET /{page}"}}}, 0, nil},
 		{"every path, with a token", policy.Config{Rules: []policy.Rule{{Name: "any-token", Route: "GET /"}}}, 0, nil},
 	} {
