@@ -194,6 +194,7 @@ func boundaryAttacks(admin, bob string) []proxyAttack {
 		{"X_Real_IP", "GET", "/public/x", "api.example.com", []string{"X_Real_IP: spoofed"}, false, true},
 		{"X_Original_URI", "GET", "/public/x", "api.example.com", []string{"X_Original_URI: /spoofed"}, false, true},
 		{"X_Script_Name", "GET", "/public/x", "api.example.com", []string{"X_Script_Name: /spoofed"}, false, true},
+		{"Connection naming the answer's headers", "GET", "/users/sub-bob/profile", "api.example.com", []string{b(bob), "Connection: X-Auth-Sub, X-Auth-Assertion, X-Auth-Groups"}, true, false},
 		{"identity X-Auth-Groups", "GET", "/public/x", "api.example.com", []string{"X-Auth-Groups: admin"}, false, true},
 		{"identity X-Auth.Groups", "GET", "/public/x", "api.example.com", []string{"X-Auth.Groups: admin"}, false, true},
 		{"identity X_Auth_Sub", "GET", "/public/x", "api.example.com", []string{"X_Auth_Sub: spoofed"}, false, true},
