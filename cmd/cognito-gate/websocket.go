@@ -106,7 +106,7 @@ func (g *gate) newSockets() *sockets {
 func socketsClosed(reg *prometheus.Registry) *prometheus.CounterVec {
 	closed := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: middleware.Namespace, Subsystem: "websocket", Name: "closed_total",
-		Help: "Upgraded connections (WebSockets) the proxy closed because their token would no longer be accepted, by cause: token_expired (exp plus the leeway passed), revoked (the deny list refuses it), token_rejected (verification refuses it for another reason).",
+		Help: "Upgraded connections (WebSockets) and event streams (text/event-stream answers) the proxy closed because their token would no longer be accepted, by cause: token_expired (exp plus the leeway passed), revoked (the deny list refuses it), token_rejected (verification refuses it for another reason).",
 	}, []string{"cause"})
 	if err := reg.Register(closed); err != nil {
 		var are prometheus.AlreadyRegisteredError
@@ -169,9 +169,11 @@ var errTokenEntryAnswered = errors.New("the upstream answered the WebSocket hand
 // Protocols) answer it refuses one whose Sec-WebSocket-Protocol holds the
 // token prefix (502: the token must never go back to the client, whose
 // handshake would name it), and, when the request was marked by watch,
-// puts the upgraded connection under watch.
+// puts the upgraded connection under watch. Any other answer may be an
+// event stream (watchStream).
 func (s *sockets) modifyResponse(res *http.Response) error {
 	if res.StatusCode != http.StatusSwitchingProtocols {
+		s.watchStream(res)
 		return nil
 	}
 	for name, vals := range res.Header {
@@ -194,6 +196,41 @@ func (s *sockets) modifyResponse(res *http.Response) error {
 	}
 	res.Body = s.start(res.Request.Context(), sw, rwc, httpguts.HeaderValuesContainsToken(res.Header["Upgrade"], "websocket"))
 	return nil
+}
+
+// eventStream is the media type of Server-Sent Events.
+const eventStream = "text/event-stream"
+
+// watchStream puts an event stream (a text/event-stream answer, which
+// the proxy flushes as it comes and which may last for hours) to a request
+// with a verified token under the watch of an upgraded connection: ended
+// at the token's deadline, and at a recheck that refuses it (when the
+// token can be read again from the request sent upstream). The client's
+// connection is then cut, and its EventSource reconnects with whatever
+// token it has now. Other answers end on their own.
+func (s *sockets) watchStream(res *http.Response) {
+	ct := res.Header.Get("Content-Type")
+	if len(ct) < len(eventStream) || !strings.EqualFold(ct[:len(eventStream)], eventStream) || len(ct) > len(eventStream) && ct[len(eventStream)] != ';' && ct[len(eventStream)] != ' ' {
+		return
+	}
+	ctx := res.Request.Context()
+	tok, ok := claims.FromContext(ctx)
+	if !ok {
+		return
+	}
+	sw := &socketWatch{deadline: tok.Expiry.Add(s.leeway), path: msg.Clip(res.Request.URL.Path, maxLoggedPath), sub: tok.Subject}
+	if src, ok := middleware.SourceFromContext(ctx); ok && s.verify != nil && s.sources[src] != carrierNone {
+		sw.raw, _ = src.Token(res.Request)
+	}
+	res.Body = s.start(ctx, sw, streamBody{res.Body}, false)
+}
+
+// streamBody is a response body as the watch of an upgraded connection
+// takes it; nothing writes to it.
+type streamBody struct{ io.ReadCloser }
+
+func (streamBody) Write([]byte) (int, error) {
+	return 0, errors.New("a response body is not written to")
 }
 
 // start watches the upgraded connection rwc (the upstream's side, which
@@ -319,7 +356,7 @@ func (c *watchedConn) end(cause string) {
 	c.stopLocked()
 	c.mu.Unlock()
 	c.s.closed.WithLabelValues(cause).Inc()
-	c.s.logger.Info("closing an upgraded connection: its token is no longer accepted",
+	c.s.logger.Info("closing an upgraded connection or event stream: its token is no longer accepted",
 		zap.String("cause", cause), zap.String("path", c.sw.path), zap.String("sub", c.sw.sub))
 	// The proxy's Read returns (the Close frame, then errClosedByGate);
 	// its Write fails.

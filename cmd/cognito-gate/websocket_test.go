@@ -459,3 +459,60 @@ func TestWatchedConnRevokedByTheVerifier(t *testing.T) {
 		}
 	})
 }
+
+// TestEventStreamExpiry guards review finding R15: an event stream
+// (text/event-stream) opened with a token is cut at the token's deadline,
+// by the (fake) clock, as an upgraded connection is; other answers, and
+// streams without a token, are left alone.
+func TestEventStreamExpiry(t *testing.T) {
+	for _, tc := range []struct {
+		name, contentType string
+		token, watched    bool
+	}{
+		{"event stream", "text/event-stream", true, true},
+		{"event stream with a charset", "Text/Event-Stream; charset=utf-8", true, true},
+		{"another type", "application/json", true, false},
+		{"a look-alike type", "text/event-streams", true, false},
+		{"no token (an anonymous route)", "text/event-stream", false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				s := testSockets(prometheus.NewRegistry(), nil)
+				ctx := t.Context()
+				if tc.token {
+					ctx = claims.NewContext(ctx, &claims.Token{Subject: "u", Expiry: time.Now().Add(time.Minute)})
+				}
+				req, _ := http.NewRequestWithContext(ctx, "GET", "http://127.0.0.1/events", nil)
+				pr, pw := io.Pipe()
+				defer pw.Close()
+				res := &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {tc.contentType}}, Body: pr, Request: req}
+				if err := s.modifyResponse(res); err != nil {
+					t.Fatal(err)
+				}
+				defer res.Body.Close()
+				got := readAll(res.Body)
+				if _, err := pw.Write([]byte("data: 1\n\n")); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(time.Minute + s.leeway + time.Second)
+				synctest.Wait()
+				select {
+				case g := <-got:
+					if !tc.watched {
+						t.Fatalf("ended (%q) though not watched", g)
+					}
+					if string(g) != "data: 1\n\n" {
+						t.Fatalf("the client got %q", g)
+					}
+				default:
+					if tc.watched {
+						t.Fatal("the stream outlived its token")
+					}
+				}
+				if n, want := closedCount(s, closeExpired), map[bool]float64{true: 1}[tc.watched]; n != want {
+					t.Fatalf("token_expired counted %v, want %v", n, want)
+				}
+			})
+		})
+	}
+}
