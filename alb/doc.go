@@ -83,7 +83,9 @@
 // Keys are fetched per kid, each answer exactly one PEM "PUBLIC KEY"
 // block holding a P-256 ECDSA key, nothing around it but whitespace, at
 // most Config.Keys.MaxResponseBytes (8 KiB by default). The cache holds at
-// most Config.MaxKeys keys and follows the rules of package jwks per kid:
+// most Config.MaxKeys keys (a key that has verified a token outlasts any
+// that has not: forged tokens naming the real kids of other load balancers
+// of the region cannot push it out) and follows the rules of package jwks per kid:
 // one fetch at a time per kid, a cooldown between attempts that doubles
 // after failures, keys refreshed in the background after
 // RefreshInterval and refused once MaxStaleness old without a successful

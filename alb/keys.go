@@ -36,9 +36,12 @@ import (
 //     flood of made-up kids costs at most that many requests per cooldown;
 //     a kid beyond it fails at once with claims.ErrUnknownKID;
 //   - at most MaxKeys keys are held (the least recently used forgotten
-//     first) and at most MaxKeys kids without a key are remembered (the
-//     least recently tried forgotten first), so that kids which never had
-//     a key cannot push out the keys in use.
+//     first, but keys that have verified no token before any that has)
+//     and at most MaxKeys kids without a key are remembered (the least
+//     recently tried forgotten first), so that kids which never had a key
+//     cannot push out the keys in use, and neither can the real keys of
+//     other load balancers of the region, named by forged tokens whose
+//     signature then fails.
 //
 // Fetches in flight at a time are therefore at most MaxNewKeyFetches per
 // Cooldown for the length of FetchTimeout, plus one per held key.
@@ -72,6 +75,7 @@ type entry struct {
 	failures    int              // consecutive failed fetches
 	lastErr     error            // of the latest fetch; nil after a success
 	absent      bool             // the latest fetch was answered 404 or 403
+	proven      bool             // key has verified a token (see prove)
 	flight      *flight          // the fetch in progress, if any
 	elem        *list.Element    // in held (key != nil) or misses
 }
@@ -207,6 +211,9 @@ func (c *keyCache) run(ctx context.Context, e *entry, f *flight, trigger jwks.Tr
 			}
 		}
 		wasHeld := e.key != nil
+		if wasHeld && !e.key.Equal(key) {
+			e.proven = false // another key: it has verified nothing yet
+		}
 		e.key, e.fetchedAt, e.failures, e.lastErr, e.absent = key, end, 0, nil, false
 		if attached && !wasHeld {
 			c.misses.Remove(e.elem)
@@ -300,12 +307,31 @@ func (c *keyCache) take(now time.Time) bool {
 	return true
 }
 
-// trimHeld forgets the least recently used keys beyond MaxKeys. c.mu must
-// be held.
+// trimHeld forgets the keys beyond MaxKeys: the least recently used of
+// those that have verified no token, the newest (just fetched, about to
+// verify its first) aside; else the least recently used. c.mu must be
+// held.
 func (c *keyCache) trimHeld() {
 	for c.held.Len() > c.maxKeys {
-		c.forget(c.held.Remove(c.held.Back()).(*entry))
+		victim := c.held.Back()
+		for el := victim; el != nil && el != c.held.Front(); el = el.Prev() {
+			if !el.Value.(*entry).proven {
+				victim = el
+				break
+			}
+		}
+		c.forget(c.held.Remove(victim).(*entry))
 	}
+}
+
+// prove records that key, held for kid, has verified a token, so that
+// trimHeld keeps it ahead of keys that have not.
+func (c *keyCache) prove(kid string, key *ecdsa.PublicKey) {
+	c.mu.Lock()
+	if e := c.entries[kid]; e != nil && e.key == key {
+		e.proven = true
+	}
+	c.mu.Unlock()
 }
 
 // trimMisses forgets the least recently tried kids without a key beyond

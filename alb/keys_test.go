@@ -289,6 +289,41 @@ func TestFloodKeepsHeldKeys(t *testing.T) {
 	}
 }
 
+// TestForgedTokensKeepProvenKeys guards review finding R16: tokens that
+// name kids the regional endpoint does serve (another load balancer's,
+// whose tokens anyone can get) but whose signature fails cannot push out
+// a key that has verified a token: an unproven key is forgotten first.
+func TestForgedTokensKeepProvenKeys(t *testing.T) {
+	r := newRig(t, func(c *alb.Config) { c.MaxKeys, c.MaxNewKeyFetches = 2, 1000 })
+	own := r.lb.KeyID()
+	good := r.lb.Data()
+	if _, err := r.verify(good); err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		kid := r.lb.Rotate()
+		forged := r.lb.Data(fakealb.WithKeyID(kid))
+		i := strings.LastIndexByte(forged, '.') + 10
+		c := byte('A')
+		if forged[i] == 'A' {
+			c = 'B'
+		}
+		forged = forged[:i] + string(c) + forged[i+1:]
+		_, err := r.verify(forged)
+		wantReason(t, err, claims.ReasonBadSignature)
+	}
+	before := r.tr.count()
+	if _, err := r.verify(good); err != nil {
+		t.Fatal(err)
+	}
+	if r.tr.count() != before {
+		t.Error("the key in use was forgotten for keys that verified nothing, and fetched again")
+	}
+	if got := r.v.Keys().KeyIDs; !slices.Contains(got, own) || len(got) > 2 {
+		t.Errorf("held %v, want %s among at most 2", got, own)
+	}
+}
+
 // TestHeldKeysBounded: at most MaxKeys keys, the least recently used
 // forgotten first.
 func TestHeldKeysBounded(t *testing.T) {

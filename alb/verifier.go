@@ -132,6 +132,7 @@ func (v *Verifier) VerifyData(ctx context.Context, raw string) (*Token, error) {
 	if err := jose.VerifyECDSA(h.alg, key, []byte(seg.signingInput), seg.sig); err != nil {
 		return nil, fmt.Errorf("alb: kid %s: %w", h.kid, claims.ErrBadSignature)
 	}
+	v.keys.prove(h.kid, key)
 	return t, nil
 }
 
