@@ -72,6 +72,7 @@ func TestBoundaryForwardAuthHeaders(t *testing.T) {
 		{"method override parameter", orig("POST", "/public/x?_method=DELETE", "a.example"), 400, ""},
 		{"method override parameter, encoded", orig("POST", "/public/x?a=1&%5Fmethod=DELETE", "a.example"), 400, ""},
 		{"a parameter like it", orig("POST", "/public/x?my_method=DELETE", "a.example"), 200, ""},
+		{"method override parameter cut at a NUL", orig("POST", "/public/x?_method%00=DELETE", "a.example"), 400, ""},
 	}
 	// Every routing override, and spellings a framework reads as one.
 	for _, l := range []string{"X-Original-URL: /admin/x", "X-Rewrite-URL: /admin/x", "X-HTTP-Method-Override: DELETE",
@@ -374,4 +375,27 @@ func TestBoundaryCaddy(t *testing.T) {
 	admin := pool.AccessToken(cognitotest.WithSubject("sub-alice"), cognitotest.WithGroups("admin"))
 	bob := pool.AccessToken(cognitotest.WithSubject("sub-bob"))
 	checkProxyAssertions(t, "http://"+listen, up, upstreamVerifier(t, gate.addr["admin"], "", jwks.Config{}), admin, bob, caddyUnset)
+
+	// A WebSocket handshake still reaches the upstream as an upgrade, with
+	// the gate's identity headers, whatever else Connection names (the
+	// Caddyfile rewrites Connection; review of R14).
+	for _, conn := range []string{"Upgrade", "keep-alive, Upgrade, X-Auth-Sub, X-Auth-Assertion"} {
+		before := up.count()
+		rawDo(t, "http://"+listen, "GET /users/sub-bob/profile HTTP/1.1\r\nHost: api.example.com\r\nConnection: "+conn+"\r\nUpgrade: websocket\r\n"+
+			"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nAuthorization: Bearer "+bob+"\r\n\r\n")
+		reqs := up.since(before)
+		if len(reqs) != 1 {
+			t.Fatalf("Connection: %s: %d requests upstream", conn, len(reqs))
+		}
+		r := reqs[0]
+		if got := r.values("Upgrade"); len(got) != 1 || !strings.EqualFold(got[0], "websocket") {
+			t.Errorf("Connection: %s: Upgrade upstream %q, want websocket", conn, got)
+		}
+		if got := strings.ToLower(strings.Join(r.values("Connection"), ",")); !strings.Contains(got, "upgrade") {
+			t.Errorf("Connection: %s: Connection upstream %q, want upgrade", conn, got)
+		}
+		if got := r.values("X-Auth-Sub"); len(got) != 1 || got[0] != "sub-bob" {
+			t.Errorf("Connection: %s: X-Auth-Sub upstream %q, want sub-bob", conn, got)
+		}
+	}
 }

@@ -336,6 +336,10 @@ func TestBoundaryServeMethodParam(t *testing.T) {
 		{"/public/x?a=1&_method=DELETE&b=%20", "/public/x?a=1&b=%20"},
 		{"/public/x?%5Fmethod=DELETE&_method[]=PUT&.method=PATCH&+_method=PUT&_method", "/public/x"},
 		{"/public/x?my_method=1&_methods=2&a=_method", "/public/x?my_method=1&_methods=2&a=_method"},
+		// PHP ends a name at a NUL, and decodes the escapes around a
+		// stray '%' (review of R4).
+		{"/public/x?_method%00=DELETE&a=1", "/public/x?a=1"},
+		{"/public/x?%5Fmethod%00%zz=DELETE", "/public/x"},
 	} {
 		t.Run(tc.target, func(t *testing.T) {
 			before := up.count()
@@ -418,6 +422,10 @@ func TestBoundaryServePreflightAnswer(t *testing.T) {
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
+		if r.URL.Path == "/admin/hints" {
+			h.Set("Link", "</admin/secret-report.csv>; rel=preload")
+			w.WriteHeader(http.StatusEarlyHints)
+		}
 		io.WriteString(w, "admin report: secret")
 	}))
 	t.Cleanup(up.Close)
@@ -427,16 +435,27 @@ func TestBoundaryServePreflightAnswer(t *testing.T) {
 	for _, tc := range []struct {
 		target string
 		status int
-	}{{"/admin/report", 200}, {"/admin/status", 204}} {
-		t.Run(tc.target, func(t *testing.T) {
-			resp := rawDo(t, p.addr["proxy"], head("OPTIONS", tc.target, "api.example.com", pre...))
+		lines  []string
+	}{
+		{"/admin/report", 200, nil},
+		{"/admin/status", 204, nil},
+		// 1xx answers carry headers too (review of R5).
+		{"/admin/hints", 200, nil},
+		// The proxy drops the headers named in Connection from the request
+		// it sends upstream, which then is no preflight: the answer is
+		// judged by the request as the client sent it (review of R5).
+		{"/admin/report", 200, []string{"Connection: Access-Control-Request-Method"}},
+		{"/admin/report", 200, []string{"Connection: Origin"}},
+	} {
+		t.Run(tc.target+strings.Join(tc.lines, ","), func(t *testing.T) {
+			resp := rawDo(t, p.addr["proxy"], head("OPTIONS", tc.target, "api.example.com", append(pre[:2:2], tc.lines...)...))
 			if resp.status != tc.status {
 				t.Fatalf("status %d, want %d", resp.status, tc.status)
 			}
 			if len(resp.body) != 0 {
 				t.Errorf("body %q reached the client", resp.body)
 			}
-			for _, name := range []string{"Set-Cookie", "X-Internal-Build", "Content-Type", "Location"} {
+			for _, name := range []string{"Set-Cookie", "X-Internal-Build", "Content-Type", "Location", "Link"} {
 				if v := resp.header.Values(name); len(v) > 0 {
 					t.Errorf("%s: %q reached the client", name, v)
 				}

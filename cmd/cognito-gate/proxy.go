@@ -59,18 +59,16 @@ func (g *gate) proxyHandler() http.Handler {
 			ExpectContinueTimeout: time.Second,
 			TLSClientConfig:       g.cfg.ops.upstreamClientConfig(), // upstream_tls (operations.go); nil: Go's defaults
 		},
-		ModifyResponse: func(res *http.Response) error {
-			if g.cfg.raw.CORSPreflight && middleware.IsPreflight(res.Request) {
-				preflightAnswer(res)
-				return nil
-			}
-			return ws.modifyResponse(res)
-		},
-		ErrorHandler: g.proxyError,
-		BufferPool:   proxyBuffers,
-		ErrorLog:     zap.NewStdLog(g.logger.Named("proxy")),
+		ModifyResponse: ws.modifyResponse,
+		ErrorHandler:   g.proxyError,
+		BufferPool:     proxyBuffers,
+		ErrorLog:       zap.NewStdLog(g.logger.Named("proxy")),
 	}
-	next := g.mw.Handler(ws.watch(g.withAssertion(rp)))
+	var inner http.Handler = rp
+	if g.cfg.raw.CORSPreflight {
+		inner = preflightAnswers(rp)
+	}
+	next := g.mw.Handler(ws.watch(g.withAssertion(inner)))
 	rm := g.resourceMetadata()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := policy.CheckHost(r.Host); err != nil {
@@ -124,22 +122,56 @@ func (b *bufferPool) Put(buf []byte) {
 	b.p.Put(&buf)
 }
 
-// preflightAnswer reduces the upstream's answer to a CORS preflight, which
-// the gate let through without a token (cors_preflight), to its status and
-// the headers a browser reads of a preflight: Access-Control-*, Vary and
-// Allow. An upstream handler that does not look at the method (a Go
-// ServeMux pattern without one, a catch-all route) answers OPTIONS
-// /admin/report with the report, and its cookies; none of it reaches the
-// client.
-func preflightAnswer(res *http.Response) {
-	for name := range res.Header {
-		if !hasHeaderPrefix(name, "Access-Control-") && !sameHeader(name, "Vary") && !sameHeader(name, "Allow") {
-			delete(res.Header, name)
+// preflightAnswers wraps the proxy so that the answer to a CORS preflight,
+// which the middleware let through without a token (cors_preflight), is
+// reduced to its status and the headers a browser reads of a preflight:
+// Access-Control-*, Vary and Allow; no body, no 1xx answer. An upstream
+// handler that does not look at the method (a Go ServeMux pattern without
+// one, a catch-all route) answers OPTIONS /admin/report with the report,
+// and its cookies; none of it reaches the client. It is decided on the
+// request as the client sent it: the proxy drops the headers a client
+// names in Connection from what it sends upstream, so the request
+// upstream may no longer look like a preflight.
+func preflightAnswers(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !middleware.IsPreflight(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(&preflightWriter{w: w, h: make(http.Header)}, r)
+	})
+}
+
+// preflightWriter passes on a preflight's final status and CORS headers,
+// and drops the rest: other headers, 1xx answers, the body (read from the
+// upstream all the same, so that its connection is kept).
+type preflightWriter struct {
+	w     http.ResponseWriter
+	h     http.Header
+	wrote bool
+}
+
+func (p *preflightWriter) Header() http.Header { return p.h }
+
+func (p *preflightWriter) WriteHeader(code int) {
+	if code < 200 || p.wrote {
+		return
+	}
+	p.wrote = true
+	dst := p.w.Header()
+	for name, v := range p.h {
+		if hasHeaderPrefix(name, "Access-Control-") || sameHeader(name, "Vary") || sameHeader(name, "Allow") {
+			dst[name] = v
 		}
 	}
-	res.Body.Close()
-	res.Body, res.ContentLength = http.NoBody, 0
-	res.TransferEncoding, res.Trailer = nil, nil
+	p.w.WriteHeader(code)
+}
+
+func (p *preflightWriter) Write(b []byte) (int, error) {
+	if !p.wrote {
+		p.WriteHeader(http.StatusOK)
+	}
+	return len(b), nil
 }
 
 // rewrite builds the upstream request from an allowed one.

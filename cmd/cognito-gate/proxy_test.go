@@ -92,6 +92,8 @@ func TestSameParam(t *testing.T) {
 		{"access_token[]", true}, {"access_token[x][y]", true}, {"access[token", true},
 		{"access_tokenx", false}, {"xaccess_token", false}, {"ACCESS_TOKEN", false}, {"access-token", false},
 		{"access_token%", false}, {"", false},
+		// PHP ends a name at a NUL and keeps a stray '%' (review of R2, R4).
+		{"access_token%00", true}, {"access_token%00x", true}, {"access%5Ftoken%00%zz", true}, {"access%5Ftoken%zz", false},
 	} {
 		if got := sameParam(tt.raw, "access_token"); got != tt.want {
 			t.Errorf("sameParam(%q) = %v, want %v", tt.raw, got, tt.want)

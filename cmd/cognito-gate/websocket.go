@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -209,8 +210,9 @@ const eventStream = "text/event-stream"
 // connection is then cut, and its EventSource reconnects with whatever
 // token it has now. Other answers end on their own.
 func (s *sockets) watchStream(res *http.Response) {
-	ct := res.Header.Get("Content-Type")
-	if len(ct) < len(eventStream) || !strings.EqualFold(ct[:len(eventStream)], eventStream) || len(ct) > len(eventStream) && ct[len(eventStream)] != ';' && ct[len(eventStream)] != ' ' {
+	// Any of the answer's Content-Type values (a browser reads the last,
+	// the proxy's flushing the first), parameters after ';', ' ' or tab.
+	if !slices.ContainsFunc(res.Header["Content-Type"], isEventStream) {
 		return
 	}
 	ctx := res.Request.Context()
@@ -223,6 +225,17 @@ func (s *sockets) watchStream(res *http.Response) {
 		sw.raw, _ = src.Token(res.Request)
 	}
 	res.Body = s.start(ctx, sw, streamBody{res.Body}, false)
+}
+
+// isEventStream reports whether the Content-Type value ct is
+// text/event-stream, in any case, with or without parameters.
+func isEventStream(ct string) bool {
+	ct = strings.TrimLeft(ct, " \t")
+	if len(ct) < len(eventStream) || !strings.EqualFold(ct[:len(eventStream)], eventStream) {
+		return false
+	}
+	rest := ct[len(eventStream):]
+	return rest == "" || rest[0] == ';' || rest[0] == ' ' || rest[0] == '\t'
 }
 
 // streamBody is a response body as the watch of an upgraded connection

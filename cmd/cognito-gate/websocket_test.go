@@ -473,6 +473,7 @@ func TestEventStreamExpiry(t *testing.T) {
 		{"event stream with a charset", "Text/Event-Stream; charset=utf-8", true, true},
 		{"another type", "application/json", true, false},
 		{"a look-alike type", "text/event-streams", true, false},
+		{"a tab before the parameters", "text/event-stream\t;charset=utf-8", true, true},
 		{"no token (an anonymous route)", "text/event-stream", false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
