@@ -2,6 +2,7 @@ package claims
 
 import (
 	"github.com/cognito-gate/cognito-gate/internal/msg"
+	"github.com/cognito-gate/cognito-gate/internal/tokenshare"
 
 	"context"
 	"errors"
@@ -136,50 +137,65 @@ func (v *Verifier) Close() error {
 // ErrCanceled (ReasonCanceled), whatever the key fetch did; a fetch that
 // fails or times out on its own while ctx is live is ErrJWKSUnavailable.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
+	t, _, err := v.verify(ctx, raw, false)
+	return t, err
+}
+
+func init() {
+	tokenshare.Verify = func(v any, ctx context.Context, raw string) (any, bool, error) {
+		return v.(*Verifier).verify(ctx, raw, true)
+	}
+	tokenshare.Clone = func(t any) any { return t.(*Token).clone() }
+}
+
+// verify is Verify. With share, a cache hit that runs no Check returns the
+// cached token itself, shared true (see internal/tokenshare): this
+// module's read-only callers take it without the copy.
+func (v *Verifier) verify(ctx context.Context, raw string, share bool) (_ *Token, shared bool, _ error) {
 	if raw == "" {
-		return nil, ErrMissingToken
+		return nil, false, ErrMissingToken
 	}
 	if len(raw) > v.cc.maxBytes {
-		return nil, errorf("token of %d bytes, limit %d: %w", len(raw), v.cc.maxBytes, ErrMalformed)
+		return nil, false, errorf("token of %d bytes, limit %d: %w", len(raw), v.cc.maxBytes, ErrMalformed)
 	}
 	if v.cache != nil {
 		if e, ok := v.cache.get(raw); ok {
-			if tok, err, ok := v.fromCache(ctx, raw, e); ok {
-				return tok, err
+			if tok, shared, err, ok := v.fromCache(ctx, raw, e, share); ok {
+				return tok, shared, err
 			}
 		}
 	}
 	seg, err := split(raw)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	t := &Token{}
 	if err := parseHeader(seg.header, t); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if !slices.Contains(v.cc.algs, t.Algorithm) {
-		return nil, errorf("alg %q: %w", msg.Clip(t.Algorithm, 64), ErrUnsupportedAlg)
+		return nil, false, errorf("alg %q: %w", msg.Clip(t.Algorithm, 64), ErrUnsupportedAlg)
 	}
 	var rc rawClaims
 	if err := parseClaims(seg.payload, t, &rc); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	p := v.cc.pools[t.Issuer]
 	if p == nil {
-		return nil, errorf("iss %q: %w", msg.Clip(t.Issuer, 64), ErrWrongIssuer)
+		return nil, false, errorf("iss %q: %w", msg.Clip(t.Issuer, 64), ErrWrongIssuer)
 	}
 	key, err := p.keys.Key(ctx, t.KeyID)
 	if err != nil {
-		return nil, keyError(ctx, err)
+		return nil, false, keyError(ctx, err)
 	}
 	if err := key.Verify(t.Algorithm, seg.signingInput, seg.sig); err != nil {
-		return nil, errorf("%w", err)
+		return nil, false, errorf("%w", err)
 	}
 	if err := v.checkClaims(p, t, &rc); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if err := v.checkRevoked(t); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	// The cache stores a compact copy of t (see compact), which shares
 	// nothing that can be written with t, and t goes to the Check hook and
@@ -191,47 +207,50 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
 		ce = compact(&cacheEntry{raw: raw, tok: t, key: key, p: p})
 	}
 	if err := v.runCheck(ctx, t); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if ce != nil {
 		v.cache.put(ce, v.cc.now())
 	}
-	return t, nil
+	return t, false, nil
 }
 
 // fromCache answers for a cached token. ok is false when the entry cannot
 // be used (its key is no longer the issuer's current one) and the token must
 // be verified in full.
-func (v *Verifier) fromCache(ctx context.Context, raw string, e *cacheEntry) (_ *Token, _ error, ok bool) {
+func (v *Verifier) fromCache(ctx context.Context, raw string, e *cacheEntry, share bool) (_ *Token, shared bool, _ error, ok bool) {
 	key, err := e.p.keys.Key(ctx, e.tok.KeyID)
 	if err != nil && ctx.Err() != nil {
 		// The caller gave up waiting for a refresh: that says nothing
 		// about the cached token, which stays.
-		return nil, keyError(ctx, err), true
+		return nil, false, keyError(ctx, err), true
 	}
 	if err != nil || key != e.key {
 		v.cache.remove(raw)
-		return nil, nil, false
+		return nil, false, nil, false
 	}
 	if err := v.checkTime(e.tok); err != nil {
 		if errors.Is(err, ErrExpired) {
 			v.cache.remove(raw)
 		}
-		return nil, err, true
+		return nil, false, err, true
 	}
 	// Before the copy, so that a revoked token costs no allocation. The
 	// entry stays: it is still a genuine token, and the deny list is asked
 	// again at its next use.
 	if err := v.checkRevoked(e.tok); err != nil {
-		return nil, err, true
+		return nil, false, err, true
 	}
-	// The cached token is never handed out (see Verify): the caller gets
-	// its own copy.
+	if share && v.cc.check == nil {
+		return e.tok, true, nil, true
+	}
+	// The cached token is never handed out (see Verify): the caller, and
+	// Check, get their own copy.
 	out := e.tok.clone()
 	if err := v.runCheck(ctx, out); err != nil {
-		return nil, err, true
+		return nil, false, err, true
 	}
-	return out, nil, true
+	return out, false, nil, true
 }
 
 // CacheStats reports the verified-token cache's counters (zero when the

@@ -62,4 +62,11 @@ func TestCachedRequestAllocs(t *testing.T) {
 	if own > 2 {
 		t.Errorf("the middleware allocates %v times a cached request besides Verify (%v) and Decide (%v), want at most 2", own, verify, decide)
 	}
+	// A handler that does not ask for the token: the cache's token is
+	// never copied (internal/tokenshare), so the request's copy and its
+	// context are all.
+	blind := m.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	if n := testing.AllocsPerRun(500, func() { blind.ServeHTTP(w, req) }); n > 2 {
+		t.Errorf("a cached request whose handler does not read the token allocates %v times, want at most 2", n)
+	}
 }

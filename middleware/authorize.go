@@ -52,6 +52,7 @@ func (m *Middleware) AuthorizeExact(r *http.Request) Result {
 }
 
 func result(o outcome) Result {
+	o.own() // Result.Token is the caller's
 	res := Result{Allowed: o.allowed(), Token: o.token, Rule: o.rule, Path: o.path}
 	if !res.Allowed {
 		res.Err = o.asError()

@@ -38,7 +38,9 @@ type Outcome struct {
 //     context, to the next handler, after Config.OnSuccess (see
 //     Middleware.OnSuccess).
 func (m *Middleware) Check(r *http.Request) Outcome {
-	return Outcome{o: m.authorize(r), r: r, m: m}
+	o := m.authorize(r)
+	o.own() // Token and Request hand it out
+	return Outcome{o: o, r: r, m: m}
 }
 
 // Skip records r as let through unchecked by an adapter's own skipper

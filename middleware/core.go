@@ -13,6 +13,7 @@ import (
 
 	"github.com/cognito-gate/cognito-gate/claims"
 	"github.com/cognito-gate/cognito-gate/internal/tokenkey"
+	"github.com/cognito-gate/cognito-gate/internal/tokenshare"
 	"github.com/cognito-gate/cognito-gate/policy"
 )
 
@@ -26,6 +27,10 @@ type Middleware struct {
 	cfg     Config
 	policy  atomic.Pointer[policy.Policy]
 	sampler *denialSampler // nil: every denial logged
+	// shares is Config.Verifier when it is a *claims.Verifier: its cache
+	// hits are taken shared (internal/tokenshare) and copied only when
+	// they leave the module's read-only code.
+	shares *claims.Verifier
 }
 
 // New validates cfg and returns a Middleware.
@@ -39,6 +44,7 @@ func New(cfg Config) (*Middleware, error) {
 		return nil, err
 	}
 	m := &Middleware{cfg: cfg, sampler: sampler}
+	m.shares, _ = cfg.Verifier.(*claims.Verifier)
 	m.policy.Store(p)
 	cfg.Metrics.initRules(p.Rules())
 	return m, nil
@@ -74,11 +80,20 @@ type outcome struct {
 	scopes     []string
 	path       string // the path the policy judged
 	token      *claims.Token
+	shared     bool        // token is the verifier's cached one: see own
 	source     TokenSource // the source that held token
 	tokenSent  bool
 	verified   bool // Verify ran
 	verifyTime time.Duration
 	err        error
+}
+
+// own makes o's token its own copy when it was shared, before it goes to
+// code outside this module's read-only paths (see internal/tokenshare).
+func (o *outcome) own() {
+	if o.shared {
+		o.token, o.shared = tokenshare.Clone(o.token).(*claims.Token), false
+	}
 }
 
 func (o *outcome) allowed() bool {
@@ -116,12 +131,12 @@ func (m *Middleware) decide(r *http.Request) (o outcome) {
 		return m.preflight(r)
 	}
 	if m.cfg.Headers != nil {
-		start := time.Now()
+		start := sinceBase()
 		tok, err := m.cfg.Headers.VerifyHeaders(r.Context(), r.Header)
 		if errors.Is(err, claims.ErrMissingToken) {
 			return m.judge(r, o, nil, "") // anonymous, as without a token
 		}
-		o.tokenSent, o.verified, o.verifyTime = true, true, time.Since(start)
+		o.tokenSent, o.verified, o.verifyTime = true, true, sinceBase()-start
 		if err != nil {
 			return m.verifyFailed(r, o, err)
 		}
@@ -129,22 +144,51 @@ func (m *Middleware) decide(r *http.Request) (o outcome) {
 		return m.judge(r, o, tok, "")
 	}
 	var tok *claims.Token
-	raw, src, err := extract(r, m.cfg.TokenSources)
+	// In front of a *claims.Verifier, the whitespace check of a bearer
+	// token is made only if it fails verification (a token with a space or
+	// tab never passes, nor is one cached): the answer is the same 400.
+	raw, src, unchecked, err := extractFor(r, m.cfg.TokenSources, m.shares != nil)
 	if err != nil {
-		return outcome{result: ResultDenied, reason: claims.ReasonMalformed, status: http.StatusBadRequest, tokenSent: true, err: err}
+		return malformedRequest(err)
 	}
 	if raw != "" {
 		o.tokenSent, o.verified = true, true
-		start := time.Now()
-		tok, err = m.cfg.Verifier.Verify(r.Context(), raw)
-		o.verifyTime = time.Since(start)
+		start := sinceBase()
+		if m.shares != nil {
+			var t any
+			t, o.shared, err = tokenshare.Verify(m.shares, r.Context(), raw)
+			tok, _ = t.(*claims.Token)
+		} else {
+			tok, err = m.cfg.Verifier.Verify(r.Context(), raw)
+		}
+		o.verifyTime = sinceBase() - start
 		if err != nil {
+			if unchecked {
+				if err := blankRefusal(raw); err != nil {
+					return malformedRequest(err)
+				}
+			}
+			o.shared = false
 			return m.verifyFailed(r, o, err)
 		}
 		o.token, o.source = tok, src
 	}
 	return m.judge(r, o, tok, raw)
 }
+
+// malformedRequest is the outcome of a request whose credentials cannot be
+// read (err, from extract).
+func malformedRequest(err error) outcome {
+	return outcome{result: ResultDenied, reason: claims.ReasonMalformed, status: http.StatusBadRequest, tokenSent: true, err: err}
+}
+
+// monoBase is the origin of sinceBase.
+var monoBase = time.Now()
+
+// sinceBase is the monotonic time since monoBase: two of them time an
+// interval with one clock read each, where time.Now reads the wall clock
+// too (on a virtual machine each read can cost tens of nanoseconds).
+func sinceBase() time.Duration { return time.Since(monoBase) }
 
 // verifyFailed is the outcome o of a request whose credentials failed
 // verification with err.
@@ -181,7 +225,8 @@ func (m *Middleware) judge(r *http.Request, o outcome, tok *claims.Token, raw st
 	}
 	o.result = ResultAllowed
 	if d.LiveCheck {
-		return m.liveCheck(r, o, tok, raw)
+		o.own() // the LiveChecker is not this module's code
+		return m.liveCheck(r, o, o.token, raw)
 	}
 	return o
 }
@@ -297,13 +342,18 @@ func SourceFromContext(ctx context.Context) (TokenSource, bool) {
 type admittedContext struct {
 	context.Context
 	tok *claims.Token // nil: the parent's token, if any, shows through
-	a   admission
+	// shared: tok is the verifier's cached token, and claims.FromContext
+	// answers own, a copy made at its first call.
+	shared bool
+	own    atomic.Pointer[claims.Token]
+	a      admission
 }
 
 // The keys admittedContext answers for, as interface values to compare
 // with.
 var (
 	tokenKeyAny     = any(tokenkey.Key{}) // claims.FromContext's
+	sharedKeyAny    = any(tokenshare.ContextKey{})
 	admissionKeyAny = any(admissionKey{})
 )
 
@@ -314,20 +364,47 @@ func (c *admittedContext) Value(key any) any {
 	if key == admissionKeyAny {
 		return &c.a
 	}
-	if c.tok != nil && key == tokenKeyAny {
-		return c.tok
+	if c.tok != nil {
+		switch key {
+		case tokenKeyAny:
+			return c.token()
+		case sharedKeyAny:
+			return c.tok
+		}
 	}
 	return c.Context.Value(key)
 }
 
+// token returns the token for claims.FromContext: tok, or when it is
+// shared, one copy of it for every caller of this context.
+func (c *admittedContext) token() *claims.Token {
+	if !c.shared {
+		return c.tok
+	}
+	if t := c.own.Load(); t != nil {
+		return t
+	}
+	c.own.CompareAndSwap(nil, tokenshare.Clone(c.tok).(*claims.Token))
+	return c.own.Load()
+}
+
 // admit returns r prepared for the next handler: the token, the rule and
 // the token's source in its context. It costs two allocations, the
-// context and the request's copy.
+// context and the request's copy, and a third, the token's copy, if the
+// token was shared and the handler asks for it.
 func admit(r *http.Request, o *outcome) *http.Request {
+	r, _ = admitted(r, o)
+	return r
+}
+
+// admitted is admit, and also returns the new context (nil when r is
+// returned as it was).
+func admitted(r *http.Request, o *outcome) (*http.Request, *admittedContext) {
 	if o.token == nil && o.rule == "" {
-		return r
+		return r, nil
 	}
-	return r.WithContext(&admittedContext{Context: r.Context(), tok: o.token, a: admission{rule: o.rule, source: o.source}})
+	c := &admittedContext{Context: r.Context(), tok: o.token, shared: o.shared, a: admission{rule: o.rule, source: o.source}}
+	return r.WithContext(c), c
 }
 
 // redirectTarget returns where to send an allowed request whose path the

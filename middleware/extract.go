@@ -40,7 +40,24 @@ type authorizationHeader struct{}
 
 func (authorizationHeader) Name() string { return "header Authorization" }
 
-func (authorizationHeader) Token(r *http.Request) (string, error) {
+func (a authorizationHeader) Token(r *http.Request) (string, error) {
+	tok, err := a.tokenBlankUnchecked(r)
+	if err == nil && tok != "" {
+		err = blankRefusal(tok)
+	}
+	if err != nil {
+		return "", err
+	}
+	return tok, nil
+}
+
+// tokenBlankUnchecked is Token without the whitespace check of the token
+// itself (hasBlank): for the middleware in front of a *claims.Verifier,
+// which accepts no token with a space or tab, and which calls
+// blankRefusal when verification fails, so that such a token is still
+// answered as Token answers it (400). That saves a scan of the whole token
+// on every request.
+func (authorizationHeader) tokenBlankUnchecked(r *http.Request) (string, error) {
 	// Indexed with the canonical name itself: what Header.Values does
 	// after canonicalising the name it is given, without that work on
 	// every request.
@@ -55,7 +72,19 @@ func (authorizationHeader) Token(r *http.Request) (string, error) {
 	if !hasBearerScheme(vals[0]) {
 		return "", nil
 	}
-	return bearer(vals[0])
+	return bearerSyntax(vals[0])
+}
+
+// errBlankToken refuses a bearer token with a space or tab in it.
+var errBlankToken = fmt.Errorf("bearer token contains whitespace: %w", errInvalidRequest)
+
+// blankRefusal is the error Token would have returned for tok, a token
+// from tokenBlankUnchecked: errBlankToken when it holds a space or tab.
+func blankRefusal(tok string) error {
+	if hasBlank(tok) {
+		return errBlankToken
+	}
+	return nil
 }
 
 // hasBearerScheme reports whether v starts with "bearer" in any case,
@@ -70,6 +99,19 @@ func hasBearerScheme(v string) bool {
 // the scheme, one or more spaces (RFC 6750's 1*SP), and a token with no
 // space or tab.
 func bearer(v string) (string, error) {
+	tok, err := bearerSyntax(v)
+	if err == nil {
+		err = blankRefusal(tok)
+	}
+	if err != nil {
+		return "", err
+	}
+	return tok, nil
+}
+
+// bearerSyntax is bearer without the check that the token itself holds no
+// space or tab.
+func bearerSyntax(v string) (string, error) {
 	if v[0] == ' ' || v[0] == '\t' {
 		return "", fmt.Errorf("bearer credentials with leading whitespace: %w", errInvalidRequest)
 	}
@@ -86,9 +128,6 @@ func bearer(v string) (string, error) {
 	tok := strings.TrimLeft(rest, " ")
 	if tok == "" {
 		return "", fmt.Errorf("empty bearer token: %w", errInvalidRequest)
-	}
-	if hasBlank(tok) {
-		return "", fmt.Errorf("bearer token contains whitespace: %w", errInvalidRequest)
 	}
 	return tok, nil
 }
@@ -256,14 +295,25 @@ func (q query) Token(r *http.Request) (string, error) {
 	return vals[0], nil
 }
 
-// extract returns the token of the first source that holds one, trying
-// them in order, and that source.
-func extract(r *http.Request, sources []TokenSource) (string, TokenSource, error) {
+// extractFor returns the token of the first source that holds one, trying
+// them in order, and that source. With blankLater, the Authorization header's token
+// is returned without its whitespace check (tokenBlankUnchecked), and
+// unchecked says so: the caller must refuse it with blankRefusal if it
+// fails verification.
+func extractFor(r *http.Request, sources []TokenSource, blankLater bool) (_ string, _ TokenSource, unchecked bool, _ error) {
 	for _, s := range sources {
-		tok, err := s.Token(r)
-		if err != nil || tok != "" {
-			return tok, s, err
+		var tok string
+		var err error
+		if a, ok := s.(authorizationHeader); ok && blankLater {
+			tok, err = a.tokenBlankUnchecked(r)
+			unchecked = true
+		} else {
+			tok, err = s.Token(r)
 		}
+		if err != nil || tok != "" {
+			return tok, s, unchecked && err == nil, err
+		}
+		unchecked = false
 	}
-	return "", nil, nil
+	return "", nil, false, nil
 }

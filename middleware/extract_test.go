@@ -170,3 +170,44 @@ func TestSourceFromContext(t *testing.T) {
 		t.Errorf("a bare context has source %v", src)
 	}
 }
+
+// TestBlankTokenAfterVerify: in front of a *claims.Verifier the
+// whitespace check of a bearer token is made only when the token fails
+// verification; the answer must be the 400 it always was, whether the
+// token around the blank is cached or not, and in front of any other
+// Verifier the check comes first (the verifier never sees the token).
+func TestBlankTokenAfterVerify(t *testing.T) {
+	e := newEnv(t)
+	tok := e.Pool.AccessToken()
+	cases := map[string]string{
+		"space inside":   tok[:40] + " " + tok[40:],
+		"tab inside":     tok[:40] + "\t" + tok[40:],
+		"trailing space": tok + " ",
+		"tab then token": tok + "\t" + tok,
+		"space, no dots": "abc def",
+	}
+	for _, wrap := range []string{"claims.Verifier", "another Verifier"} {
+		var v middleware.Verifier = e.Verifier
+		cv := &countingVerifier{Verifier: e.Verifier}
+		if wrap == "another Verifier" {
+			v = cv
+		}
+		cfg := middleware.Config{Verifier: v, Policy: testPolicy(t)}
+		// The token itself first, so that it is cached.
+		if rec, _ := serve(t, cfg, bearerReq("GET", "/me", tok)); rec.Code != 200 {
+			t.Fatalf("%s: valid token: status %d", wrap, rec.Code)
+		}
+		cv.calls = 0
+		for name, val := range cases {
+			r := bearerReq("GET", "/me", "")
+			r.Header["Authorization"] = []string{"Bearer " + val}
+			rec, s := serve(t, cfg, r)
+			if rec.Code != 400 || s.called || rec.Header().Get("WWW-Authenticate") != `Bearer realm="cognito-gate", error="invalid_request", error_description="malformed"` {
+				t.Errorf("%s, %s: status %d, handler called %v, challenge %q", wrap, name, rec.Code, s.called, rec.Header().Get("WWW-Authenticate"))
+			}
+		}
+		if cv.calls != 0 {
+			t.Errorf("%s: Verify called %d times for tokens with blanks", wrap, cv.calls)
+		}
+	}
+}

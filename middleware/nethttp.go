@@ -3,6 +3,8 @@ package middleware
 import (
 	"net/http"
 	"time"
+
+	"github.com/cognito-gate/cognito-gate/claims"
 )
 
 // bodyDrainGrace is how long, after a denial or redirect of a request
@@ -72,7 +74,9 @@ func BoundUnreadBody(w http.ResponseWriter) {
 // panic.)
 func (m *Middleware) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		o := m.Check(r)
+		// Not Check: the token stays shared (see internal/tokenshare)
+		// until claims.FromContext or OnSuccess asks for it.
+		o := Outcome{o: m.authorize(r), r: r, m: m}
 		if o.Canceled() {
 			// Answer nothing: returning without writing would not do, the
 			// server would send an empty 200 to a client that may still
@@ -101,9 +105,13 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 			http.Redirect(w, r, to, http.StatusPermanentRedirect)
 			return
 		}
-		r = o.Request()
+		r, c := admitted(r, &o.o)
 		if m.cfg.OnSuccess != nil {
-			m.cfg.OnSuccess(w, r, o.Token())
+			var tok *claims.Token
+			if c != nil && c.tok != nil {
+				tok = c.token() // the handler's claims.FromContext gets the same
+			}
+			m.cfg.OnSuccess(w, r, tok)
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -106,6 +106,22 @@ func unhex(c byte) byte {
 // cleanPath is ServeMux's path cleaning (net/http.cleanPath): path.Clean,
 // keeping a trailing slash. It does not allocate when p is already clean.
 func cleanPath(p string) string {
+	if isClean(p) {
+		return p
+	}
+	return cleanPathSlow(p)
+}
+
+// isClean reports whether cleanPath(p) is p: a rooted path without an
+// empty, "." or ".." segment (no "//", and no "/." at all, which also
+// sends "/.well-known" the slow way). Cheaper than path.Clean on the
+// usual, already clean path.
+func isClean(p string) bool {
+	return p != "" && p[0] == '/' && !strings.Contains(p, "//") && !strings.Contains(p, "/.")
+}
+
+// cleanPathSlow is cleanPath: path.Clean, keeping a trailing slash.
+func cleanPathSlow(p string) string {
 	if p == "" {
 		return "/"
 	}

@@ -1,0 +1,36 @@
+// Package tokenshare lets this module's own code read a verified token
+// from the verified-token cache of a claims.Verifier without the copy that
+// Verify makes for every caller (a new struct and new Groups, Scopes,
+// Roles and Identities: one allocation of about 600 bytes per cached
+// request).
+//
+// A shared token is the cache's own: whatever writes to it is seen by
+// every later request with the same token, and judged by the policy. So
+// it is given only to code of this module that reads it (the policy, the
+// middleware's log and metrics, cognito-gate serve's identity headers,
+// assertion and upgrade watch), and every path that hands a token to
+// other code — claims.FromContext, middleware.Outcome.Token,
+// middleware.Result.Token, Config.OnSuccess, a LiveChecker, a
+// claims.Config.Check hook — hands out a copy (Clone), made when it is
+// first asked for. Being internal, no package outside this module can
+// import it.
+package tokenshare
+
+import "context"
+
+// Verify verifies raw with v, a *claims.Verifier, exactly as its Verify
+// does, and returns the token (a *claims.Token) and whether it is shared:
+// the cache's own token, which must not be written. A token that is not
+// shared (a miss, or a hit with a claims.Config.Check, which runs on a
+// copy) is the caller's. Set by package claims.
+var Verify func(v any, ctx context.Context, raw string) (tok any, shared bool, err error)
+
+// Clone returns a deep copy of tok, a *claims.Token, as Verify gives each
+// caller. Set by package claims.
+var Clone func(tok any) any
+
+// ContextKey is the context key under which the middleware's context of an
+// admitted request answers the token it verified as it is, shared or not
+// (a *claims.Token), for this module's readers; claims.FromContext answers
+// a copy of a shared one.
+type ContextKey struct{}
