@@ -131,7 +131,7 @@ func (g *gate) withAssertion(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok, _ := claims.FromContext(r.Context())
+		tok, _ := verifiedToken(r.Context())
 		raw, err := g.assertionFor(r, tok)
 		switch {
 		case err != nil:

@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/cognito-gate/cognito-gate/internal/cookiepair"
 	"github.com/cognito-gate/cognito-gate/internal/msg"
+	"github.com/cognito-gate/cognito-gate/internal/tokenshare"
 	"github.com/cognito-gate/cognito-gate/middleware"
 
 	"context"
@@ -182,7 +183,7 @@ func (g *gate) rewrite(pr *httputil.ProxyRequest) {
 	// Trailers are headers too, to some upstreams: the same names go.
 	g.cfg.filter.strip(out.Trailer)
 	dropH2C(out.Header)
-	tok, _ := claims.FromContext(in.Context())
+	tok, _ := verifiedToken(in.Context())
 	g.cfg.credentials.strip(in, out, tok != nil, g.cfg.forwardAuthorization)
 	if methodOverride(out.URL.RawQuery) != "" {
 		out.URL.RawQuery = filterQuery(out.URL.RawQuery, func(k string) bool { return sameParam(k, methodParam) })
@@ -454,4 +455,17 @@ func filterQuery(q string, drop func(key string) bool) string {
 		kept = append(kept, p)
 	}
 	return strings.Join(kept, "&")
+}
+
+// verifiedToken returns the token the middleware verified for the request
+// of ctx as the middleware holds it: when the verifier's cache answered,
+// the cache's own token, uncopied (see internal/tokenshare). This package
+// only reads it — identity headers, the assertion, the watch of upgraded
+// connections and event streams — and must never write into it or hand
+// it to code that might; claims.FromContext gives a copy.
+func verifiedToken(ctx context.Context) (*claims.Token, bool) {
+	if t, ok := ctx.Value(tokenshare.ContextKey{}).(*claims.Token); ok && t != nil {
+		return t, true
+	}
+	return claims.FromContext(ctx)
 }

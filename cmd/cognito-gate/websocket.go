@@ -139,7 +139,7 @@ type socketWatch struct {
 // which watches the connection once the upstream switched protocols.
 func (s *sockets) watch(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok, ok := claims.FromContext(r.Context())
+		tok, ok := verifiedToken(r.Context())
 		if !ok || upgradeType(r.Header) == "" {
 			next.ServeHTTP(w, r)
 			return
@@ -216,7 +216,7 @@ func (s *sockets) watchStream(res *http.Response) {
 		return
 	}
 	ctx := res.Request.Context()
-	tok, ok := claims.FromContext(ctx)
+	tok, ok := verifiedToken(ctx)
 	if !ok {
 		return
 	}

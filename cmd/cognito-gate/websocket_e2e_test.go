@@ -38,9 +38,11 @@ func TestWebSocketThroughProxy(t *testing.T) {
 	up := newWSUpstream(t, firstOffered)
 	p := start(t, []string{"proxy", "admin"}, "serve", "--config", writeConfig(t, pool, up.URL, wsPolicy, wsConfig))
 
-	// A token that expires in a few seconds (exp is whole seconds).
-	tok := pool.AccessToken(cognitotest.WithLifetime(3 * time.Second))
+	// A token that expires in a few seconds (exp is whole seconds), its
+	// exp set here: computed beside the pool's own clock read, a second
+	// boundary between the two moved it by a second.
 	exp := time.Now().Add(3 * time.Second).Truncate(time.Second)
+	tok := pool.AccessToken(cognitotest.WithExpiry(exp))
 
 	viaProtocol := dialWS(t, p.addr["proxy"], "/ws/chat", http.Header{"Sec-Websocket-Protocol": {"chat.v1, " + wsTokenEntry(tok)}})
 	if viaProtocol.resp.StatusCode != http.StatusSwitchingProtocols {
