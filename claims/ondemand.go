@@ -17,6 +17,9 @@ import (
 // issuers) or an *onDemand (the others).
 type keySource interface {
 	Key(ctx context.Context, kid string) (*jwks.Key, error)
+	// FreshKey is the key Key would return at once, nil when Key would
+	// have to start, fetch or wait (see jwks.Set.FreshKey).
+	FreshKey(kid string) *jwks.Key
 }
 
 var (
@@ -127,6 +130,15 @@ func (o *onDemand) Key(ctx context.Context, kid string) (*jwks.Key, error) {
 		return nil, o.failed(s, err)
 	}
 	return k, nil
+}
+
+// FreshKey returns the key of kid when the key cache runs and holds it in
+// a set that is not stale, else nil.
+func (o *onDemand) FreshKey(kid string) *jwks.Key {
+	if s := o.live.Load(); s != nil {
+		return s.FreshKey(kid)
+	}
+	return nil
 }
 
 // start starts the key cache, unless it runs already, the issuer is absent

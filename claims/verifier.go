@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/cognito-gate/cognito-gate/jwks"
 )
@@ -137,21 +138,25 @@ func (v *Verifier) Close() error {
 // ErrCanceled (ReasonCanceled), whatever the key fetch did; a fetch that
 // fails or times out on its own while ctx is live is ErrJWKSUnavailable.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
-	t, _, err := v.verify(ctx, raw, false)
+	t, _, err := v.verify(ctx, raw, false, nil)
 	return t, err
 }
 
 func init() {
-	tokenshare.Verify = func(v any, ctx context.Context, raw string) (any, bool, error) {
-		return v.(*Verifier).verify(ctx, raw, true)
+	tokenshare.Verify = func(v any, ctx context.Context, raw string) (any, bool, time.Duration, bool, error) {
+		var sw tokenshare.Stopwatch
+		t, shared, err := v.(*Verifier).verify(ctx, raw, true, &sw)
+		took, timed := sw.Elapsed()
+		return t, shared, took, timed, err
 	}
 	tokenshare.Clone = func(t any) any { return t.(*Token).clone() }
 }
 
 // verify is Verify. With share, a cache hit that runs no Check returns the
 // cached token itself, shared true (see internal/tokenshare): this
-// module's read-only callers take it without the copy.
-func (v *Verifier) verify(ctx context.Context, raw string, share bool) (_ *Token, shared bool, _ error) {
+// module's read-only callers take it without the copy. A non-nil sw is
+// started at the first step that can take time (see tokenshare.Verify).
+func (v *Verifier) verify(ctx context.Context, raw string, share bool, sw *tokenshare.Stopwatch) (_ *Token, shared bool, _ error) {
 	if raw == "" {
 		return nil, false, ErrMissingToken
 	}
@@ -160,10 +165,13 @@ func (v *Verifier) verify(ctx context.Context, raw string, share bool) (_ *Token
 	}
 	if v.cache != nil {
 		if e, ok := v.cache.get(raw); ok {
-			if tok, shared, err, ok := v.fromCache(ctx, raw, e, share); ok {
+			if tok, shared, err, ok := v.fromCache(ctx, raw, e, share, sw); ok {
 				return tok, shared, err
 			}
 		}
+	}
+	if sw != nil {
+		sw.Start()
 	}
 	seg, err := split(raw)
 	if err != nil {
@@ -218,8 +226,16 @@ func (v *Verifier) verify(ctx context.Context, raw string, share bool) (_ *Token
 // fromCache answers for a cached token. ok is false when the entry cannot
 // be used (its key is no longer the issuer's current one) and the token must
 // be verified in full.
-func (v *Verifier) fromCache(ctx context.Context, raw string, e *cacheEntry, share bool) (_ *Token, shared bool, _ error, ok bool) {
-	key, err := e.p.keys.Key(ctx, e.tok.KeyID)
+func (v *Verifier) fromCache(ctx context.Context, raw string, e *cacheEntry, share bool, sw *tokenshare.Stopwatch) (_ *Token, shared bool, _ error, ok bool) {
+	var err error
+	key := e.p.keys.FreshKey(e.tok.KeyID)
+	if key == nil {
+		// The key set is stale or lacks the kid: Key may wait.
+		if sw != nil {
+			sw.Start()
+		}
+		key, err = e.p.keys.Key(ctx, e.tok.KeyID)
+	}
 	if err != nil && ctx.Err() != nil {
 		// The caller gave up waiting for a refresh: that says nothing
 		// about the cached token, which stays.
@@ -246,6 +262,9 @@ func (v *Verifier) fromCache(ctx context.Context, raw string, e *cacheEntry, sha
 	}
 	// The cached token is never handed out (see Verify): the caller, and
 	// Check, get their own copy.
+	if sw != nil && v.cc.check != nil {
+		sw.Start() // Check may take time
+	}
 	out := e.tok.clone()
 	if err := v.runCheck(ctx, out); err != nil {
 		return nil, false, err, true

@@ -72,12 +72,22 @@ func (s *Set) URL() string { return s.url }
 // sentinel of this package: the caller gave up, the fetch goes on for the
 // others.
 func (s *Set) Key(ctx context.Context, kid string) (*Key, error) {
-	if sn := s.snap.Load(); sn != nil {
-		if k := sn.keys[kid]; k != nil && sn.fresh(s.c.cfg.Now(), s.c.cfg.MaxStaleness) {
-			return k, nil
-		}
+	if k := s.FreshKey(kid); k != nil {
+		return k, nil
 	}
 	return s.slowKey(ctx, kid)
+}
+
+// FreshKey returns the key with the given kid when Key would return it at
+// once — the kid is in a set that is not stale — and nil otherwise
+// (then Key may fetch, wait or fail). It never blocks.
+func (s *Set) FreshKey(kid string) *Key {
+	if sn := s.snap.Load(); sn != nil {
+		if k := sn.keys[kid]; k != nil && sn.fresh(s.c.cfg.Now(), s.c.cfg.MaxStaleness) {
+			return k
+		}
+	}
+	return nil
 }
 
 func (s *Set) slowKey(ctx context.Context, kid string) (*Key, error) {

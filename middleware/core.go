@@ -84,6 +84,7 @@ type outcome struct {
 	source     TokenSource // the source that held token
 	tokenSent  bool
 	verified   bool // Verify ran
+	timed      bool // verifyTime is its time: it did more than a cache lookup (see tokenshare.Verify)
 	verifyTime time.Duration
 	err        error
 }
@@ -131,12 +132,12 @@ func (m *Middleware) decide(r *http.Request) (o outcome) {
 		return m.preflight(r)
 	}
 	if m.cfg.Headers != nil {
-		start := sinceBase()
+		start := tokenshare.Since()
 		tok, err := m.cfg.Headers.VerifyHeaders(r.Context(), r.Header)
 		if errors.Is(err, claims.ErrMissingToken) {
 			return m.judge(r, o, nil, "") // anonymous, as without a token
 		}
-		o.tokenSent, o.verified, o.verifyTime = true, true, sinceBase()-start
+		o.tokenSent, o.verified, o.timed, o.verifyTime = true, true, true, tokenshare.Since()-start
 		if err != nil {
 			return m.verifyFailed(r, o, err)
 		}
@@ -153,15 +154,15 @@ func (m *Middleware) decide(r *http.Request) (o outcome) {
 	}
 	if raw != "" {
 		o.tokenSent, o.verified = true, true
-		start := sinceBase()
 		if m.shares != nil {
 			var t any
-			t, o.shared, err = tokenshare.Verify(m.shares, r.Context(), raw)
+			t, o.shared, o.verifyTime, o.timed, err = tokenshare.Verify(m.shares, r.Context(), raw)
 			tok, _ = t.(*claims.Token)
 		} else {
+			start := tokenshare.Since()
 			tok, err = m.cfg.Verifier.Verify(r.Context(), raw)
+			o.verifyTime, o.timed = tokenshare.Since()-start, true
 		}
-		o.verifyTime = sinceBase() - start
 		if err != nil {
 			if unchecked {
 				if err := blankRefusal(raw); err != nil {
@@ -181,14 +182,6 @@ func (m *Middleware) decide(r *http.Request) (o outcome) {
 func malformedRequest(err error) outcome {
 	return outcome{result: ResultDenied, reason: claims.ReasonMalformed, status: http.StatusBadRequest, tokenSent: true, err: err}
 }
-
-// monoBase is the origin of sinceBase.
-var monoBase = time.Now()
-
-// sinceBase is the monotonic time since monoBase: two of them time an
-// interval with one clock read each, where time.Now reads the wall clock
-// too (on a virtual machine each read can cost tens of nanoseconds).
-func sinceBase() time.Duration { return time.Since(monoBase) }
 
 // verifyFailed is the outcome o of a request whose credentials failed
 // verification with err.

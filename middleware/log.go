@@ -59,7 +59,7 @@ func logOutcome(l *zap.Logger, r *http.Request, o *outcome) {
 		// strings (issuer, kid, alg) and never the token itself.
 		fields = append(fields, zap.String("error", o.err.Error()))
 	}
-	if o.verified {
+	if o.timed {
 		fields = append(fields, zap.Duration("verify_time", o.verifyTime))
 	}
 	ce.Write(fields...)

@@ -116,8 +116,9 @@ func (p *Policy) decide(r *http.Request, tok *claims.Token, ex *Explanation) Dec
 	if why == "" {
 		why = checkMethod(r.Method)
 	}
+	clean := false
 	if why == "" {
-		why = checkPath(escaped)
+		why, clean = checkPathClean(escaped)
 	}
 	if why == "" && p.hasHosts {
 		why = checkHost(stripHostPort(r.Host))
@@ -144,7 +145,10 @@ func (p *Policy) decide(r *http.Request, tok *claims.Token, ex *Explanation) Dec
 		return d
 	}
 
-	path := cleanPath(escaped)
+	path := escaped
+	if !clean {
+		path = cleanPath(escaped)
+	}
 	rt := p.lookup(r, path, path == escaped)
 	var vals [maxVars]string
 	d := p.judge(rt, path, tok, &vals, ex)

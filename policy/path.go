@@ -38,40 +38,51 @@ func checkMethod(method string) string {
 // checkPath returns why the escaped path p cannot be judged, or "". See
 // the package documentation for the reasons.
 func checkPath(p string) string {
+	why, _ := checkPathClean(p)
+	return why
+}
+
+// checkPathClean is checkPath, and when p can be judged, also whether it
+// is clean (isClean: cleanPath(p) is p), found in the same pass.
+func checkPathClean(p string) (why string, clean bool) {
 	if p == "" || p[0] != '/' {
-		return whyPathStart
+		return whyPathStart, false
 	}
 	nonASCII := false
+	clean = true
 	for i := 0; i < len(p); i++ {
 		c := p[i]
+		if (c == '/' || c == '.') && i > 0 && p[i-1] == '/' {
+			clean = false // "//" or "/."
+		}
 		switch {
 		case c == '\\':
-			return whyBackslash
+			return whyBackslash, false
 		case c == ';':
-			return whySemicolon
+			return whySemicolon, false
 		case c < 0x20 || c == 0x7f:
-			return whyControl
+			return whyControl, false
 		case c >= 0x80:
 			nonASCII = true
 		case c == '%':
 			if i+2 >= len(p) || !ishex(p[i+1]) || !ishex(p[i+2]) {
-				return whyBadEscape
+				return whyBadEscape, false
 			}
 			b := unhex(p[i+1])<<4 | unhex(p[i+2])
 			i += 2
 			switch {
 			case b == '/':
-				return whySlash
+				return whySlash, false
 			case b == '\\':
-				return whyBackslash
+				return whyBackslash, false
 			case b == '.':
-				return whyDot
+				return whyDot, false
 			case b == '%':
-				return whyPercent
+				return whyPercent, false
 			case b == ';':
-				return whySemicolon
+				return whySemicolon, false
 			case b < 0x20 || b == 0x7f:
-				return whyControl
+				return whyControl, false
 			case b >= 0x80:
 				nonASCII = true
 			}
@@ -82,10 +93,10 @@ func checkPath(p string) string {
 		// decoder reads an overlong or broken sequence as '/' or '.'.
 		u, err := url.PathUnescape(p)
 		if err != nil || !utf8.ValidString(u) {
-			return whyUTF8
+			return whyUTF8, false
 		}
 	}
-	return ""
+	return "", clean
 }
 
 func ishex(c byte) bool {

@@ -17,5 +17,10 @@ func FuzzCleanPath(f *testing.F) {
 		if isClean(p) && got != p {
 			t.Fatalf("isClean(%q) but it cleans to %q", p, got)
 		}
+		if why, clean := checkPathClean(p); why == "" && clean != isClean(p) {
+			t.Fatalf("checkPathClean(%q) says clean %v, isClean %v", p, clean, isClean(p))
+		} else if why != checkPath(p) {
+			t.Fatalf("checkPathClean(%q) says %q, checkPath %q", p, why, checkPath(p))
+		}
 	})
 }

@@ -16,14 +16,50 @@
 // import it.
 package tokenshare
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Verify verifies raw with v, a *claims.Verifier, exactly as its Verify
 // does, and returns the token (a *claims.Token) and whether it is shared:
 // the cache's own token, which must not be written. A token that is not
 // shared (a miss, or a hit with a claims.Config.Check, which runs on a
 // copy) is the caller's. Set by package claims.
-var Verify func(v any, ctx context.Context, raw string) (tok any, shared bool, err error)
+//
+// timed reports whether the verification did anything that takes time —
+// a signature check, a wait for a key set, a Check hook — and took how
+// long it did, from the first such step to the end; a cache hit that
+// needed none of them is not timed (no clock is read for it).
+var Verify func(v any, ctx context.Context, raw string) (tok any, shared bool, took time.Duration, timed bool, err error)
+
+// Since is the monotonic time since a fixed origin, for timing an interval
+// with one clock read at each end (time.Now reads the wall clock too).
+func Since() time.Duration { return time.Since(origin) }
+
+var origin = time.Now()
+
+// Stopwatch times the part of one verification that can take time: Start
+// at the first such step (again is a no-op), Elapsed at the end.
+type Stopwatch struct {
+	start time.Duration
+	on    bool
+}
+
+// Start starts the stopwatch unless it runs.
+func (s *Stopwatch) Start() {
+	if !s.on {
+		s.start, s.on = Since(), true
+	}
+}
+
+// Elapsed returns the time since Start, and false if it never started.
+func (s *Stopwatch) Elapsed() (time.Duration, bool) {
+	if !s.on {
+		return 0, false
+	}
+	return Since() - s.start, true
+}
 
 // Clone returns a deep copy of tok, a *claims.Token, as Verify gives each
 // caller. Set by package claims.

@@ -151,9 +151,11 @@ func TestConcurrentCalls(t *testing.T) {
 	}
 	const n = workers * rounds
 	calls, verified := sums(t, ts.reg)
-	if calls != 3*n || verified != 3*n || requests(t, ts.reg, "allowed", "ok") != 2*n || requests(t, ts.reg, "denied", "group_denied") != n {
-		t.Errorf("recorded %v calls (%d verified), %v allowed, %v group_denied; want %d, %d, %d, %d",
-			calls, verified, requests(t, ts.reg, "allowed", "ok"), requests(t, ts.reg, "denied", "group_denied"), 3*n, 3*n, 2*n, n)
+	// Each worker's token is verified once in full and answered by the
+	// token cache after that: the verify histogram times the first only.
+	if calls != 3*n || verified != workers || requests(t, ts.reg, "allowed", "ok") != 2*n || requests(t, ts.reg, "denied", "group_denied") != n {
+		t.Errorf("recorded %v calls (%d timed verifications), %v allowed, %v group_denied; want %d, %d, %d, %d",
+			calls, verified, requests(t, ts.reg, "allowed", "ok"), requests(t, ts.reg, "denied", "group_denied"), 3*n, workers, 2*n, n)
 	}
 	if ts.svc.unaryCalls.Load() != n || ts.svc.streamCalls.Load() != n {
 		t.Errorf("handlers ran %d unary, %d stream; want %d each", ts.svc.unaryCalls.Load(), ts.svc.streamCalls.Load(), n)
