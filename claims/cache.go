@@ -37,7 +37,12 @@ const (
 // the limits hold for the whole cache (MaxEntries tokens fit, not fewer):
 // when the cache is full, a new token evicts from its own shard (or, when
 // that holds none, another) an expired entry if one of the first eight it
-// looks at has expired, and otherwise an arbitrary one. Failures are never
+// looks at has expired, and otherwise an arbitrary one. A full cache
+// admits a token only at its second verification (a doorkeeper of 8 bytes
+// a slot, one slot per entry rounded up to a power of two: 128 KiB for
+// the default), so that a flood of tokens that never come again neither
+// evicts the tokens in use nor pays for their copy; while there is room,
+// a token is stored at its first. Failures are never
 // stored, so invalid tokens cannot grow it. A hit returns a copy of the
 // cached token (see Token): the cached one itself never leaves the cache,
 // so no caller can change it.
@@ -61,6 +66,9 @@ type CacheConfig struct {
 // CacheStats counts cache lookups.
 type CacheStats struct {
 	Hits, Misses uint64
+	// Deferred counts verified tokens a full cache did not store because
+	// it had not seen them before (see CacheConfig).
+	Deferred uint64
 	// Entries is the number of tokens held now, and Bytes the memory they
 	// are counted for against CacheConfig.MaxBytes.
 	Entries int
@@ -95,6 +103,12 @@ type tokenCache struct {
 	// maxBytes: a put reserves its room here before it stores.
 	entries, bytes       atomic.Int64
 	maxEntries, maxBytes int64
+
+	// seen is the doorkeeper of a full cache: the hash of the last token
+	// refused at each slot (hash & seenMask), admitted when it comes again.
+	seen     []atomic.Uint64
+	seenMask uint64
+	deferred atomic.Uint64
 }
 
 type cacheShard struct {
@@ -137,6 +151,11 @@ func newTokenCache(cfg CacheConfig) *tokenCache {
 		bytes = DefaultCacheBytes
 	}
 	c := &tokenCache{seed: maphash.MakeSeed(), maxEntries: int64(entries), maxBytes: bytes}
+	slots := 64
+	for slots < entries && slots < 1<<20 {
+		slots *= 2
+	}
+	c.seen, c.seenMask = make([]atomic.Uint64, slots), uint64(slots-1)
 	for i := range c.shards {
 		c.shards[i].m = make(map[uint64]*cacheEntry)
 		c.shards[i].c = c
@@ -183,6 +202,30 @@ func (c *tokenCache) get(raw string) (*cacheEntry, bool) {
 	c.hits.Add(1)
 	return e, true
 }
+
+// admit reports whether a token of raw's text, just verified, is to be
+// stored: always while the cache has room for it without evicting, and
+// in a full cache only the second time in a row that its doorkeeper slot
+// sees it. A refusal is counted (Deferred). Room is judged by a lower
+// bound of the entry's size (admitEstimate): a token admitted into room
+// that then does not fit evicts as before.
+func (c *tokenCache) admit(raw string) bool {
+	if c.entries.Load() < c.maxEntries && c.bytes.Load()+admitEstimate(len(raw)) <= c.maxBytes {
+		return true
+	}
+	h := c.hash(raw)
+	slot := &c.seen[h&c.seenMask]
+	if slot.Load() == h {
+		return true
+	}
+	slot.Store(h)
+	c.deferred.Add(1)
+	return false
+}
+
+// admitEstimate is a lower bound of what compact counts an entry for a
+// token of n bytes: its text and the entry itself.
+func admitEstimate(n int) int64 { return int64(n) + entryStructBytes }
 
 // put stores ce, the compact copy of a verified token (see compact; made
 // by the caller, outside the lock, since it allocates), evicting to stay
@@ -298,7 +341,7 @@ func (c *tokenCache) remove(raw string) {
 
 func (c *tokenCache) stats() CacheStats {
 	var st CacheStats
-	st.Hits, st.Misses = c.hits.Load(), c.misses.Load()
+	st.Hits, st.Misses, st.Deferred = c.hits.Load(), c.misses.Load(), c.deferred.Load()
 	// The counters the limits are held to (a put's reservation included):
 	// a sum over the shards, read one after another, could count an entry
 	// moving between them twice.

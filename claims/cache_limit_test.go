@@ -39,14 +39,23 @@ func TestCacheHoldsMaxEntries(t *testing.T) {
 				t.Fatalf("MaxEntries %d: %d entries after %d tokens, want %d", n, got, i+1, want)
 			}
 		}
-		// A full cache keeps taking new tokens (evicting old ones), even
-		// into a shard that held none: the last token is answered from it.
+		// A full cache stored none of the tokens past its limit at their
+		// first verification (the doorkeeper), and takes a new token at
+		// its second (evicting an old one), even into a shard that held
+		// none: the last token is then answered from it.
+		if got := f.v.CacheStats().Deferred; got != uint64(2*n) {
+			t.Errorf("MaxEntries %d: %d tokens deferred by the full cache, want %d", n, got, 2*n)
+		}
+		last := toks[len(toks)-1]
+		if _, err := f.v.Verify(context.Background(), last); err != nil {
+			t.Fatal(err)
+		}
 		before := f.v.CacheStats().Hits
-		if _, err := f.v.Verify(context.Background(), toks[len(toks)-1]); err != nil {
+		if _, err := f.v.Verify(context.Background(), last); err != nil {
 			t.Fatal(err)
 		}
 		if f.v.CacheStats().Hits != before+1 {
-			t.Errorf("MaxEntries %d: the newest token is not in the full cache", n)
+			t.Errorf("MaxEntries %d: the newest token, verified twice, is not in the full cache", n)
 		}
 	}
 }
@@ -79,5 +88,45 @@ func TestCacheLimitUnderConcurrency(t *testing.T) {
 	}
 	if e := f.v.CacheStats().Entries; e != n {
 		t.Errorf("%d entries after %d tokens, want %d", e, len(toks), n)
+	}
+}
+
+// TestFullCacheKeepsTokensInUse: a flood of tokens that come once (valid
+// ones: invalid tokens are never stored) does not push the tokens in use
+// out of a full cache, nor pays for their copies; each of them is
+// counted as deferred. A token that comes again is stored.
+func TestFullCacheKeepsTokensInUse(t *testing.T) {
+	const n = 50
+	probe := newFixture(t, nil)
+	inUse := mintCacheTokens(probe.pool, n)
+	flood := mintCacheTokens(probe.pool, 10*n)
+	f := newFixtureWith(t, probe.pool, probe.clock, func(c *claims.Config) { c.Cache = claims.CacheConfig{MaxEntries: n} })
+	verify := func(raw string) {
+		t.Helper()
+		if _, err := f.v.Verify(context.Background(), raw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, raw := range inUse {
+		verify(raw)
+	}
+	for i, raw := range flood {
+		verify(raw)
+		verify(inUse[i%n])
+	}
+	st := f.v.CacheStats()
+	if st.Hits != uint64(len(flood)) || st.Deferred != uint64(len(flood)) || st.Entries != n {
+		t.Errorf("hits %d, deferred %d, entries %d; want %d hits (every token in use), %d deferred, %d entries", st.Hits, st.Deferred, st.Entries, len(flood), len(flood), n)
+	}
+	// A new token verified twice in a row: deferred, then stored
+	// (evicting one entry), then a hit. (flood[0]'s doorkeeper slot has
+	// long been taken by later tokens of the flood.)
+	again := mintCacheTokens(probe.pool, 1)[0]
+	verify(again)
+	verify(again)
+	hits := f.v.CacheStats().Hits
+	verify(again)
+	if f.v.CacheStats().Hits != hits+1 {
+		t.Error("a token verified twice is not in the full cache")
 	}
 }

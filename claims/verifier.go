@@ -211,7 +211,7 @@ func (v *Verifier) verify(ctx context.Context, raw string, share bool, sw *token
 	// same token. The copy is made before Check runs, so that it is the
 	// token as verified.
 	var ce *cacheEntry
-	if v.cache != nil {
+	if v.cache != nil && v.cache.admit(raw) {
 		ce = compact(&cacheEntry{raw: raw, tok: t, key: key, p: p})
 	}
 	if err := v.runCheck(ctx, t); err != nil {

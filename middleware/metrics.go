@@ -245,6 +245,8 @@ var (
 		"Verified-token cache lookups by result (hit, miss).", []string{"result"}, nil)
 	descCacheEntries = prometheus.NewDesc(Namespace+"_token_cache_entries",
 		"Tokens held in the verified-token cache.", nil, nil)
+	descCacheDeferred = prometheus.NewDesc(Namespace+"_token_cache_deferred_total",
+		"Verified tokens the full verified-token cache did not store at their first verification (it stores a token at its second).", nil, nil)
 	descOnDemand = prometheus.NewDesc(Namespace+"_jwks_on_demand_state",
 		"1 for the current state of an issuer whose key set is fetched on demand (idle: no token of it yet; live: fetched; absent: its key endpoint answered 403 or 404), 0 for the others.",
 		[]string{"issuer", "state"}, nil)
@@ -276,7 +278,7 @@ func keySets(primary []*jwks.Set, onDemand []claims.OnDemandStatus) []jwks.Statu
 }
 
 func (c *verifierCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descFetches, descKeys, descLastSuccess, descUsable, descFailures, descCache, descCacheEntries, descOnDemand} {
+	for _, d := range []*prometheus.Desc{descFetches, descKeys, descLastSuccess, descUsable, descFailures, descCache, descCacheEntries, descCacheDeferred, descOnDemand} {
 		ch <- d
 	}
 }
@@ -314,4 +316,5 @@ func (c *verifierCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descCache, prometheus.CounterValue, float64(cs.Hits), "hit")
 	ch <- prometheus.MustNewConstMetric(descCache, prometheus.CounterValue, float64(cs.Misses), "miss")
 	ch <- prometheus.MustNewConstMetric(descCacheEntries, prometheus.GaugeValue, float64(cs.Entries))
+	ch <- prometheus.MustNewConstMetric(descCacheDeferred, prometheus.CounterValue, float64(cs.Deferred))
 }
