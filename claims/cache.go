@@ -44,8 +44,11 @@ const (
 // evicts the tokens in use nor pays for their copy; while there is room,
 // a token is stored at its first. Failures are never
 // stored, so invalid tokens cannot grow it. A hit returns a copy of the
-// cached token (see Token): the cached one itself never leaves the cache,
-// so no caller can change it.
+// cached token (see Token): the cached one itself never leaves the cache
+// for code outside this module, so no caller can change it. (This
+// module's read-only code — the middleware's policy, log and metrics, and
+// cognito-gate serve — reads it uncopied through internal/tokenshare;
+// Config.Denylist is given it too, and must not change or keep it.)
 type CacheConfig struct {
 	// Disabled turns the cache off: every call verifies the signature.
 	Disabled bool
@@ -122,8 +125,10 @@ type cacheShard struct {
 }
 
 // cacheEntry is one verified token. It is immutable once stored: its tok
-// is never handed out (Verify returns copies of it, see Token.clone), so
-// no caller can change what a later hit is judged by.
+// is never handed out to code outside this module (Verify returns copies
+// of it, see Token.clone; the exceptions, all read-only, are listed in
+// internal/tokenshare), so no caller can change what a later hit is
+// judged by.
 //
 // A stored entry is compact's copy of the verified token: the text and
 // every string of the token in one allocation, the claims JSON in another,
@@ -203,17 +208,21 @@ func (c *tokenCache) get(raw string) (*cacheEntry, bool) {
 	return e, true
 }
 
-// admit reports whether a token of raw's text, just verified, is to be
-// stored: always while the cache has room for it without evicting, and
-// in a full cache only the second time in a row that its doorkeeper slot
-// sees it. A refusal is counted (Deferred). Room is judged by a lower
+// admit reports whether a token of raw's text, just verified at now, is
+// to be stored: always while the cache has room for it without evicting
+// or its shard holds an expired entry to evict (put would take that one),
+// and in a full cache of live entries only the second time in a row that
+// its doorkeeper slot sees it. A refusal is counted (Deferred). Room is judged by a lower
 // bound of the entry's size (admitEstimate): a token admitted into room
 // that then does not fit evicts as before.
-func (c *tokenCache) admit(raw string) bool {
+func (c *tokenCache) admit(raw string, now time.Time) bool {
 	if c.entries.Load() < c.maxEntries && c.bytes.Load()+admitEstimate(len(raw)) <= c.maxBytes {
 		return true
 	}
 	h := c.hash(raw)
+	if c.victimExpired(c.shard(h), now) {
+		return true
+	}
 	slot := &c.seen[h&c.seenMask]
 	if slot.Load() == h {
 		return true
@@ -299,6 +308,41 @@ func (c *tokenCache) reserve(size int64) bool {
 			return true
 		}
 	}
+}
+
+// victimExpired reports whether the shard a put into s would evict from —
+// s, or when s is empty the first other shard with entries, as
+// evictElsewhere picks it — holds an expired entry among the first few
+// evictOne would look at.
+func (c *tokenCache) victimExpired(s *cacheShard, now time.Time) bool {
+	if found, expired := s.expired(now); found {
+		return expired
+	}
+	for i := range c.shards {
+		if o := &c.shards[i]; o != s {
+			if found, expired := o.expired(now); found {
+				return expired
+			}
+		}
+	}
+	return false
+}
+
+// expired reports whether s has entries, and whether one of the first
+// eight it meets (as evictOne meets them) has expired at now.
+func (s *cacheShard) expired(now time.Time) (found, expired bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	n := 0
+	for _, e := range s.m {
+		if !now.Before(e.tok.Expiry) {
+			return true, true
+		}
+		if n++; n >= 8 {
+			break
+		}
+	}
+	return n > 0, false
 }
 
 // evictOne removes an expired entry if it finds one among the first few it

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/cognito-gate/cognito-gate/claims"
 	"github.com/cognito-gate/cognito-gate/cognitotest"
@@ -128,5 +129,34 @@ func TestFullCacheKeepsTokensInUse(t *testing.T) {
 	verify(again)
 	if f.v.CacheStats().Hits != hits+1 {
 		t.Error("a token verified twice is not in the full cache")
+	}
+}
+
+// TestFullCacheOfExpiredEntriesAdmits: a cache that filled once and whose
+// entries have all expired is not "full" to the doorkeeper: a new token
+// is stored at its first verification (evicting an expired entry), as
+// before the doorkeeper.
+func TestFullCacheOfExpiredEntriesAdmits(t *testing.T) {
+	const n = 8
+	probe := newFixture(t, nil)
+	old := make([]string, n)
+	for i := range old {
+		old[i] = probe.pool.AccessToken(cognitotest.WithLifetime(time.Minute))
+	}
+	f := newFixtureWith(t, probe.pool, probe.clock, func(c *claims.Config) { c.Cache = claims.CacheConfig{MaxEntries: n} })
+	for _, raw := range old {
+		if _, err := f.v.Verify(context.Background(), raw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	probe.clock.Advance(2 * time.Minute)
+	fresh := probe.pool.AccessToken()
+	for range 2 {
+		if _, err := f.v.Verify(context.Background(), fresh); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := f.v.CacheStats(); st.Deferred != 0 || st.Hits != 1 {
+		t.Errorf("deferred %d, hits %d; want the fresh token stored at once (0 deferred) and hit at its second use", st.Deferred, st.Hits)
 	}
 }

@@ -211,7 +211,7 @@ func (v *Verifier) verify(ctx context.Context, raw string, share bool, sw *token
 	// same token. The copy is made before Check runs, so that it is the
 	// token as verified.
 	var ce *cacheEntry
-	if v.cache != nil && v.cache.admit(raw) {
+	if v.cache != nil && v.cache.admit(raw, v.cc.now()) {
 		ce = compact(&cacheEntry{raw: raw, tok: t, key: key, p: p})
 	}
 	if err := v.runCheck(ctx, t); err != nil {
@@ -260,8 +260,8 @@ func (v *Verifier) fromCache(ctx context.Context, raw string, e *cacheEntry, sha
 	if share && v.cc.check == nil {
 		return e.tok, true, nil, true
 	}
-	// The cached token is never handed out (see Verify): the caller, and
-	// Check, get their own copy.
+	// Past this module's read-only code (share), the cached token is never
+	// handed out (see Verify): the caller, and Check, get their own copy.
 	if sw != nil && v.cc.check != nil {
 		sw.Start() // Check may take time
 	}

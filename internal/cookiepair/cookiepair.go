@@ -14,7 +14,15 @@ import "strings"
 // and Rack 2 on commas too, and reads an access_token cookie in both. The
 // gate would find no token where the upstream finds one, or another than
 // the one it verified.
+//
+// A name that still has spaces or tabs around it (net/http trims them;
+// other callers might not) is read as the lenient parsers read it: padded
+// " access_token " names the token cookie too.
 func Hides(name, val string, match func(name string) bool) bool {
+	if t := strings.Trim(name, " \t"); t != name && match(t) {
+		return true
+	}
+	name = strings.TrimRight(name, " \t")
 	if i := strings.LastIndexAny(name, " \t,"); i >= 0 && match(name[i+1:]) {
 		return true
 	}

@@ -48,6 +48,9 @@ func TestHides(t *testing.T) {
 		want      bool
 	}{
 		{"theme", "dark access_token=x", true},
+		{" access_token ", "0", true}, // a padded name (callers trim; lenient parsers do too)
+		{"access_token\t", "0", true},
+		{" theme ", "0", false},
 		{"theme", "dark,access_token=x", true},
 		{"theme", "dark\taccess_token =x", true},
 		{"x access_token", "y", true},
