@@ -208,19 +208,21 @@ func (c *tokenCache) get(raw string) (*cacheEntry, bool) {
 	return e, true
 }
 
-// admit reports whether a token of raw's text, just verified at now, is
-// to be stored: always while the cache has room for it without evicting
-// or its shard holds an expired entry to evict (put would take that one),
-// and in a full cache of live entries only the second time in a row that
-// its doorkeeper slot sees it. A refusal is counted (Deferred). Room is judged by a lower
-// bound of the entry's size (admitEstimate): a token admitted into room
-// that then does not fit evicts as before.
-func (c *tokenCache) admit(raw string, now time.Time) bool {
+// admit reports whether a token of raw's text, just verified, is to be
+// stored: always while the cache has room for it without evicting, or
+// when the shard put would evict from shows an expired entry among those
+// eviction looks at (put looks again, in the map's own order); in a full
+// cache of live entries only the second time in a row that its
+// doorkeeper slot sees it. A refusal is counted (Deferred). Room is
+// judged by a lower bound of the entry's size (admitEstimate): a token
+// admitted into room that then does not fit evicts as before. now is read
+// only when the cache is full.
+func (c *tokenCache) admit(raw string, now func() time.Time) bool {
 	if c.entries.Load() < c.maxEntries && c.bytes.Load()+admitEstimate(len(raw)) <= c.maxBytes {
 		return true
 	}
 	h := c.hash(raw)
-	if c.victimExpired(c.shard(h), now) {
+	if c.victimExpired(c.shard(h), now()) {
 		return true
 	}
 	slot := &c.seen[h&c.seenMask]
@@ -312,15 +314,14 @@ func (c *tokenCache) reserve(size int64) bool {
 
 // victimExpired reports whether the shard a put into s would evict from —
 // s, or when s is empty the first other shard with entries, as
-// evictElsewhere picks it — holds an expired entry among the first few
-// evictOne would look at.
+// evictElsewhere picks it — shows an expired candidate (see candidate).
 func (c *tokenCache) victimExpired(s *cacheShard, now time.Time) bool {
-	if found, expired := s.expired(now); found {
+	if victim, expired := s.peek(now); victim != nil {
 		return expired
 	}
 	for i := range c.shards {
 		if o := &c.shards[i]; o != s {
-			if found, expired := o.expired(now); found {
+			if victim, expired := o.peek(now); victim != nil {
 				return expired
 			}
 		}
@@ -328,40 +329,37 @@ func (c *tokenCache) victimExpired(s *cacheShard, now time.Time) bool {
 	return false
 }
 
-// expired reports whether s has entries, and whether one of the first
-// eight it meets (as evictOne meets them) has expired at now.
-func (s *cacheShard) expired(now time.Time) (found, expired bool) {
+// peek is candidate under s's read lock.
+func (s *cacheShard) peek(now time.Time) (*cacheEntry, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	n := 0
-	for _, e := range s.m {
-		if !now.Before(e.tok.Expiry) {
-			return true, true
-		}
-		if n++; n >= 8 {
-			break
-		}
-	}
-	return n > 0, false
+	return s.candidate(now)
 }
 
 // evictOne removes an expired entry if it finds one among the first few it
 // looks at, and otherwise the first one. s.mu must be held.
 func (s *cacheShard) evictOne(now time.Time) {
-	var victim *cacheEntry
+	victim, _ := s.candidate(now)
+	s.removeLocked(victim)
+}
+
+// candidate is the entry evictOne takes: the first expired one among the
+// first eight the map's iteration meets, else the first; nil when s is
+// empty. s.mu must be held, for reading at least.
+func (s *cacheShard) candidate(now time.Time) (victim *cacheEntry, expired bool) {
 	n := 0
 	for _, e := range s.m {
-		if victim == nil || !now.Before(e.tok.Expiry) {
+		if !now.Before(e.tok.Expiry) {
+			return e, true
+		}
+		if victim == nil {
 			victim = e
-			if !now.Before(e.tok.Expiry) {
-				break
-			}
 		}
 		if n++; n >= 8 {
 			break
 		}
 	}
-	s.removeLocked(victim)
+	return victim, false
 }
 
 // removeLocked drops e, an entry of s. s.mu must be held.

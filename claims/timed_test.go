@@ -52,11 +52,18 @@ func TestTimedVerification(t *testing.T) {
 	if shared, timed := verify(f.v, raw); !shared || timed {
 		t.Errorf("a hit after the refresh: shared %v, timed %v; want shared, not timed", shared, timed)
 	}
-	if _, err := f.v.Verify(context.Background(), "x.y.z"); err == nil {
-		t.Fatal("garbage verified")
+	// Stale again, and the caller gone before the key set could be had:
+	// the hit's wait for it ends in the caller's cancellation, still
+	// timed (the only path where the hit's own wait decides it: every
+	// other failed wait drops the entry and verifies in full).
+	f.clock.Advance(2 * time.Minute)
+	gone, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, _, timed, err := tokenshare.Verify(f.v, gone, raw); claims.ReasonOf(err) != claims.ReasonCanceled || !timed {
+		t.Errorf("a hit whose caller left while it waited for keys: %v, timed %v; want canceled, timed", err, timed)
 	}
-	if _, _, _, timed, _ := tokenshare.Verify(f.v, context.Background(), "x.y.z"); !timed {
-		t.Error("a token that is not cached was not timed")
+	if _, _, _, timed, err := tokenshare.Verify(f.v, context.Background(), "x.y.z"); err == nil || !timed {
+		t.Errorf("a token that is not cached: %v, timed %v; want an error, timed", err, timed)
 	}
 
 	checked := newFixture(t, func(c *claims.Config) { c.Check = func(context.Context, *claims.Token) error { return nil } })

@@ -138,25 +138,25 @@ func (v *Verifier) Close() error {
 // ErrCanceled (ReasonCanceled), whatever the key fetch did; a fetch that
 // fails or times out on its own while ctx is live is ErrJWKSUnavailable.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Token, error) {
-	t, _, err := v.verify(ctx, raw, false, nil)
+	t, _, err := v.verify(ctx, raw, nil)
 	return t, err
 }
 
 func init() {
 	tokenshare.Verify = func(v any, ctx context.Context, raw string) (any, bool, time.Duration, bool, error) {
 		var sw tokenshare.Stopwatch
-		t, shared, err := v.(*Verifier).verify(ctx, raw, true, &sw)
+		t, shared, err := v.(*Verifier).verify(ctx, raw, &sw)
 		took, timed := sw.Elapsed()
 		return t, shared, took, timed, err
 	}
 	tokenshare.Clone = func(t any) any { return t.(*Token).clone() }
 }
 
-// verify is Verify. With share, a cache hit that runs no Check returns the
-// cached token itself, shared true (see internal/tokenshare): this
-// module's read-only callers take it without the copy. A non-nil sw is
-// started at the first step that can take time (see tokenshare.Verify).
-func (v *Verifier) verify(ctx context.Context, raw string, share bool, sw *tokenshare.Stopwatch) (_ *Token, shared bool, _ error) {
+// verify is Verify. A non-nil sw is this module's read-only caller
+// (tokenshare.Verify): a cache hit that runs no Check returns the cached
+// token itself, shared true, which that caller takes without the copy,
+// and sw is started at the first step that can take time.
+func (v *Verifier) verify(ctx context.Context, raw string, sw *tokenshare.Stopwatch) (_ *Token, shared bool, _ error) {
 	if raw == "" {
 		return nil, false, ErrMissingToken
 	}
@@ -165,14 +165,12 @@ func (v *Verifier) verify(ctx context.Context, raw string, share bool, sw *token
 	}
 	if v.cache != nil {
 		if e, ok := v.cache.get(raw); ok {
-			if tok, shared, err, ok := v.fromCache(ctx, raw, e, share, sw); ok {
+			if tok, shared, err, ok := v.fromCache(ctx, raw, e, sw); ok {
 				return tok, shared, err
 			}
 		}
 	}
-	if sw != nil {
-		sw.Start()
-	}
+	sw.Start()
 	seg, err := split(raw)
 	if err != nil {
 		return nil, false, err
@@ -211,7 +209,7 @@ func (v *Verifier) verify(ctx context.Context, raw string, share bool, sw *token
 	// same token. The copy is made before Check runs, so that it is the
 	// token as verified.
 	var ce *cacheEntry
-	if v.cache != nil && v.cache.admit(raw, v.cc.now()) {
+	if v.cache != nil && v.cache.admit(raw, v.cc.now) {
 		ce = compact(&cacheEntry{raw: raw, tok: t, key: key, p: p})
 	}
 	if err := v.runCheck(ctx, t); err != nil {
@@ -226,14 +224,12 @@ func (v *Verifier) verify(ctx context.Context, raw string, share bool, sw *token
 // fromCache answers for a cached token. ok is false when the entry cannot
 // be used (its key is no longer the issuer's current one) and the token must
 // be verified in full.
-func (v *Verifier) fromCache(ctx context.Context, raw string, e *cacheEntry, share bool, sw *tokenshare.Stopwatch) (_ *Token, shared bool, _ error, ok bool) {
+func (v *Verifier) fromCache(ctx context.Context, raw string, e *cacheEntry, sw *tokenshare.Stopwatch) (_ *Token, shared bool, _ error, ok bool) {
 	var err error
 	key := e.p.keys.FreshKey(e.tok.KeyID)
 	if key == nil {
 		// The key set is stale or lacks the kid: Key may wait.
-		if sw != nil {
-			sw.Start()
-		}
+		sw.Start()
 		key, err = e.p.keys.Key(ctx, e.tok.KeyID)
 	}
 	if err != nil && ctx.Err() != nil {
@@ -257,14 +253,13 @@ func (v *Verifier) fromCache(ctx context.Context, raw string, e *cacheEntry, sha
 	if err := v.checkRevoked(e.tok); err != nil {
 		return nil, false, err, true
 	}
-	if share && v.cc.check == nil {
+	if v.cc.check != nil {
+		sw.Start() // Check may take time
+	} else if sw != nil {
 		return e.tok, true, nil, true
 	}
-	// Past this module's read-only code (share), the cached token is never
+	// Past this module's read-only code (sw), the cached token is never
 	// handed out (see Verify): the caller, and Check, get their own copy.
-	if sw != nil && v.cc.check != nil {
-		sw.Start() // Check may take time
-	}
 	out := e.tok.clone()
 	if err := v.runCheck(ctx, out); err != nil {
 		return nil, false, err, true

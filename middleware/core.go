@@ -164,12 +164,9 @@ func (m *Middleware) decide(r *http.Request) (o outcome) {
 			o.verifyTime, o.timed = tokenshare.Since()-start, true
 		}
 		if err != nil {
-			if unchecked {
-				if err := blankRefusal(raw); err != nil {
-					return malformedRequest(err)
-				}
+			if unchecked && hasBlank(raw) {
+				return malformedRequest(errBlankToken)
 			}
-			o.shared = false
 			return m.verifyFailed(r, o, err)
 		}
 		o.token, o.source = tok, src

@@ -41,22 +41,15 @@ type authorizationHeader struct{}
 func (authorizationHeader) Name() string { return "header Authorization" }
 
 func (a authorizationHeader) Token(r *http.Request) (string, error) {
-	tok, err := a.tokenBlankUnchecked(r)
-	if err == nil && tok != "" {
-		err = blankRefusal(tok)
-	}
-	if err != nil {
-		return "", err
-	}
-	return tok, nil
+	return withBlankCheck(a.tokenBlankUnchecked(r))
 }
 
 // tokenBlankUnchecked is Token without the whitespace check of the token
 // itself (hasBlank): for the middleware in front of a *claims.Verifier,
-// which accepts no token with a space or tab, and which calls
-// blankRefusal when verification fails, so that such a token is still
-// answered as Token answers it (400). That saves a scan of the whole token
-// on every request.
+// which accepts and caches no token with a space or tab. The middleware
+// makes the check only when verification fails, and then refuses the
+// token as Token does (errBlankToken, 400): a scan of the whole token
+// saved on every request.
 func (authorizationHeader) tokenBlankUnchecked(r *http.Request) (string, error) {
 	// Indexed with the canonical name itself: what Header.Values does
 	// after canonicalising the name it is given, without that work on
@@ -78,13 +71,16 @@ func (authorizationHeader) tokenBlankUnchecked(r *http.Request) (string, error) 
 // errBlankToken refuses a bearer token with a space or tab in it.
 var errBlankToken = fmt.Errorf("bearer token contains whitespace: %w", errInvalidRequest)
 
-// blankRefusal is the error Token would have returned for tok, a token
-// from tokenBlankUnchecked: errBlankToken when it holds a space or tab.
-func blankRefusal(tok string) error {
-	if hasBlank(tok) {
-		return errBlankToken
+// withBlankCheck completes a token read without its whitespace check:
+// tok, or the refusal of a token with a space or tab.
+func withBlankCheck(tok string, err error) (string, error) {
+	if err == nil && hasBlank(tok) {
+		err = errBlankToken
 	}
-	return nil
+	if err != nil {
+		return "", err
+	}
+	return tok, nil
 }
 
 // hasBearerScheme reports whether v starts with "bearer" in any case,
@@ -98,16 +94,7 @@ func hasBearerScheme(v string) bool {
 // bearer extracts the token from a value that hasBearerScheme: exactly
 // the scheme, one or more spaces (RFC 6750's 1*SP), and a token with no
 // space or tab.
-func bearer(v string) (string, error) {
-	tok, err := bearerSyntax(v)
-	if err == nil {
-		err = blankRefusal(tok)
-	}
-	if err != nil {
-		return "", err
-	}
-	return tok, nil
-}
+func bearer(v string) (string, error) { return withBlankCheck(bearerSyntax(v)) }
 
 // bearerSyntax is bearer without the check that the token itself holds no
 // space or tab.
@@ -296,24 +283,23 @@ func (q query) Token(r *http.Request) (string, error) {
 }
 
 // extractFor returns the token of the first source that holds one, trying
-// them in order, and that source. With blankLater, the Authorization header's token
-// is returned without its whitespace check (tokenBlankUnchecked), and
-// unchecked says so: the caller must refuse it with blankRefusal if it
-// fails verification.
+// them in order, and that source. With blankLater, the Authorization
+// header's token is returned without its whitespace check
+// (tokenBlankUnchecked), and unchecked says so: if it fails verification,
+// the caller must refuse it (errBlankToken) when it has a space or tab.
 func extractFor(r *http.Request, sources []TokenSource, blankLater bool) (_ string, _ TokenSource, unchecked bool, _ error) {
 	for _, s := range sources {
 		var tok string
 		var err error
-		if a, ok := s.(authorizationHeader); ok && blankLater {
+		a, late := s.(authorizationHeader)
+		if late = late && blankLater; late {
 			tok, err = a.tokenBlankUnchecked(r)
-			unchecked = true
 		} else {
 			tok, err = s.Token(r)
 		}
 		if err != nil || tok != "" {
-			return tok, s, unchecked && err == nil, err
+			return tok, s, late && err == nil, err
 		}
-		unchecked = false
 	}
 	return "", nil, false, nil
 }

@@ -43,7 +43,9 @@ func checkPath(p string) string {
 }
 
 // checkPathClean is checkPath, and when p can be judged, also whether it
-// is clean (isClean: cleanPath(p) is p), found in the same pass.
+// is clean (cleanPath(p) is p: no "//" and no "/." anywhere, which is
+// stricter than needed for "/.well-known"), found in the same pass, so
+// that Decide calls path.Clean only for paths that may need it.
 func checkPathClean(p string) (why string, clean bool) {
 	if p == "" || p[0] != '/' {
 		return whyPathStart, false
@@ -117,22 +119,6 @@ func unhex(c byte) byte {
 // cleanPath is ServeMux's path cleaning (net/http.cleanPath): path.Clean,
 // keeping a trailing slash. It does not allocate when p is already clean.
 func cleanPath(p string) string {
-	if isClean(p) {
-		return p
-	}
-	return cleanPathSlow(p)
-}
-
-// isClean reports whether cleanPath(p) is p: a rooted path without an
-// empty, "." or ".." segment (no "//", and no "/." at all, which also
-// sends "/.well-known" the slow way). Cheaper than path.Clean on the
-// usual, already clean path.
-func isClean(p string) bool {
-	return p != "" && p[0] == '/' && !strings.Contains(p, "//") && !strings.Contains(p, "/.")
-}
-
-// cleanPathSlow is cleanPath: path.Clean, keeping a trailing slash.
-func cleanPathSlow(p string) string {
 	if p == "" {
 		return "/"
 	}

@@ -46,9 +46,10 @@ type Stopwatch struct {
 	on    bool
 }
 
-// Start starts the stopwatch unless it runs.
+// Start starts the stopwatch unless it runs; on a nil Stopwatch (nothing
+// is timed) it does nothing.
 func (s *Stopwatch) Start() {
-	if !s.on {
+	if s != nil && !s.on {
 		s.start, s.on = Since(), true
 	}
 }
