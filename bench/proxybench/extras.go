@@ -82,7 +82,7 @@ func measureMemory(ctx context.Context, e *env, n int) (*memoryResult, error) {
 	pool := poolSpec{id: benchPoolID, issuer: e.pool.Issuer(), jwksURL: e.issuer.jwksURL(benchPoolID), clientID: e.pool.ClientID()}
 	for _, side := range []*memorySide{{label: "on (default size)"}, {label: "off"}} {
 		off := side.label == "off"
-		g, err := e.startGate(ctx, "serve", "memory-"+strconv.FormatBool(!off), gateSpec{upstream: e.upstream, pools: []poolSpec{pool}, cacheOff: off})
+		g, err := e.startGate(ctx, "serve", "memory-"+strconv.FormatBool(!off), gateSpec{upstream: e.upstream, pools: []poolSpec{pool}, cacheOff: off, noHeapFloor: true})
 		if err != nil {
 			return nil, err
 		}

@@ -29,6 +29,10 @@ type gateSpec struct {
 	pools      []poolSpec
 	cacheOff   bool
 	maxEntries int // 0: the default
+	// noHeapFloor sets server.heap_floor: 0, for the memory measurement:
+	// under the floor the heap in use holds up to 32 MiB of garbage
+	// besides what the cache keeps.
+	noHeapFloor bool
 }
 
 // writeGateConfig writes the configuration name.yaml (and the policy) into
@@ -53,7 +57,11 @@ func writeGateConfig(dir, name string, s gateSpec) (string, error) {
 	if s.maxEntries > 0 {
 		fmt.Fprintf(&b, "  max_entries: %d\n", s.maxEntries)
 	}
-	b.WriteString("jwks:\n  refresh_interval: 1h\nserver:\n  shutdown_timeout: 5s\npolicy_file: policy.yaml\n")
+	b.WriteString("jwks:\n  refresh_interval: 1h\nserver:\n  shutdown_timeout: 5s\n")
+	if s.noHeapFloor {
+		b.WriteString("  heap_floor: 0\n")
+	}
+	b.WriteString("policy_file: policy.yaml\n")
 	if err := os.WriteFile(filepath.Join(dir, "policy.yaml"), []byte(gatePolicy), 0o600); err != nil {
 		return "", err
 	}

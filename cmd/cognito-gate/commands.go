@@ -56,6 +56,9 @@ func serveWith(ctx context.Context, cfg *gateConfig, cmd, name string, stdout io
 	if err != nil {
 		return err
 	}
+	if in.heap = startHeapFloor(cfg.raw.Server, in.logger); in.heap != nil {
+		defer in.heap.Stop()
+	}
 	lns, err := in.listen()
 	if err == nil && cmd == commandForwardAuth {
 		// forward_auth.grpc_listen, when set; each call judged by the

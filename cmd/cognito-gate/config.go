@@ -171,6 +171,10 @@ type serverConfig struct {
 	// DrainDelay is how long the listeners keep serving after SIGTERM,
 	// /readyz answering 503 (see drain.go).
 	DrainDelay time.Duration `yaml:"drain_delay"`
+	// HeapFloor is the heap size below which the collector does not run
+	// (internal/heapfloor); 0 turns the floor off. Not applied when GOGC
+	// is set.
+	HeapFloor *int64 `yaml:"heap_floor"`
 }
 
 type logConfig struct {
@@ -236,6 +240,8 @@ const (
 	defaultIdleTimeout       = 120 * time.Second
 	defaultMaxHeaderBytes    = 64 << 10
 	defaultShutdownTimeout   = 30 * time.Second
+	defaultHeapFloor         = 32 << 20
+	maxHeapFloor             = 16 << 30
 	maxConfigBytes           = 1 << 20
 )
 

@@ -48,6 +48,8 @@ func TestParseConfigErrors(t *testing.T) {
 		{"bad bool", validConfig + "cors_preflight: maybe\n", "gate.yaml:11: cors_preflight: want true or false"},
 		{"bad size", validConfig + "token_cache:\n  max_bytes: lots\n", "gate.yaml:12: token_cache.max_bytes: want a non-negative whole number"},
 		{"bad log level", validConfig + "log:\n  level: loud\n", "gate.yaml:12: log.level: want debug, info, warn or error"},
+		{"negative heap floor", validConfig + "server:\n  heap_floor: -1\n", "gate.yaml:12: server.heap_floor: want"},
+		{"huge heap floor", validConfig + "server:\n  heap_floor: 17GiB\n", "gate.yaml:12: server.heap_floor: want 0 (off) up to 16GiB, got 18253611008"},
 		{"bad header", validConfig + "identity_headers:\n  sub: \"X Sub\"\n", "gate.yaml:12: identity_headers.sub: not a valid header name"},
 		{"reserved header", validConfig + "identity_headers:\n  sub: Authorization\n", "identity_headers.sub: Authorization cannot carry identity"},
 		{"bad cookie name", validConfig + "tokens:\n  cookie: \"a=b; c\"\n", "gate.yaml:12: tokens.cookie: not a valid cookie name"},

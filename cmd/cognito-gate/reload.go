@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/cognito-gate/cognito-gate/claims"
+	"github.com/cognito-gate/cognito-gate/internal/heapfloor"
 	"github.com/cognito-gate/cognito-gate/livecheck"
 	"github.com/cognito-gate/cognito-gate/middleware"
 )
@@ -61,6 +62,10 @@ type instance struct {
 
 	// hydrate bounds key set waits; tests shorten it.
 	hydrate time.Duration
+
+	// heap is the collector's heap floor (heapfloor.go), set by
+	// serveWith; nil in tests and under GOGC.
+	heap *heapfloor.Tuner
 
 	run  *runner
 	done chan struct{} // closed when the instance stops
@@ -340,6 +345,7 @@ func (in *instance) reload(ctx context.Context) {
 		return
 	}
 	in.install(gen)
+	in.setHeapFloor(next.raw.Server)
 	changed := changedSections(&prev.g.cfg.raw, &next.raw)
 	if in.run != nil {
 		if httpSettings(prev.g.cfg.raw.Server) != httpSettings(next.raw.Server) {

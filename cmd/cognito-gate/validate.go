@@ -415,6 +415,12 @@ func (v *validator) server() {
 	if s.ShutdownTimeout == 0 {
 		s.ShutdownTimeout = defaultShutdownTimeout
 	}
+	switch f := s.HeapFloor; {
+	case f == nil:
+		s.HeapFloor = new(int64(defaultHeapFloor))
+	case *f < 0 || *f > maxHeapFloor:
+		v.bad("server.heap_floor", "want 0 (off) up to 16GiB, got %d", *f)
+	}
 }
 
 // log checks log.
