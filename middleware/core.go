@@ -379,9 +379,9 @@ func (c *admittedContext) token() *claims.Token {
 }
 
 // admit returns r prepared for the next handler: the token, the rule and
-// the token's source in its context. It costs two allocations, the
-// context and the request's copy, and a third, the token's copy, if the
-// token was shared and the handler asks for it.
+// the token's source in its context. It costs one allocation, the
+// request's copy with its context (admittedRequest), and a second, the
+// token's copy, if the token was shared and the handler asks for it.
 func admit(r *http.Request, o *outcome) *http.Request {
 	r, _ = admitted(r, o)
 	return r
@@ -393,8 +393,18 @@ func admitted(r *http.Request, o *outcome) (*http.Request, *admittedContext) {
 	if o.token == nil && o.rule == "" {
 		return r, nil
 	}
-	c := &admittedContext{Context: r.Context(), tok: o.token, shared: o.shared, a: admission{rule: o.rule, source: o.source}}
-	return r.WithContext(c), c
+	a := &admittedRequest{c: admittedContext{Context: r.Context(), tok: o.token, shared: o.shared, a: admission{rule: o.rule, source: o.source}}}
+	// WithContext's copy is inlined and does not escape: the request the
+	// handler gets is a's, one allocation with its context.
+	a.r = *r.WithContext(&a.c)
+	return &a.r, &a.c
+}
+
+// admittedRequest is an admitted request and its context, allocated
+// together (two allocations were a fifth of a cached request's cost).
+type admittedRequest struct {
+	r http.Request
+	c admittedContext
 }
 
 // redirectTarget returns where to send an allowed request whose path the

@@ -87,7 +87,13 @@ func withBlankCheck(tok string, err error) (string, error) {
 // after any spaces or tabs (which net/http removes from received headers,
 // but a request built in-process may keep).
 func hasBearerScheme(v string) bool {
-	v = strings.TrimLeft(v, " \t")
+	// A loop, not strings.TrimLeft with a cutset of two bytes, which
+	// builds its byte set on every call (a tenth of the bearer parse).
+	i := 0
+	for i < len(v) && (v[i] == ' ' || v[i] == '\t') {
+		i++
+	}
+	v = v[i:]
 	return len(v) >= len("bearer") && strings.EqualFold(v[:len("bearer")], "bearer")
 }
 

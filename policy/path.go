@@ -54,6 +54,9 @@ func checkPathClean(p string) (why string, clean bool) {
 	clean = true
 	for i := 0; i < len(p); i++ {
 		c := p[i]
+		if plainPathByte[c] {
+			continue
+		}
 		if (c == '/' || c == '.') && i > 0 && p[i-1] == '/' {
 			clean = false // "//" or "/."
 		}
@@ -100,6 +103,20 @@ func checkPathClean(p string) (why string, clean bool) {
 	}
 	return "", clean
 }
+
+// plainPathByte marks the bytes checkPathClean passes over without a look
+// at them or their neighbour: every byte but '/', '.', '\\', ';', '%', the
+// control characters and the non-ASCII bytes (one table load a byte, where
+// the checks one by one were about 4 ns a byte).
+var plainPathByte = func() (t [256]bool) {
+	for c := 0x20; c < 0x7f; c++ {
+		t[c] = true
+	}
+	for _, c := range "/.\\;%" {
+		t[c] = false
+	}
+	return t
+}()
 
 func ishex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
