@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/cognito-gate/cognito-gate/claims"
+	"github.com/cognito-gate/cognito-gate/internal/tokenshare"
 	"github.com/cognito-gate/cognito-gate/policy"
 )
 
@@ -44,15 +45,34 @@ func (m *Middleware) Authorize(r *http.Request) Result {
 // "non_canonical" with reason non_canonical_path (400, token or not), and
 // recorded so.
 func (m *Middleware) AuthorizeExact(r *http.Request) Result {
+	return result(m.authorizeExact(r))
+}
+
+func init() {
+	tokenshare.AuthorizeExact = func(m *Middleware, r *http.Request) Result {
+		return resultShared(m.authorizeExact(r))
+	}
+}
+
+// authorizeExact is AuthorizeExact's outcome, recorded, its token possibly
+// the cache's (o.shared).
+func (m *Middleware) authorizeExact(r *http.Request) outcome {
 	o := m.decide(r)
 	if o.result == ResultAllowed && o.path != "" && o.path != r.URL.EscapedPath() {
 		o.result, o.rule, o.status, o.reason = ResultDenied, policy.RuleNonCanonical, http.StatusBadRequest, claims.ReasonNonCanonicalPath
 	}
-	return result(m.record(r, o))
+	return m.record(r, o)
 }
 
+// result is the Result of o, its token the caller's own.
 func result(o outcome) Result {
-	o.own() // Result.Token is the caller's
+	o.own()
+	return resultShared(o)
+}
+
+// resultShared is the Result of o as it is: its Token may be the cache's
+// (o.shared), for this module's read-only callers (internal/tokenshare).
+func resultShared(o outcome) Result {
 	res := Result{Allowed: o.allowed(), Token: o.token, Rule: o.rule, Path: o.path}
 	if !res.Allowed {
 		res.Err = o.asError()

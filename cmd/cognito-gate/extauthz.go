@@ -122,7 +122,7 @@ func (g *gate) extAuthzCheck(ctx context.Context, req *authv3.CheckRequest) *aut
 	}
 	// Envoy forwards the path it sent: a path the policy allowed only in
 	// cleaned form is refused (AuthorizeExact).
-	res := g.mw.AuthorizeExact(r)
+	res := g.authorizeExact(r)
 	switch {
 	case !res.Allowed && res.Err.Reason == claims.ReasonCanceled:
 		return nil

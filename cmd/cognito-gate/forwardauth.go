@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/cognito-gate/cognito-gate/claims"
+	"github.com/cognito-gate/cognito-gate/internal/tokenshare"
 	"github.com/cognito-gate/cognito-gate/middleware"
 	"github.com/cognito-gate/cognito-gate/policy"
 )
@@ -54,7 +55,7 @@ func (g *gate) forwardAuthHandler() http.Handler {
 		// The gateway forwards the path as the client wrote it, which its
 		// router may match differently from a cleaned path the policy
 		// judged: such requests are refused.
-		res := g.mw.AuthorizeExact(orig)
+		res := g.authorizeExact(orig)
 		if !res.Allowed && res.Err.Reason == claims.ReasonCanceled {
 			// The proxy went away: answer nothing. Returning would send an
 			// empty 200, which an auth_request caller reads as "allow".
@@ -75,6 +76,19 @@ func (g *gate) forwardAuthHandler() http.Handler {
 		w.WriteHeader(http.StatusOK)
 	})
 }
+
+// authorizeExact is the middleware's AuthorizeExact with Result.Token as
+// the middleware holds it: when the verifier's cache answered, the cache's
+// own token, uncopied (see internal/tokenshare and verifiedToken). The
+// forward-auth and ext_authz answers only read it — identity headers, the
+// assertion — and must never write into it or hand it to code that might.
+func (g *gate) authorizeExact(r *http.Request) middleware.Result {
+	return authorizeExactShared(g.mw, r)
+}
+
+// authorizeExactShared is set by package middleware, initialised before
+// this one.
+var authorizeExactShared = tokenshare.AuthorizeExact.(func(*middleware.Middleware, *http.Request) middleware.Result)
 
 // refuse records r as a bad request (reason bad_request, counted and
 // logged like every outcome) and answers 400 at once.

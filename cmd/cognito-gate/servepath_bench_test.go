@@ -11,7 +11,9 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/cognito-gate/cognito-gate/claims"
 	"github.com/cognito-gate/cognito-gate/cognitotest"
+	"github.com/cognito-gate/cognito-gate/internal/tokenshare"
 )
 
 // servePathPolicy is the policy of the serve-path benchmarks: one
@@ -182,5 +184,64 @@ func TestForwardAuthLeavesSubrequestAlone(t *testing.T) {
 		if !reflect.DeepEqual(r.Header, before) {
 			t.Errorf("%s: the subrequest's headers changed:\n%v\nwant\n%v", c.name, r.Header, before)
 		}
+	}
+}
+
+// TestForwardAuthReadsTheCachedToken: forward-auth and ext_authz take a
+// cache hit's token uncopied (authorizeExact: the same pointer on every
+// hit, where the public AuthorizeExact gives a copy each time), so their
+// answers must only read it: after forward-auth answers and an ext_authz
+// answer, the cached token is exactly as it was, and the next answer's
+// identity headers are the first one's.
+func TestForwardAuthReadsTheCachedToken(t *testing.T) {
+	pool := cognitotest.New(t, cognitotest.Config{})
+	core := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(io.Discard), zapcore.InfoLevel)
+	g := newExtAuthzGate(t, pool, servePathPolicy, "", core)
+	h := g.forwardAuthHandler()
+	tok := pool.AccessToken(cognitotest.WithGroups("zeta", "alpha", "mid"), cognitotest.WithScopes("orders/write", "orders/read"))
+	sub := func() *http.Request {
+		r := servePathRequest("/auth", tok)
+		r.Header.Set("X-Forwarded-Method", "GET")
+		r.Header.Set("X-Forwarded-Uri", "/orders/42")
+		r.Header.Set("X-Forwarded-Host", "api.example.com")
+		return r
+	}
+	orig, err := originalRequest(sub(), g.cfg.raw.ForwardAuth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.authorizeExact(orig) // a miss: verified, cached
+	first := g.authorizeExact(orig)
+	if !first.Allowed || first.Token == nil {
+		t.Fatalf("not allowed: %+v", first)
+	}
+	if again := g.authorizeExact(orig); again.Token != first.Token {
+		t.Fatal("authorizeExact copied a cached token: the forward-auth path would pay a copy per subrequest")
+	}
+	if pub := g.mw.AuthorizeExact(orig); pub.Token == first.Token {
+		t.Fatal("the public AuthorizeExact handed out the cache's own token")
+	}
+	pristine := tokenshare.Clone(first.Token).(*claims.Token)
+
+	var answers []http.Header
+	for range 3 {
+		w := &bodyWriter{h: make(http.Header)}
+		h.ServeHTTP(w, sub())
+		if w.code != http.StatusOK {
+			t.Fatalf("status %d, want 200", w.code)
+		}
+		answers = append(answers, w.h)
+	}
+	_ = g.extAuthzOK(orig, g.authorizeExact(orig))
+	if !reflect.DeepEqual(first.Token, pristine) {
+		t.Errorf("the cached token changed:\n%+v\nwant\n%+v", first.Token, pristine)
+	}
+	for i, a := range answers[1:] {
+		if !reflect.DeepEqual(a, answers[0]) {
+			t.Errorf("answer %d's headers %v, want the first's %v", i+2, a, answers[0])
+		}
+	}
+	if got := answers[0].Get("X-Auth-Groups"); got == "" {
+		t.Error("no X-Auth-Groups in the answer: the test reads no groups")
 	}
 }

@@ -8,7 +8,8 @@
 // every later request with the same token, and judged by the policy. So
 // it is given only to code of this module that reads it (the policy, the
 // middleware's log and metrics, cognito-gate serve's identity headers,
-// assertion and upgrade watch), and every path that hands a token to
+// assertion and upgrade watch, its forward-auth and ext_authz answers),
+// and every path that hands a token to
 // other code — claims.FromContext, middleware.Outcome.Token,
 // middleware.Result.Token, Config.OnSuccess, a LiveChecker, a
 // claims.Config.Check hook — hands out a copy (Clone), made when it is
@@ -65,6 +66,15 @@ func (s *Stopwatch) Elapsed() (time.Duration, bool) {
 // Clone returns a deep copy of tok, a *claims.Token, as Verify gives each
 // caller. Set by package claims.
 var Clone func(tok any) any
+
+// AuthorizeExact is a func(*middleware.Middleware, *http.Request)
+// middleware.Result: AuthorizeExact, for this module's forward-auth and
+// ext_authz answers, with Result.Token as the middleware holds it — when
+// the cache answered, the cache's own, which they only read (identity
+// headers, the assertion). Held as an any of that func type (this package
+// cannot name the middleware's types; a Result returned as an any would
+// cost an allocation). Set by package middleware.
+var AuthorizeExact any
 
 // ContextKey is the context key under which the middleware's context of an
 // admitted request answers the token it verified as it is, shared or not
