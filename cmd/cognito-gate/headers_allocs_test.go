@@ -6,7 +6,10 @@ import (
 	"net/http"
 	"testing"
 
+	"go.uber.org/zap/zapcore"
+
 	"github.com/cognito-gate/cognito-gate/claims"
+	"github.com/cognito-gate/cognito-gate/cognitotest"
 )
 
 // TestSetIdentityAllocs: setIdentity makes one allocation for all the
@@ -30,5 +33,34 @@ func TestSetIdentityAllocs(t *testing.T) {
 	}
 	if got := allocs("identity_headers:\n  groups: \"-\"\n  scopes: \"-\"\n"); got != 1 {
 		t.Errorf("groups and scopes off: %v allocations, want 1 (the values)", got)
+	}
+}
+
+// TestForwardAuthAllocs: a forward-auth subrequest whose token the cache
+// answers costs four allocations — the judged request's shallow copy and
+// its URL (originalRequest), the identity values (one for all of them:
+// the token has no groups and one scope, so nothing is joined) and the
+// Cache-Control value — and no copy of the token (authorizeExact: see
+// TestForwardAuthReadsTheCachedToken; with the copy it was five).
+func TestForwardAuthAllocs(t *testing.T) {
+	pool := cognitotest.New(t, cognitotest.Config{})
+	g := newExtAuthzGate(t, pool, servePathPolicy, "", zapcore.NewNopCore())
+	h := g.forwardAuthHandler()
+	r := servePathRequest("/auth", pool.AccessToken())
+	r.Header.Set("X-Forwarded-Method", "GET")
+	r.Header.Set("X-Forwarded-Uri", "/orders/42")
+	r.Header.Set("X-Forwarded-Host", "api.example.com")
+	w := &bodyWriter{h: make(http.Header)}
+	serve := func() {
+		clear(w.h)
+		w.code = 0
+		h.ServeHTTP(w, r)
+	}
+	serve() // caches the token
+	if w.code != http.StatusOK {
+		t.Fatalf("status %d, want 200", w.code)
+	}
+	if got := testing.AllocsPerRun(200, serve); got > 4 {
+		t.Errorf("a cached forward-auth subrequest: %v allocations, want at most 4", got)
 	}
 }
