@@ -137,3 +137,22 @@ func TestEntriesAreJudgedAtUse(t *testing.T) {
 		t.Error("the lookup used the list's clock, not the one it was given")
 	}
 }
+
+// TestBarePoolIDIssuer: an entry's iss that is not an issuer but spells a
+// pool id ("eu-west-1_PoolA") is compared exactly, as any issuer that is
+// not Cognito's: it matches no token of that pool (whose iss is a URL),
+// where keyed as the pool id it refused them all. The binary refuses such
+// a file (Options.Issuers; TestLoadErrors); a library use without Issuers
+// loads it, and it must not widen the entry.
+func TestBarePoolIDIssuer(t *testing.T) {
+	c := fakeclock.New(t0)
+	l := newList(t, Options{}, c, `{"username":"alice","iss":"eu-west-1_PoolA","expires":"`+until+`"}`)
+	alice := token(func(t *claims.Token) { t.Username, t.Issuer = "alice", issA })
+	if l.Revoked(alice, t0) {
+		t.Errorf("an entry of iss %q refused a token of %s", "eu-west-1_PoolA", issA)
+	}
+	l = newList(t, Options{}, c, `{"username":"alice","iss":"`+issA+`","expires":"`+until+`"}`)
+	if !l.Revoked(alice, t0) {
+		t.Errorf("the entry of its issuer did not refuse the token")
+	}
+}

@@ -65,6 +65,8 @@ func TestLoadErrors(t *testing.T) {
 		{"issuer configured", []string{`{"sub":"s","iss":"` + issA + `","expires":"` + until + `"}`}, Options{Issuers: []string{issA, issB}}, nil},
 		{"another form of a configured pool's issuer", []string{`{"sub":"s","iss":"https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_PoolA","expires":"` + until + `"}`}, Options{Issuers: []string{issA}}, nil},
 		{"a replica region of a configured pool", []string{`{"sub":"s","iss":"https://cognito-idp.eu-central-1.amazonaws.com/eu-west-1_PoolA","expires":"` + until + `"}`}, Options{Issuers: []string{issA}}, nil},
+		{"a bare pool id is not its pool's issuer", []string{`{"sub":"s","iss":"eu-west-1_PoolA","expires":"` + until + `"}`}, Options{Issuers: []string{issA}},
+			[]string{`1: iss: "eu-west-1_PoolA" is not the issuer of a configured user pool (` + issA + `): the entry could never match`}},
 		{"empty issuer", []string{`{"sub":"s","iss":"","expires":"` + until + `"}`}, Options{}, []string{`1: iss: empty`}},
 		{"long note", []string{`{"sub":"s","note":"` + strings.Repeat("n", MaxNoteBytes+1) + `","expires":"` + until + `"}`}, Options{}, []string{`1: note: 257 bytes, more than 256`}},
 		{"long line", []string{`{"sub":"s","expires":"` + until + `"}` + strings.Repeat(" ", MaxLineBytes)}, Options{}, []string{`1: 4140 bytes, more than 4096 for one entry`}},

@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/cognito-gate/cognito-gate/claims"
 )
@@ -194,11 +195,19 @@ func (s *snapshot) revoked(t *claims.Token, now int64) bool {
 // the user pool id of a Cognito issuer (claims.ParseIssuer), so that an
 // entry names the pool whether its tokens carry the original or the
 // updated issuer form, or a replica region's; any other issuer (an
-// emulator's) as it is, exactly. A pool id has no "/", so it never
-// equals an issuer URL. It allocates nothing.
+// emulator's) as it is, exactly. A pool id has no "/" and no "=", so it
+// never equals an issuer URL; any other issuer without a "/" (a bare pool
+// id written as an entry's iss, say) is keyed with a leading "=", so that
+// it equals no pool id either: such an entry is compared exactly, as the
+// README says, and matches no token of the pool it spells. It allocates
+// nothing for an issuer with a "/", which every token's has. The empty
+// issuer (an entry without iss: every issuer) stays empty.
 func poolKey(iss string) string {
 	if info, ok := claims.ParseIssuer(iss); ok {
 		return info.PoolID
+	}
+	if iss != "" && !strings.Contains(iss, "/") {
+		return "=" + iss
 	}
 	return iss
 }
