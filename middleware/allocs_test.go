@@ -19,10 +19,11 @@ func (w nopWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (w nopWriter) WriteHeader(int)             {}
 
 // TestCachedRequestAllocs: a request with a cached token costs the
-// middleware one allocation of its own — the admitted request's copy
-// and its context, allocated together (admittedRequest) — besides the verifier's copy of the token and the
-// policy's decision, which are counted on their own here and allocates
-// nothing for a route it has looked up before. (Issue 18: at
+// middleware one allocation of its own — the admitted request's copy and
+// its context, allocated together (admittedRequest) — besides the
+// verifier's copy of the token and the policy's decision, which are
+// counted on their own here and allocates nothing for a route it has
+// looked up before. (Issue 18: at
 // most 4 over a no-auth handler; the metrics, the outcome and the log
 // check allocate nothing.) Not under the race detector, which changes
 // allocation counts.

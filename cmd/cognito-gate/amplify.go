@@ -102,14 +102,24 @@ func newAmplifyCookies(src *middleware.AmplifySource, clientID string) *amplifyC
 // look-alikes, LastAuthUser and every user's access, ID and refresh
 // tokens included.
 func (a *amplifyCookies) strip(h http.Header, keep bool) {
-	lookalike := func(name string) bool { return strings.HasPrefix(paramName(lenientEscapes(name)), a.php) }
 	filterCookies(h, func(name string) bool {
 		if a.src.Owns(name) {
 			return !keep
 		}
-		return lookalike(name)
-	}, func(name string) bool { return a.src.Owns(name) || lookalike(name) })
+		return a.lookalike(name)
+	}, a.named)
 }
+
+// lookalike reports whether a PHP-style upstream reads name as one of the
+// app client's Amplify cookies.
+func (a *amplifyCookies) lookalike(name string) bool {
+	return strings.HasPrefix(paramName(lenientEscapes(name)), a.php)
+}
+
+// named reports whether name is one of the app client's Amplify cookies
+// or a look-alike: the names a cookie pair may not hide (cookiepair.Hides),
+// in either mode of strip.
+func (a *amplifyCookies) named(name string) bool { return a.src.Owns(name) || a.lookalike(name) }
 
 // lenientEscapes returns s with every '%' that does not begin a %XX
 // escape written as "%25", so that paramName decodes s as PHP does: PHP

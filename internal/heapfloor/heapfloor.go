@@ -74,13 +74,6 @@ func (t *Tuner) SetFloor(floor uint64) {
 	t.tuneLocked()
 }
 
-// Floor returns the floor in bytes.
-func (t *Tuner) Floor() uint64 {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.floor
-}
-
 // Stop restores the base percent; the Tuner does nothing more.
 func (t *Tuner) Stop() {
 	t.mu.Lock()
