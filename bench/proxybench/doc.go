@@ -32,7 +32,9 @@
 // and issue 18's ratios as medians of per-round ratios. Then: start-up to
 // /readyz with 1 and with --pools pools (an in-process server publishes
 // the pool's key set under any pool id), and the memory of a fresh gate
-// after --mem-tokens distinct tokens, with the cache on and off.
+// after --mem-tokens distinct tokens, with the cache on and off, at Go's
+// default GOGC (what RSS shows with the collector's headroom) and at
+// GOGC=1 (the heap in use is then what is live: the target's figure).
 //
 // The peers' configurations (nginx.conf, Caddyfile, oauth2-proxy flags)
 // are written to a temporary directory and listen on 127.0.0.1 ports; see

@@ -63,26 +63,59 @@ func measureStartup(ctx context.Context, e *env, counts []int, times int) ([]sta
 // memorySide is one gate of the memory measurement.
 type memorySide struct {
 	label                 string
+	cacheOff              bool
+	gogc                  string // GOGC of the gate's environment; "" for Go's default (100)
 	rssBefore, rssAfter   float64
 	heapBefore, heapAfter float64
 	entries               float64
+	gcPercent             float64 // go_gc_gogc_percent at the end
 }
 
-// memoryResult compares a gate with its token cache on and one with it off.
+// liveGOGC is the GOGC of the gates that measure what the cache keeps:
+// the collector runs whenever the heap has grown by 1%, so that the heap
+// in use at the end is what is live (fragmentation included) and not, as
+// at Go's default 100, anything up to as much again of garbage, depending
+// on when the last collection ran.
+const liveGOGC = "1"
+
+// memoryResult compares gates with their token cache on and off, each at
+// Go's default GOGC and at liveGOGC.
 type memoryResult struct {
-	tokens  int
-	on, off memorySide
+	tokens int
+	// on, off run at Go's default; liveOn, liveOff at liveGOGC.
+	on, off, liveOn, liveOff memorySide
 }
 
-// measureMemory starts two fresh gates, cache on and off, warms each with
-// the repeated token, and sends each of the first n distinct tokens once;
-// it reads RSS (/proc) and heap in use (/metrics) before and after.
+// sides lists the result's gates in the order they run.
+func (m *memoryResult) sides() []*memorySide {
+	return []*memorySide{&m.on, &m.off, &m.liveOn, &m.liveOff}
+}
+
+// perToken is what the cache on costs per token over the cache off: in
+// RSS and in heap in use.
+func perToken(on, off memorySide, tokens int) (rss, heap float64) {
+	n := float64(tokens)
+	return ((on.rssAfter - on.rssBefore) - (off.rssAfter - off.rssBefore)) / n,
+		((on.heapAfter - on.heapBefore) - (off.heapAfter - off.heapBefore)) / n
+}
+
+// measureMemory starts four fresh gates, cache on and off at Go's default
+// GOGC and at liveGOGC, warms each with the repeated token, and sends each
+// of the first n distinct tokens once; it reads RSS (/proc) and heap in
+// use (/metrics) before and after.
 func measureMemory(ctx context.Context, e *env, n int) (*memoryResult, error) {
-	res := &memoryResult{tokens: n}
+	res := &memoryResult{tokens: n,
+		on: memorySide{label: "on (default size)"}, off: memorySide{label: "off", cacheOff: true},
+		liveOn:  memorySide{label: "on (default size)", gogc: liveGOGC},
+		liveOff: memorySide{label: "off", cacheOff: true, gogc: liveGOGC},
+	}
 	pool := poolSpec{id: benchPoolID, issuer: e.pool.Issuer(), jwksURL: e.issuer.jwksURL(benchPoolID), clientID: e.pool.ClientID()}
-	for _, side := range []*memorySide{{label: "on (default size)"}, {label: "off"}} {
-		off := side.label == "off"
-		g, err := e.startGate(ctx, "serve", "memory-"+strconv.FormatBool(!off), gateSpec{upstream: e.upstream, pools: []poolSpec{pool}, cacheOff: off, noHeapFloor: true})
+	for i, side := range res.sides() {
+		var env []string
+		if side.gogc != "" {
+			env = []string{"GOGC=" + side.gogc}
+		}
+		g, err := e.startGate(ctx, "serve", "memory-"+strconv.Itoa(i), gateSpec{upstream: e.upstream, pools: []poolSpec{pool}, cacheOff: side.cacheOff, noHeapFloor: true}, env...)
 		if err != nil {
 			return nil, err
 		}
@@ -93,31 +126,27 @@ func measureMemory(ctx context.Context, e *env, n int) (*memoryResult, error) {
 		if o := sendAll(ctx, addr, newWorkload(addr, apiPath, []string{e.toks.cached, e.toks.cached}, cred, http.StatusOK), 16, 2000); o.wrong > 0 {
 			return nil, fmt.Errorf("memory warm-up: %d wrong answers: %v", o.wrong, o.samples)
 		}
-		read := func() (rss, heap, entries float64, err error) {
+		read := func() (rss, heap, entries, gcPercent float64, err error) {
 			s, err := g.Scrape(ctx)
 			if err != nil {
-				return 0, 0, 0, err
+				return 0, 0, 0, 0, err
 			}
 			heap, _ = gateproc.Value(s, "go_memstats_heap_inuse_bytes", nil)
 			entries, _ = gateproc.Value(s, "cognito_gate_token_cache_entries", nil)
-			return rssOf(g.Pid()), heap, entries, nil
+			gcPercent, _ = gateproc.Value(s, "go_gc_gogc_percent", nil)
+			return rssOf(g.Pid()), heap, entries, gcPercent, nil
 		}
-		if side.rssBefore, side.heapBefore, _, err = read(); err != nil {
+		if side.rssBefore, side.heapBefore, _, _, err = read(); err != nil {
 			return nil, err
 		}
 		if o := sendAll(ctx, addr, newWorkload(addr, apiPath, e.toks.distinct[:n], cred, http.StatusOK), 16, n); o.wrong > 0 {
 			return nil, fmt.Errorf("memory run: %d wrong answers: %v", o.wrong, o.samples)
 		}
-		if side.rssAfter, side.heapAfter, side.entries, err = read(); err != nil {
+		if side.rssAfter, side.heapAfter, side.entries, side.gcPercent, err = read(); err != nil {
 			return nil, err
 		}
 		if err := g.Stop(); err != nil {
 			return nil, err
-		}
-		if off {
-			res.off = *side
-		} else {
-			res.on = *side
 		}
 	}
 	return res, nil

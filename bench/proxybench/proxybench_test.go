@@ -155,7 +155,12 @@ func TestSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if mem.on.entries < 10 || mem.off.entries != 0 || mem.on.rssAfter <= 0 {
+	if mem.on.entries < 10 || mem.off.entries != 0 || mem.on.rssAfter <= 0 || mem.liveOn.entries < 10 || mem.liveOff.entries != 0 {
 		t.Errorf("memory: %+v", mem)
+	}
+	// The live gates run at GOGC=1, the others at Go's default.
+	if mem.liveOn.gcPercent != 1 || mem.liveOff.gcPercent != 1 || mem.on.gcPercent != 100 || mem.off.gcPercent != 100 {
+		t.Errorf("go_gc_gogc_percent: on %v, off %v, live on %v, live off %v; want 100, 100, 1, 1",
+			mem.on.gcPercent, mem.off.gcPercent, mem.liveOn.gcPercent, mem.liveOff.gcPercent)
 	}
 }

@@ -114,13 +114,14 @@ func selfCmd(role string, extraEnv ...string) (*exec.Cmd, error) {
 	return cmd, nil
 }
 
-// startGate writes a configuration and starts the gate on it.
-func (e *env) startGate(ctx context.Context, command, name string, s gateSpec) (*gateproc.Gateway, error) {
+// startGate writes a configuration and starts the gate on it, with env
+// added to its environment.
+func (e *env) startGate(ctx context.Context, command, name string, s gateSpec, env ...string) (*gateproc.Gateway, error) {
 	cfg, err := writeGateConfig(e.dir, name, s)
 	if err != nil {
 		return nil, err
 	}
-	g, err := gateproc.Start(ctx, e.bin, command, cfg, e.dir+"/"+name+".log")
+	g, err := gateproc.Start(ctx, e.bin, command, cfg, e.dir+"/"+name+".log", env...)
 	if err != nil {
 		return nil, err
 	}

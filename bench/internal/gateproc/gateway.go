@@ -51,8 +51,9 @@ type Gateway struct {
 
 // Start runs `bin command --config config` (command is "serve" or
 // "forward-auth") and waits until both its listeners listen. Its stderr
-// (the logs) goes to logPath.
-func Start(ctx context.Context, bin, command, config, logPath string) (*Gateway, error) {
+// (the logs) goes to logPath. env ("NAME=value") is added to this
+// process's environment for the child.
+func Start(ctx context.Context, bin, command, config, logPath string, env ...string) (*Gateway, error) {
 	mainName := map[string]string{"serve": "proxy", "forward-auth": "forward-auth"}[command]
 	if mainName == "" {
 		return nil, fmt.Errorf("gateproc: unknown command %q", command)
@@ -63,6 +64,9 @@ func Start(ctx context.Context, bin, command, config, logPath string) (*Gateway,
 	}
 	defer logf.Close() // the child holds its own descriptor
 	cmd := exec.Command(bin, command, "--config", config)
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.Stderr = logf
 	cmd.SysProcAttr = ChildAttr()
 	stdout, err := cmd.StdoutPipe()
